@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { loadAppConfig } from './config/app-config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+
+export interface AppModuleOptions {
+  /** Variables that win over the process environment (the e2e tests' per-app settings). */
+  env?: Record<string, string | undefined>;
+  /** Skip reading `.env` (tests must not depend on a developer's local file). */
+  ignoreEnvFile?: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: options.ignoreEnvFile,
+          skipProcessEnv: true,
+          validate: (raw) => loadAppConfig({ ...raw, ...options.env }),
+        }),
+        DatabaseModule,
+        HealthModule,
+      ],
+    };
+  }
+}

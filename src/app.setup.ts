@@ -1,0 +1,46 @@
+import type { NestApplicationOptions } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { jsonBodyParser } from './common/http/body-parsers.js';
+import { createValidationPipe } from './common/http/validation.js';
+import type { AppConfig } from './config/app-config.js';
+import { setupSwagger } from './config/swagger.js';
+import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
+
+export const API_PREFIX = 'api';
+
+/** Options for NestFactory.create and for the e2e tests' createNestApplication: we parse bodies ourselves. */
+export const appOptions: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
+
+/** The whole HTTP pipeline. main.ts and every e2e test call this, so tests run what production runs. */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
+  const { corsOrigins, trustProxy, logLevels, swaggerEnabled } = config.get('app', { infer: true });
+  const { maxBytes } = config.get('media', { infer: true });
+
+  app.useLogger(logLevels);
+  app.set('trust proxy', trustProxy);
+  app.disable('x-powered-by');
+  app.setGlobalPrefix(API_PREFIX);
+  app.use(helmet());
+  app.use(cookieParser());
+  app.enableCors({
+    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
+    credentials: true,
+  });
+  app.use(
+    jsonBodyParser({
+      largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE],
+      // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.
+      largeBodyLimit: Math.ceil((maxBytes * 4) / 3) + 4096,
+      multipartRoutes: [AVATAR_MULTIPART_ROUTE],
+    }),
+  );
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  if (swaggerEnabled) setupSwagger(app);
+  return app;
+}

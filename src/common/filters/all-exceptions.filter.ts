@@ -1,0 +1,82 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { Response } from 'express';
+import { isDatabaseUnavailable, isDuplicateKeyError } from '../../database/database-errors.js';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The one error body every endpoint answers with. `message` is always a single string. */
+export interface ErrorBody {
+  statusCode: number;
+  message: string;
+  error: string;
+  errors?: FieldError[];
+}
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Turns every thrown value into ErrorBody. HttpExceptions keep their status and message; known
+ * infrastructure failures are mapped here, once; anything else is a generic 500 whose details go to
+ * the log only, so no stack, driver message or path ever reaches a client.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception, response);
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, response: Response): ErrorBody {
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return body(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unavailable, please retry shortly');
+    }
+    if (isDuplicateKeyError(exception)) {
+      return body(HttpStatus.CONFLICT, 'The resource already exists');
+    }
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
+    return body(HttpStatus.INTERNAL_SERVER_ERROR, 'Something went wrong, please try again later');
+  }
+}
+
+function fromHttpException(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  // Express's body parser reports malformed JSON as a SyntaxError; its text quotes the input.
+  if (exception.cause instanceof SyntaxError) return body(status, 'The request body is not valid JSON');
+  const payload = exception.getResponse();
+  if (typeof payload === 'string') return body(status, payload);
+  const { message, errors } = payload as { message?: unknown; errors?: FieldError[] };
+  let text: string;
+  if (typeof message === 'string') text = message;
+  else if (Array.isArray(message) && typeof message[0] === 'string') text = message[0];
+  else text = exception.message || defaultError(status);
+  return { ...body(status, text), ...(Array.isArray(errors) && errors.length ? { errors } : {}) };
+}
+
+function body(statusCode: number, message: string): ErrorBody {
+  return { statusCode, message, error: defaultError(statusCode) };
+}
+
+function defaultError(status: number): string {
+  return STATUS_CODES[status] ?? 'Error';
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LogLevel } from '@nestjs/common';
+import {
+  LOG_LEVELS,
+  parseEnvironment,
+  SECRET_PLACEHOLDER,
+  type EnvironmentVariables,
+} from './environment.js';
+
+export interface AppConfig {
+  app: {
+    env: 'development' | 'test' | 'production';
+    port: number;
+    dataDir: string;
+    corsOrigins: string[];
+    trustProxy: boolean | number | string;
+    swaggerEnabled: boolean;
+    logLevels: LogLevel[];
+  };
+  database: {
+    /** Unset: the embedded MongoDB-compatible server is started. */
+    uri?: string;
+    /** Whether the embedded server keeps its data under dataDir (everywhere but in tests). */
+    persistEmbedded: boolean;
+  };
+  auth: {
+    jwtSecret: string;
+    jwtExpiresInSeconds: number;
+    passwordPepper: string;
+    cookieSameSite: 'lax' | 'strict' | 'none';
+    cookieSecure: boolean;
+    rateLimitPerMinute: number;
+    bcryptCost: number;
+    passwordMinLength: number;
+  };
+  media: {
+    cloudinaryUrl?: string;
+    maxBytes: number;
+    uploadTimeoutMs: number;
+  };
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Validates the raw environment and turns it into the typed configuration the app reads. */
+export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
+  const env = parseEnvironment(raw);
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const production = nodeEnv === 'production';
+  const dataDir = resolve(env.DATA_DIR ?? './data');
+  if (production) assertProductionReady(env);
+
+  const sameSite = env.COOKIE_SAMESITE ?? 'lax';
+  return {
+    app: {
+      env: nodeEnv,
+      port: env.PORT ?? 5001,
+      dataDir,
+      corsOrigins: parseOrigins(env.CORS_ORIGINS ?? 'http://localhost:5173'),
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      swaggerEnabled: env.SWAGGER_ENABLED ?? !production,
+      logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(env.LOG_LEVEL ?? 'log') + 1),
+    },
+    database: {
+      uri: env.MONGODB_URI,
+      persistEmbedded: nodeEnv !== 'test',
+    },
+    auth: {
+      jwtSecret: env.JWT_SECRET ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),
+      jwtExpiresInSeconds: parseDuration(env.JWT_EXPIRES_IN ?? '7d'),
+      passwordPepper: env.PASSWORD_PEPPER ?? developmentSecret(nodeEnv, dataDir, 'password-pepper'),
+      cookieSameSite: sameSite,
+      // Browsers drop SameSite=None cookies that are not Secure.
+      cookieSecure: production || sameSite === 'none',
+      rateLimitPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE ?? 10,
+      bcryptCost: env.BCRYPT_COST ?? 12,
+      passwordMinLength: env.PASSWORD_MIN_LENGTH ?? 8,
+    },
+    media: {
+      cloudinaryUrl: env.CLOUDINARY_URL,
+      maxBytes: env.MEDIA_MAX_BYTES ?? 5 * 1024 * 1024,
+      uploadTimeoutMs: env.UPLOAD_TIMEOUT_MS ?? 20_000,
+    },
+  };
+}
+
+function assertProductionReady(env: EnvironmentVariables): void {
+  const problems: string[] = [];
+  if (!env.JWT_SECRET) problems.push('JWT_SECRET is required in production');
+  else if (env.JWT_SECRET === SECRET_PLACEHOLDER)
+    problems.push('JWT_SECRET is still the .env.example placeholder');
+  else if (Buffer.byteLength(env.JWT_SECRET) < 32)
+    problems.push('JWT_SECRET must be at least 32 bytes in production');
+  if (!env.PASSWORD_PEPPER) problems.push('PASSWORD_PEPPER is required in production');
+  else if (env.PASSWORD_PEPPER === SECRET_PLACEHOLDER)
+    problems.push('PASSWORD_PEPPER is still the .env.example placeholder');
+  if (!env.MONGODB_URI) problems.push('MONGODB_URI is required in production');
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+}
+
+/**
+ * Outside production a missing secret is generated once and kept under DATA_DIR, so sessions and
+ * passwords survive restarts; tests get a fresh one in memory.
+ */
+function developmentSecret(nodeEnv: string, dataDir: string, name: string): string {
+  if (nodeEnv === 'test') return randomBytes(48).toString('base64url');
+  const file = join(dataDir, 'secrets', name);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(48).toString('base64url');
+    mkdirSync(join(dataDir, 'secrets'), { recursive: true, mode: 0o700 });
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
+export function parseDuration(value: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!match) throw new Error(`Invalid duration: ${value}`);
+  return Number(match[1]) * DURATION_UNITS[match[2] || 's'];
+}
+
+function parseOrigins(value: string): string[] {
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      let url: URL;
+      try {
+        url = new URL(origin);
+      } catch {
+        throw new Error(`Invalid configuration:\n- CORS_ORIGINS has an invalid origin: ${origin}`);
+      }
+      if (!['http:', 'https:'].includes(url.protocol) || url.origin !== origin.replace(/\/$/, '')) {
+        throw new Error(
+          `Invalid configuration:\n- CORS_ORIGINS entries must be origins such as https://chat.example.com, not ${origin}`,
+        );
+      }
+      return url.origin;
+    });
+}
+
+/** Express's `trust proxy`: a boolean, a number of hops, or a list of addresses/subnets. */
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined) return false;
+  const normalised = value.trim().toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(normalised)) return false;
+  if (['true', 'yes', 'on'].includes(normalised)) return true;
+  if (/^\d+$/.test(normalised)) return Number(normalised);
+  return value;
+}

@@ -1,0 +1,113 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export const SAME_SITE_VALUES = ['lax', 'strict', 'none'] as const;
+
+/** The placeholder `.env.example` ships; a production boot refuses it. */
+export const SECRET_PLACEHOLDER = 'change-me-to-a-random-string-of-at-least-32-bytes';
+
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(normalised)) return false;
+  return value;
+};
+const toLower = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+const toInt = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  if (value.trim() === '') return undefined;
+  return /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+};
+
+/** Every environment variable the service reads, with its rules. Defaults live in app-config.ts. */
+export class EnvironmentVariables {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @Transform(toLower) @IsIn(NODE_ENVS)
+  NODE_ENV?: (typeof NODE_ENVS)[number];
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^mongodb(\+srv)?:\/\/\S+$/, {
+    message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// connection string',
+  })
+  MONGODB_URI?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  JWT_SECRET?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\d+\s*[smhd]?$/, {
+    message: 'JWT_EXPIRES_IN must be a number of seconds or a duration such as 15m, 12h or 7d',
+  })
+  JWT_EXPIRES_IN?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32, {
+    message: 'PASSWORD_PEPPER must be at least 32 characters',
+  })
+  PASSWORD_PEPPER?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsOptional() @Transform(toLower) @IsIn(SAME_SITE_VALUES)
+  COOKIE_SAMESITE?: (typeof SAME_SITE_VALUES)[number];
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TRUST_PROXY?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100000)
+  RATE_LIMIT_AUTH_PER_MINUTE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(4) @Max(15)
+  BCRYPT_COST?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(6) @Max(64)
+  PASSWORD_MIN_LENGTH?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^cloudinary:\/\/[^:@\s]+:[^@\s]+@[^/?\s]+(\?\S*)?$/, {
+    message: 'CLOUDINARY_URL must look like cloudinary://api_key:api_secret@cloud_name',
+  })
+  CLOUDINARY_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
+  MEDIA_MAX_BYTES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(300000)
+  UPLOAD_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  SWAGGER_ENABLED?: boolean;
+
+  @IsOptional() @Transform(toLower) @IsIn(LOG_LEVELS)
+  LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+}
+
+/** Parses and checks the raw variables; throws one error that names every offending variable. */
+export function parseEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw);
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    throw new Error(`Invalid configuration:\n- ${lines.join('\n- ')}`);
+  }
+  return env;
+}

@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import mongoose from 'mongoose';
+import { DatabaseServer } from './database-server.js';
+
+/** A lost database must fail requests within seconds (503), not hang them. */
+const DATABASE_TIMEOUT_MS = 2500;
+
+@Module({ providers: [DatabaseServer], exports: [DatabaseServer] })
+class DatabaseServerModule {}
+
+@Module({
+  imports: [
+    DatabaseServerModule,
+    MongooseModule.forRootAsync({
+      imports: [DatabaseServerModule],
+      inject: [DatabaseServer],
+      useFactory: async (server: DatabaseServer) => {
+        // Second line of defence behind DTO validation: no operator injection through filters.
+        mongoose.set('sanitizeFilter', true);
+        mongoose.set('strictQuery', true);
+        return {
+          ...(await server.connect()),
+          serverSelectionTimeoutMS: DATABASE_TIMEOUT_MS,
+          connectTimeoutMS: DATABASE_TIMEOUT_MS,
+          bufferTimeoutMS: DATABASE_TIMEOUT_MS,
+          retryAttempts: 1,
+        };
+      },
+    }),
+  ],
+  exports: [DatabaseServerModule],
+})
+export class DatabaseModule {}

@@ -1,0 +1,26 @@
+import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { appOptions, configureApp, API_PREFIX } from './app.setup.js';
+import type { AppConfig } from './config/app-config.js';
+import { SWAGGER_PATH } from './config/swagger.js';
+import { DatabaseServer } from './database/database-server.js';
+
+async function bootstrap() {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), appOptions);
+  configureApp(app);
+  app.enableShutdownHooks();
+  const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
+  const { port, swaggerEnabled } = config.get('app', { infer: true });
+  await app.listen(port);
+
+  const logger = new Logger('Bootstrap');
+  const base = `http://localhost:${port}`;
+  logger.log(`Database: ${app.get(DatabaseServer).describe()}`);
+  logger.log(`API: ${base}/${API_PREFIX}`);
+  logger.log(swaggerEnabled ? `Swagger UI: ${base}/${SWAGGER_PATH}` : 'Swagger UI: disabled');
+}
+
+await bootstrap();

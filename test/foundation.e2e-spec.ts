@@ -1,0 +1,172 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Connection } from 'mongoose';
+import request from 'supertest';
+import { DatabaseServer } from '../src/database/database-server.js';
+import { createTestApp } from './support/test-app.js';
+
+describe('Foundation (e2e)', () => {
+  let app: NestExpressApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('reports health 200 when the database answers', async () => {
+    const res = await request(app.getHttpServer()).get('/api/health').expect(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.info.database.status).toBe('up');
+  });
+
+  it('sends security headers and no X-Powered-By', async () => {
+    const res = await request(app.getHttpServer()).get('/api/health');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBeDefined();
+  });
+
+  it('answers an unknown route with a 404 in the one error shape', async () => {
+    const res = await request(app.getHttpServer()).get('/api/nope').expect(404);
+    expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /api/nope', error: 'Not Found' });
+  });
+
+  it('answers malformed JSON with 400 and a string message', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email": ')
+      .expect(400);
+    expect(res.body).toEqual({
+      statusCode: 400,
+      message: 'The request body is not valid JSON',
+      error: 'Bad Request',
+    });
+  });
+
+  it('answers a JSON body over 100 kB with 413', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(110 * 1024) }))
+      .expect(413);
+    expect(res.body.statusCode).toBe(413);
+    expect(typeof res.body.message).toBe('string');
+  });
+
+  it('refuses bodies that are not JSON with 415', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('email=a@b.co&password=x')
+      .expect(415);
+    expect(res.body.message).toBe('Content-Type must be application/json');
+  });
+
+  it('allows CORS with credentials for a configured origin', async () => {
+    const res = await request(app.getHttpServer())
+      .options('/api/auth/login')
+      .set('Origin', 'http://localhost:5173')
+      .set('Access-Control-Request-Method', 'POST')
+      .expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+  });
+
+  it('gives a foreign origin no CORS allow headers', async () => {
+    const res = await request(app.getHttpServer())
+      .options('/api/auth/login')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+
+  it('serves the Swagger UI and the OpenAPI document', async () => {
+    await request(app.getHttpServer()).get('/api/docs').expect(200).expect('Content-Type', /html/);
+    const res = await request(app.getHttpServer()).get('/api/docs-json').expect(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    expect(res.body.components.securitySchemes.cookie).toMatchObject({ in: 'cookie', name: 'jwt' });
+  });
+});
+
+describe('Foundation: database outage (e2e)', () => {
+  it('reports health 503 once the embedded server is gone', async () => {
+    const app = await createTestApp();
+    try {
+      await request(app.getHttpServer()).get('/api/health').expect(200);
+      await app.get(DatabaseServer).embedded!.stop();
+      const res = await request(app.getHttpServer()).get('/api/health').expect(503);
+      expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+      expect(typeof res.body.message).toBe('string');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Foundation: configuration (e2e)', () => {
+  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1:1/x' };
+  const longSecret = 'a'.repeat(40);
+
+  it.each([
+    [{ ...production, JWT_SECRET: undefined, PASSWORD_PEPPER: longSecret }, /JWT_SECRET is required/],
+    [{ ...production, JWT_SECRET: 'short', PASSWORD_PEPPER: longSecret }, /JWT_SECRET must be at least 32 bytes/],
+    [
+      { ...production, JWT_SECRET: 'change-me-to-a-random-string-of-at-least-32-bytes', PASSWORD_PEPPER: longSecret },
+      /JWT_SECRET is still the .env.example placeholder/,
+    ],
+    [{ NODE_ENV: 'production', MONGODB_URI: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MONGODB_URI is required/],
+    [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ COOKIE_SAMESITE: 'sometimes' }, /COOKIE_SAMESITE must be one of/],
+    [{ CORS_ORIGINS: 'http://ok.example,not a url' }, /CORS_ORIGINS/],
+  ])('refuses to boot with %o', async (env, message) => {
+    await expect(createTestApp(env)).rejects.toThrow(message);
+  });
+});
+
+describe('Foundation: embedded database (e2e)', () => {
+  it('enforces a unique index under 20 concurrent inserts', async () => {
+    const app = await createTestApp();
+    try {
+      const connection = app.get<Connection>(getConnectionToken());
+      const collection = connection.collection('unique_probe');
+      await collection.createIndex({ key: 1 }, { unique: true });
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, () => collection.insertOne({ key: 'same' })),
+      );
+      const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+      expect(results.length - rejected.length).toBe(1);
+      expect(rejected.every((r) => (r.reason as { code?: number }).code === 11000)).toBe(true);
+      expect(await collection.countDocuments({ key: 'same' })).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps data across a restart with the same DATA_DIR', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chat-auth-data-'));
+    const env = { NODE_ENV: 'development', DATA_DIR: dataDir };
+    try {
+      const first = await createTestApp(env);
+      const when = new Date('2026-01-02T03:04:05Z');
+      await first.get<Connection>(getConnectionToken()).collection('restart_probe').insertOne({ when });
+      await first.close();
+
+      const second = await createTestApp(env);
+      const doc = await second
+        .get<Connection>(getConnectionToken())
+        .collection('restart_probe')
+        .findOne({ when });
+      await second.close();
+      expect(doc?.when).toEqual(when);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
