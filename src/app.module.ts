@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AuthModule } from './auth/auth.module.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { UsersModule } from './users/users.module.js';
 
 export interface AppModuleOptions {
   /** Variables that win over the process environment (the e2e tests' per-app settings). */
@@ -25,6 +27,8 @@ export class AppModule {
         }),
         DatabaseModule,
         HealthModule,
+        UsersModule,
+        AuthModule,
       ],
     };
   }

@@ -16,7 +16,8 @@ class DatabaseServerModule {}
       imports: [DatabaseServerModule],
       inject: [DatabaseServer],
       useFactory: async (server: DatabaseServer) => {
-        // Second line of defence behind DTO validation: no operator injection through filters.
+        // Second line of defence behind DTO validation: no operator injection through filters
+        // (our own query operators are wrapped in mongoose.trusted()).
         mongoose.set('sanitizeFilter', true);
         mongoose.set('strictQuery', true);
         return {

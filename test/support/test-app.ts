@@ -2,6 +2,7 @@ import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { appOptions, configureApp } from '../../src/app.setup.js';
+import { loadSwaggerPluginMetadata } from './swagger-metadata.js';
 
 /** Settings every e2e app starts from; a test passes its own on top. */
 export const TEST_ENV: Record<string, string> = {
@@ -15,6 +16,7 @@ export const TEST_ENV: Record<string, string> = {
 
 /** Boots the real AppModule through the same configureApp() as main.ts, on the embedded database. */
 export async function createTestApp(env: Record<string, string | undefined> = {}) {
+  await loadSwaggerPluginMetadata();
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ ignoreEnvFile: true, env: { ...TEST_ENV, ...env } })],
   }).compile();

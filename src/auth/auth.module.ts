@@ -1,0 +1,65 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { MongooseModule } from '@nestjs/mongoose';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { AppConfig } from '../config/app-config.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { CsrfOriginGuard } from './guards/csrf-origin.guard.js';
+import { SessionGuard } from './guards/session.guard.js';
+import { PasswordHasher } from './password/password-hasher.js';
+import { PasswordPolicy } from './password/password-policy.js';
+import { SessionCookie } from './session-cookie.js';
+import { Session, SessionSchema } from './sessions/session.schema.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { JWT_ALGORITHM, JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
+import { LoginFailure, LoginFailureSchema } from './throttling/login-failure.schema.js';
+import { LoginAttemptsService } from './throttling/login-attempts.service.js';
+
+@Module({
+  imports: [
+    UsersModule,
+    PassportModule,
+    MongooseModule.forFeature([
+      { name: Session.name, schema: SessionSchema },
+      { name: LoginFailure.name, schema: LoginFailureSchema },
+    ]),
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => ({
+        secret: config.get('auth.jwtSecret', { infer: true }),
+        signOptions: { algorithm: JWT_ALGORITHM },
+        verifyOptions: { algorithms: [JWT_ALGORITHM] },
+      }),
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => {
+        const perMinute = config.get('auth.rateLimitPerMinute', { infer: true });
+        return {
+          throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(perMinute, 1) }],
+          skipIf: () => perMinute === 0,
+        };
+      },
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    // Order matters: the CSRF origin check runs before the session check.
+    { provide: APP_GUARD, useClass: CsrfOriginGuard },
+    { provide: APP_GUARD, useClass: SessionGuard },
+    AuthService,
+    SessionsService,
+    SessionCookie,
+    PasswordHasher,
+    PasswordPolicy,
+    LoginAttemptsService,
+    JwtCookieStrategy,
+  ],
+  exports: [SessionsService, PasswordHasher, PasswordPolicy, SessionCookie],
+})
+export class AuthModule {}

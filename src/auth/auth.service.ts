@@ -1,0 +1,99 @@
+import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { isValidObjectId, Types } from 'mongoose';
+import type { UserRecord } from '../users/user.mapper.js';
+import { UsersService } from '../users/users.service.js';
+import type { SessionTokenPayload } from './auth-context.js';
+import type { LoginDto } from './dto/login.dto.js';
+import type { SignupDto } from './dto/signup.dto.js';
+import { PasswordHasher } from './password/password-hasher.js';
+import { PasswordPolicy } from './password/password-policy.js';
+import { type ClientInfo, type SessionRecord, SessionsService } from './sessions/sessions.service.js';
+import { LoginAttemptsService } from './throttling/login-attempts.service.js';
+import { JWT_ALGORITHM } from './strategies/jwt-cookie.strategy.js';
+
+export const INVALID_CREDENTIALS = 'Invalid email or password';
+
+export interface SignedInSession {
+  user: UserRecord;
+  token: string;
+  expiresAt: Date;
+}
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+    private readonly attempts: LoginAttemptsService,
+    private readonly jwt: JwtService,
+  ) {}
+
+  async signup(dto: SignupDto, client: ClientInfo): Promise<SignedInSession> {
+    this.policy.assertAcceptable(dto.password);
+    const user = await this.users.create({
+      email: dto.email,
+      fullName: dto.fullName,
+      passwordHash: await this.hasher.hash(dto.password),
+    });
+    return this.startSession(user, client);
+  }
+
+  async login(dto: LoginDto, client: ClientInfo): Promise<SignedInSession> {
+    await this.attempts.assertNotLocked(dto.email);
+    const found = await this.users.findByEmailWithPassword(dto.email);
+    if (!found) {
+      await this.hasher.verifyDummy(dto.password);
+      await this.attempts.recordFailure(dto.email);
+      throw new UnauthorizedException(INVALID_CREDENTIALS);
+    }
+    const check = await this.hasher.verify(dto.password, found.passwordHash);
+    if (!check.valid) {
+      await this.attempts.recordFailure(dto.email);
+      throw new UnauthorizedException(INVALID_CREDENTIALS);
+    }
+    if (check.needsRehash) this.upgradeHash(found.user._id, dto.password);
+    await this.attempts.reset(dto.email);
+    return this.startSession(found.user, client);
+  }
+
+  /** Revokes the session the token names, if it is a valid one; anything else is already logged out. */
+  async logout(token: string | null): Promise<void> {
+    if (!token) return;
+    let payload: Partial<SessionTokenPayload>;
+    try {
+      payload = await this.jwt.verifyAsync(token, { algorithms: [JWT_ALGORITHM] });
+    } catch {
+      return;
+    }
+    if (typeof payload.sid === 'string' && isValidObjectId(payload.sid)) {
+      await this.sessions.revoke(new Types.ObjectId(payload.sid));
+    }
+  }
+
+  async startSession(user: UserRecord, client: ClientInfo): Promise<SignedInSession> {
+    const session = await this.sessions.create(user._id, client);
+    return { user, token: await this.sign(session), expiresAt: session.expiresAt };
+  }
+
+  private sign(session: SessionRecord): Promise<string> {
+    const claims = {
+      sub: session.user.toHexString(),
+      sid: session._id.toHexString(),
+      exp: Math.floor(session.expiresAt.getTime() / 1000),
+    };
+    return this.jwt.signAsync(claims, { algorithm: JWT_ALGORITHM });
+  }
+
+  /** Re-hashes with the current scheme and cost after a successful login, out of the request's way. */
+  private upgradeHash(userId: Types.ObjectId, password: string): void {
+    this.hasher
+      .hash(password)
+      .then((hash) => this.users.setPasswordHash(userId, hash))
+      .catch((error: Error) => this.logger.warn(`Password hash upgrade failed: ${error.message}`));
+  }
+}

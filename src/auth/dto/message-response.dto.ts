@@ -1,0 +1,4 @@
+export class MessageResponseDto {
+  /** @example Logged out successfully */
+  message: string;
+}

@@ -1,0 +1,35 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { dictionary } from '@zxcvbn-ts/language-common';
+import type { AppConfig } from '../../config/app-config.js';
+
+export const PASSWORD_MAX_LENGTH = 128;
+
+/** The 49k most common passwords from the zxcvbn project (lower-case), held offline. */
+const COMMON_PASSWORDS = new Set<string>(dictionary['passwords-common'] as string[]);
+
+/** The rules for a new password: a length range and not a common one; no composition rules (NIST 800-63B). */
+@Injectable()
+export class PasswordPolicy {
+  private readonly minLength: number;
+
+  constructor(config: ConfigService<AppConfig, true>) {
+    this.minLength = config.get('auth.passwordMinLength', { infer: true });
+  }
+
+  /** Throws a 400 naming `field` when `password` may not be used. */
+  assertAcceptable(password: string, field = 'password'): void {
+    const message = this.problem(password, field);
+    if (message) throw new BadRequestException({ message, errors: [{ field, message }] });
+  }
+
+  private problem(password: string, field: string): string | null {
+    const length = Array.from(password).length; // code points, as the user counts them
+    if (length < this.minLength) return `${field} must be at least ${this.minLength} characters long`;
+    if (length > PASSWORD_MAX_LENGTH)
+      return `${field} must be at most ${PASSWORD_MAX_LENGTH} characters long`;
+    if (COMMON_PASSWORDS.has(password.toLowerCase()))
+      return `${field} is too common, please choose a less guessable one`;
+    return null;
+  }
+}

@@ -1,0 +1,111 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectModel } from '@nestjs/mongoose';
+import { isValidObjectId, Model, trusted, Types } from 'mongoose';
+import { AUTH_CACHE_TTL_MS, ExpiringCache } from '../../common/expiring-cache.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { Session } from './session.schema.js';
+
+export interface SessionRecord {
+  _id: Types.ObjectId;
+  user: Types.ObjectId;
+  createdAt: Date;
+  expiresAt: Date;
+  lastSeenAt: Date;
+  userAgent: string;
+  ip: string;
+}
+
+export interface ClientInfo {
+  userAgent?: string;
+  ip?: string;
+}
+
+/** lastSeenAt is written at most this often per session, not on every request. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+@Injectable()
+export class SessionsService implements OnModuleInit {
+  private readonly logger = new Logger(SessionsService.name);
+  private readonly cache = new ExpiringCache<SessionRecord>(AUTH_CACHE_TTL_MS);
+  private readonly lifetimeMs: number;
+
+  constructor(
+    @InjectModel(Session.name) private readonly sessions: Model<Session>,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.lifetimeMs = config.get('auth.jwtExpiresInSeconds', { infer: true }) * 1000;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.sessions.init();
+  }
+
+  async create(userId: Types.ObjectId, client: ClientInfo): Promise<SessionRecord> {
+    const now = new Date();
+    const session = await this.sessions.create({
+      user: userId,
+      expiresAt: new Date(now.getTime() + this.lifetimeMs),
+      lastSeenAt: now,
+      userAgent: (client.userAgent ?? '').slice(0, 512),
+      ip: client.ip ?? '',
+    });
+    return session.toObject();
+  }
+
+  /** The live session `sid` of user `userId`, or null when it was revoked, has expired or is not theirs. */
+  async findActive(sid: string, userId: string): Promise<SessionRecord | null> {
+    if (!isValidObjectId(sid)) return null;
+    let session = this.cache.get(sid);
+    if (!session) {
+      session = (await this.sessions.findById(sid).lean<SessionRecord>().exec()) ?? undefined;
+      if (session) this.cache.set(sid, session);
+    }
+    if (!session || session.user.toHexString() !== userId) return null;
+    if (session.expiresAt.getTime() <= Date.now()) {
+      this.cache.delete(sid);
+      return null;
+    }
+    this.touch(session);
+    return session;
+  }
+
+  listForUser(userId: Types.ObjectId): Promise<SessionRecord[]> {
+    return this.sessions
+      .find({ user: userId, expiresAt: trusted({ $gt: new Date() }) })
+      .sort({ createdAt: -1 })
+      .lean<SessionRecord[]>()
+      .exec();
+  }
+
+  async revoke(sid: Types.ObjectId): Promise<void> {
+    await this.sessions.deleteOne({ _id: sid }).exec();
+    this.cache.delete(sid.toHexString());
+  }
+
+  /** Revokes one of the user's own sessions; false when there is no such session of theirs. */
+  async revokeOwn(userId: Types.ObjectId, sid: Types.ObjectId): Promise<boolean> {
+    const { deletedCount } = await this.sessions.deleteOne({ _id: sid, user: userId }).exec();
+    this.cache.delete(sid.toHexString());
+    return deletedCount > 0;
+  }
+
+  /** Revokes every session of the user except `keep`, if given. */
+  async revokeAll(userId: Types.ObjectId, keep?: Types.ObjectId): Promise<void> {
+    const filter = keep ? { user: userId, _id: trusted({ $ne: keep }) } : { user: userId };
+    await this.sessions.deleteMany(filter).exec();
+    this.cache.deleteWhere(
+      (session) => session.user.equals(userId) && !(keep && session._id.equals(keep)),
+    );
+  }
+
+  private touch(session: SessionRecord): void {
+    const now = new Date();
+    if (now.getTime() - session.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS) return;
+    session.lastSeenAt = now;
+    this.sessions
+      .updateOne({ _id: session._id }, { $set: { lastSeenAt: now } })
+      .exec()
+      .catch((error: Error) => this.logger.warn(`Could not record session activity: ${error.message}`));
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { isValidObjectId } from 'mongoose';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { AppConfig } from '../../config/app-config.js';
+import { UsersService } from '../../users/users.service.js';
+import { SESSION_COOKIE } from '../auth.constants.js';
+import type { AuthContext, SessionTokenPayload } from '../auth-context.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+
+export const JWT_STRATEGY = 'jwt-cookie';
+export const JWT_ALGORITHM = 'HS256';
+
+/** The token from the `jwt` cookie (browsers) or from `Authorization: Bearer` (other REST clients). */
+export const extractSessionToken = ExtractJwt.fromExtractors([
+  (req: Request) => {
+    const token: unknown = req.cookies?.[SESSION_COOKIE];
+    return typeof token === 'string' && token !== '' ? token : null;
+  },
+  ExtractJwt.fromAuthHeaderAsBearerToken(),
+]);
+
+/** Accepts a well-signed, unexpired token only while its session and its user still exist. */
+@Injectable()
+export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+  ) {
+    super({
+      jwtFromRequest: extractSessionToken,
+      secretOrKey: config.get('auth.jwtSecret', { infer: true }),
+      algorithms: [JWT_ALGORITHM],
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(payload: Partial<SessionTokenPayload>): Promise<AuthContext | false> {
+    const { sub, sid } = payload;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || !isValidObjectId(sub)) return false;
+    const [session, user] = await Promise.all([
+      this.sessions.findActive(sid, sub),
+      this.users.findByIdCached(sub),
+    ]);
+    return session && user ? { user, session } : false;
+  }
+}

@@ -1,0 +1,9 @@
+import type { TransformFnParams } from 'class-transformer';
+
+/** Trims strings; other types pass through untouched so the type validators reject them. */
+export const trim = ({ value }: TransformFnParams): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+/** Emails are compared and stored trimmed, Unicode NFC and lower-case. */
+export const normalizeEmail = ({ value }: TransformFnParams): unknown =>
+  typeof value === 'string' ? value.trim().normalize('NFC').toLowerCase() : value;

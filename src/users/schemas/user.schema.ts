@@ -1,0 +1,32 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { HydratedDocument } from 'mongoose';
+
+/**
+ * The reference backend's `users` collection, field for field, so its accounts keep working here.
+ * `password` holds the hash and is never selected unless asked for.
+ */
+@Schema({ collection: 'users', timestamps: true, strict: true })
+export class User {
+  @Prop({ required: true, trim: true, lowercase: true, maxlength: 254 })
+  email: string;
+
+  @Prop({ required: true, trim: true, maxlength: 100 })
+  fullName: string;
+
+  @Prop({ required: true, select: false })
+  password: string;
+
+  @Prop({ default: '' })
+  profilePic: string;
+
+  /** Where the current profile picture is stored (so the old one can be deleted); never returned. */
+  @Prop({ type: String, select: false, default: null })
+  profilePicKey: string | null;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type UserDocument = HydratedDocument<User>;
+export const UserSchema = SchemaFactory.createForClass(User);
+UserSchema.index({ email: 1 }, { unique: true });

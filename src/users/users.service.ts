@@ -1,0 +1,116 @@
+import { ConflictException, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, Types } from 'mongoose';
+import { AUTH_CACHE_TTL_MS, ExpiringCache } from '../common/expiring-cache.js';
+import { isDuplicateKeyError } from '../database/database-errors.js';
+import type { UserRecord } from './user.mapper.js';
+import { User } from './schemas/user.schema.js';
+
+const PUBLIC_FIELDS = 'email fullName profilePic createdAt updatedAt';
+
+@Injectable()
+export class UsersService implements OnModuleInit {
+  private readonly cache = new ExpiringCache<UserRecord>(AUTH_CACHE_TTL_MS);
+
+  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+
+  /** The unique email index must exist before the first signup can race another. */
+  async onModuleInit(): Promise<void> {
+    await this.users.init();
+  }
+
+  async create(fields: { email: string; fullName: string; passwordHash: string }): Promise<UserRecord> {
+    try {
+      const user = await this.users.create({
+        email: fields.email,
+        fullName: fields.fullName,
+        password: fields.passwordHash,
+      });
+      return user.toObject();
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new ConflictException('Email already exists');
+      throw error;
+    }
+  }
+
+  findById(id: Types.ObjectId | string): Promise<UserRecord | null> {
+    return this.users.findById(id).select(PUBLIC_FIELDS).lean<UserRecord>().exec();
+  }
+
+  /** findById for the per-request session check; every write below clears the entry. */
+  async findByIdCached(id: string): Promise<UserRecord | null> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const user = await this.findById(id);
+    if (user) this.cache.set(id, user);
+    return user;
+  }
+
+  async findByEmailWithPassword(
+    email: string,
+  ): Promise<{ user: UserRecord; passwordHash: string } | null> {
+    const found = await this.users
+      .findOne({ email })
+      .select(`${PUBLIC_FIELDS} password`)
+      .lean<UserRecord & { password: string }>()
+      .exec();
+    if (!found) return null;
+    const { password, ...user } = found;
+    return { user, passwordHash: password };
+  }
+
+  async getPasswordHash(id: Types.ObjectId): Promise<string | null> {
+    const found = await this.users.findById(id).select('password').lean<{ password: string }>().exec();
+    return found?.password ?? null;
+  }
+
+  async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<void> {
+    await this.users.updateOne({ _id: id }, { $set: { password: passwordHash } }).exec();
+    this.cache.delete(id.toHexString());
+  }
+
+  async updateProfile(id: Types.ObjectId, fields: { fullName: string }): Promise<UserRecord | null> {
+    const user = await this.users
+      .findByIdAndUpdate(id, { $set: { fullName: fields.fullName } }, { returnDocument: 'after' })
+      .select(PUBLIC_FIELDS)
+      .lean<UserRecord>()
+      .exec();
+    this.cache.delete(id.toHexString());
+    return user;
+  }
+
+  /** Points the user at a new stored picture; returns the user and the key of the picture it replaced. */
+  async setProfilePicture(
+    id: Types.ObjectId,
+    picture: { url: string; key: string },
+  ): Promise<{ user: UserRecord; previousKey: string | null } | null> {
+    const updatedAt = new Date();
+    const before = await this.users
+      .findByIdAndUpdate(
+        id,
+        { $set: { profilePic: picture.url, profilePicKey: picture.key, updatedAt } },
+        { returnDocument: 'before', timestamps: false },
+      )
+      .select(`${PUBLIC_FIELDS} profilePicKey`)
+      .lean<UserRecord & { profilePicKey?: string | null }>()
+      .exec();
+    this.cache.delete(id.toHexString());
+    if (!before) return null;
+    const { profilePicKey, ...user } = before;
+    return {
+      user: { ...user, profilePic: picture.url, updatedAt },
+      previousKey: profilePicKey ?? null,
+    };
+  }
+
+  /** Deletes the account; returns the key of its stored picture, if any, for the caller to remove. */
+  async delete(id: Types.ObjectId): Promise<{ profilePicKey: string | null } | null> {
+    const deleted = await this.users
+      .findByIdAndDelete(id)
+      .select('profilePicKey')
+      .lean<{ profilePicKey?: string | null }>()
+      .exec();
+    this.cache.delete(id.toHexString());
+    return deleted ? { profilePicKey: deleted.profilePicKey ?? null } : null;
+  }
+}

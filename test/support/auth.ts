@@ -1,0 +1,55 @@
+import type { INestApplication } from '@nestjs/common';
+import { createHmac, randomUUID } from 'node:crypto';
+import request from 'supertest';
+
+export const GOOD_PASSWORD = 'violet-kettle-harbour-42';
+
+export function uniqueEmail(prefix = 'user'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}@example.com`;
+}
+
+/** The `jwt=...` pair from a response's Set-Cookie, ready for a Cookie header. */
+export function sessionCookie(res: request.Response): string {
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const jwt = cookies.find((cookie) => cookie.startsWith('jwt='));
+  if (!jwt) throw new Error('response set no jwt cookie');
+  return jwt.split(';')[0];
+}
+
+export function tokenOf(cookie: string): string {
+  return cookie.slice('jwt='.length);
+}
+
+export async function signUp(
+  app: INestApplication,
+  fields: Partial<{ fullName: string; email: string; password: string }> = {},
+) {
+  const body = {
+    fullName: 'Test User',
+    email: uniqueEmail(),
+    password: GOOD_PASSWORD,
+    ...fields,
+  };
+  const res = await request(app.getHttpServer()).post('/api/auth/signup').send(body).expect(201);
+  const cookie = sessionCookie(res);
+  return { res, user: res.body, cookie, token: tokenOf(cookie), email: body.email, password: body.password };
+}
+
+const b64url = (value: object | Buffer) =>
+  (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
+
+/** Builds a JWT by hand, so tests can forge what an attacker could send. */
+export function forgeToken(
+  payload: object,
+  options: { secret?: string; alg?: 'HS256' | 'none' } = {},
+): string {
+  const alg = options.alg ?? 'HS256';
+  const head = `${b64url({ alg, typ: 'JWT' })}.${b64url(payload)}`;
+  if (alg === 'none') return `${head}.`;
+  const signature = createHmac('sha256', options.secret ?? '').update(head).digest();
+  return `${head}.${b64url(signature)}`;
+}
+
+export function decodePayload(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+}
