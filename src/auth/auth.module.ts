@@ -7,6 +7,9 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
+import { AccountDeletionController } from './account-deletion.controller.js';
+import { AccountController } from './account.controller.js';
+import { AccountService } from './account.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { CsrfOriginGuard } from './guards/csrf-origin.guard.js';
@@ -47,12 +50,13 @@ import { LoginAttemptsService } from './throttling/login-attempts.service.js';
       },
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, AccountController, AccountDeletionController],
   providers: [
     // Order matters: the CSRF origin check runs before the session check.
     { provide: APP_GUARD, useClass: CsrfOriginGuard },
     { provide: APP_GUARD, useClass: SessionGuard },
     AuthService,
+    AccountService,
     SessionsService,
     SessionCookie,
     PasswordHasher,

@@ -14,7 +14,11 @@ export const TEST_ENV: Record<string, string> = {
   PASSWORD_PEPPER: 'test-pepper-that-is-long-enough-0123456789',
 };
 
-/** Boots the real AppModule through the same configureApp() as main.ts, on the embedded database. */
+/**
+ * Boots the real AppModule through the same configureApp() as main.ts, on the embedded database.
+ * Close an app before creating the next one: Passport keeps strategies in one process-wide registry,
+ * so the newest app's session strategy serves them all (production runs one app per process).
+ */
 export async function createTestApp(env: Record<string, string | undefined> = {}) {
   await loadSwaggerPluginMetadata();
   const moduleRef = await Test.createTestingModule({

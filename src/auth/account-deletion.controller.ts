@@ -1,0 +1,43 @@
+import { Body, Controller, Delete, HttpCode, HttpStatus, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
+import { AccountService } from './account.service.js';
+import type { AuthContext } from './auth-context.js';
+import { DeleteAccountDto } from './dto/delete-account.dto.js';
+import { SessionCookie } from './session-cookie.js';
+
+/**
+ * `DELETE /api/users/me` lives here, not in UsersModule: it needs the password check, the sessions and
+ * the media store, all of which depend on UsersModule themselves.
+ */
+@Controller('users')
+@ApiCookieAuth('cookie')
+@ApiBearerAuth('bearer')
+export class AccountDeletionController {
+  constructor(
+    private readonly account: AccountService,
+    private readonly cookie: SessionCookie,
+  ) {}
+
+  /** Deletes the account, its sessions and its profile picture. The email can sign up again. */
+  @Delete('me')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'The account is gone; the cookie is cleared.' })
+  @ApiUnauthorizedResponse({ description: 'Wrong password, or no valid session.' })
+  @ApiTooManyRequestsResponse({ description: 'Too many wrong passwords on this account.' })
+  async deleteMe(
+    @CurrentAuth() auth: AuthContext,
+    @Body() dto: DeleteAccountDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    await this.account.deleteAccount(auth, dto.password);
+    this.cookie.clear(res);
+  }
+}

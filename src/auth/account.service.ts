@@ -1,0 +1,80 @@
+import { BadRequestException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import type { Types } from 'mongoose';
+import type { UserRecord } from '../users/user.mapper.js';
+import { UsersService } from '../users/users.service.js';
+import type { AuthContext } from './auth-context.js';
+import type { ChangePasswordDto } from './dto/change-password.dto.js';
+import type { SessionResponseDto } from './dto/session-response.dto.js';
+import { PasswordHasher } from './password/password-hasher.js';
+import { PasswordPolicy } from './password/password-policy.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { LoginAttemptsService } from './throttling/login-attempts.service.js';
+
+export const WRONG_CURRENT_PASSWORD = 'Current password is incorrect';
+
+/** What a signed-in user can do to their own account: sessions, password, deletion. */
+@Injectable()
+export class AccountService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+    private readonly attempts: LoginAttemptsService,
+  ) {}
+
+  async listSessions({ user, session: current }: AuthContext): Promise<SessionResponseDto[]> {
+    const sessions = await this.sessions.listForUser(user._id);
+    return sessions.map((session) => ({
+      id: session._id.toHexString(),
+      createdAt: session.createdAt,
+      lastSeenAt: session._id.equals(current._id) ? current.lastSeenAt : session.lastSeenAt,
+      expiresAt: session.expiresAt,
+      userAgent: session.userAgent,
+      ip: session.ip,
+      current: session._id.equals(current._id),
+    }));
+  }
+
+  async revokeSession({ user }: AuthContext, sessionId: Types.ObjectId): Promise<void> {
+    if (!(await this.sessions.revokeOwn(user._id, sessionId))) {
+      throw new NotFoundException('Session not found');
+    }
+  }
+
+  async logoutEverywhere({ user }: AuthContext): Promise<void> {
+    await this.sessions.revokeAll(user._id);
+  }
+
+  /** Sets a new password and signs out every other device; the current session stays valid. */
+  async changePassword({ user, session }: AuthContext, dto: ChangePasswordDto): Promise<void> {
+    this.policy.assertAcceptable(dto.newPassword, 'newPassword');
+    if (dto.newPassword === dto.currentPassword) {
+      const message = 'newPassword must differ from the current password';
+      throw new BadRequestException({ message, errors: [{ field: 'newPassword', message }] });
+    }
+    await this.confirmPassword(user, dto.currentPassword);
+    await this.users.setPasswordHash(user._id, await this.hasher.hash(dto.newPassword));
+    await this.sessions.revokeAll(user._id, session._id);
+  }
+
+  /** Deletes the user and every session; returns the key of their stored picture, if any. */
+  async deleteAccount({ user }: AuthContext, password: string): Promise<string | null> {
+    await this.confirmPassword(user, password);
+    const deleted = await this.users.delete(user._id);
+    await this.sessions.revokeAll(user._id);
+    return deleted?.profilePicKey ?? null;
+  }
+
+  /** Checks the caller's password under the same failed-attempt limit as login. */
+  private async confirmPassword(user: UserRecord, password: string): Promise<void> {
+    await this.attempts.assertNotLocked(user.email);
+    const stored = await this.users.getPasswordHash(user._id);
+    const { valid } = stored ? await this.hasher.verify(password, stored) : { valid: false };
+    if (!valid) {
+      await this.attempts.recordFailure(user.email);
+      throw new UnauthorizedException(WRONG_CURRENT_PASSWORD);
+    }
+    await this.attempts.reset(user.email);
+  }
+}

@@ -1,0 +1,39 @@
+import { Body, Controller, Get, NotFoundException, Patch } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiOkResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { AuthContext } from '../auth/auth-context.js';
+import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
+import { UpdateUserDto } from './dto/update-user.dto.js';
+import { UserResponseDto } from './dto/user-response.dto.js';
+import { toUserResponse } from './user.mapper.js';
+import { UsersService } from './users.service.js';
+
+@Controller('users')
+@ApiCookieAuth('cookie')
+@ApiBearerAuth('bearer')
+@ApiUnauthorizedResponse({ description: 'No valid session.' })
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  /** The signed-in user (same as `GET /api/auth/check`). */
+  @Get('me')
+  @ApiOkResponse({ type: UserResponseDto })
+  me(@CurrentAuth() auth: AuthContext): UserResponseDto {
+    return toUserResponse(auth.user);
+  }
+
+  /** Renames the signed-in user. Any other field is refused. */
+  @Patch('me')
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiBadRequestResponse({ description: 'Invalid or unknown fields.' })
+  async updateMe(@CurrentAuth() auth: AuthContext, @Body() dto: UpdateUserDto): Promise<UserResponseDto> {
+    const user = await this.users.updateProfile(auth.user._id, { fullName: dto.fullName });
+    if (!user) throw new NotFoundException('User not found');
+    return toUserResponse(user);
+  }
+}
