@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
-/** Failed password checks against one account within the current window. */
+/** Password checks against one account in the current window, counted as failures until one succeeds. */
 @Schema({ collection: 'login_failures' })
 export class LoginFailure {
   @Prop({ required: true })
