@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MediaModule } from './media/media.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppModuleOptions {
@@ -29,6 +30,7 @@ export class AppModule {
         HealthModule,
         UsersModule,
         AuthModule,
+        MediaModule,
       ],
     };
   }

@@ -9,6 +9,7 @@ import { jsonBodyParser } from './common/http/body-parsers.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './config/swagger.js';
+import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
 
 export const API_PREFIX = 'api';
@@ -33,6 +34,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  serveLocalMedia(app);
   app.enableCors({
     origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
     credentials: true,

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/app-config.js';
+import { UsersModule } from '../users/users.module.js';
+import { CloudinaryStorage } from './cloudinary.storage.js';
+import { LocalDiskStorage } from './local-disk.storage.js';
+import { MEDIA_STORAGE, type MediaStorage } from './media-storage.js';
+import { ProfilePictureController } from './profile-picture.controller.js';
+import { ProfilePictureService } from './profile-picture.service.js';
+
+function createMediaStorage(config: ConfigService<AppConfig, true>): MediaStorage {
+  const { cloudinaryUrl, uploadTimeoutMs } = config.get('media', { infer: true });
+  if (cloudinaryUrl) return new CloudinaryStorage(cloudinaryUrl, uploadTimeoutMs);
+  return new LocalDiskStorage(join(config.get('app.dataDir', { infer: true }), 'media'));
+}
+
+/** Profile pictures. Exports MEDIA_STORAGE for features that must delete a user's picture. */
+@Module({
+  imports: [UsersModule],
+  controllers: [ProfilePictureController],
+  providers: [
+    { provide: MEDIA_STORAGE, inject: [ConfigService], useFactory: createMediaStorage },
+    ProfilePictureService,
+  ],
+  exports: [MEDIA_STORAGE],
+})
+export class MediaModule {}
