@@ -149,6 +149,25 @@ describe('Foundation: embedded database (e2e)', () => {
     }
   });
 
+  it('enforces unique indexes in every embedded server of the process, not just the first', async () => {
+    for (let round = 0; round < 2; round++) {
+      const app = await createTestApp();
+      try {
+        const collection = app.get<Connection>(getConnectionToken()).collection('unique_again');
+        await collection.createIndex({ key: 1 }, { unique: true });
+        const indexes = await collection.listIndexes().toArray();
+        expect(indexes.find((index) => index.name === 'key_1')).toMatchObject({ unique: true });
+        await collection.insertOne({ key: 'same' });
+        await expect(collection.insertOne({ key: 'same' })).rejects.toMatchObject({ code: 11000 });
+        await collection.dropIndex('key_1');
+        await collection.insertOne({ key: 'same' });
+        expect(await collection.countDocuments({ key: 'same' })).toBe(2);
+      } finally {
+        await app.close();
+      }
+    }
+  });
+
   it('keeps data across a restart with the same DATA_DIR', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chat-auth-data-'));
     const env = { NODE_ENV: 'development', DATA_DIR: dataDir };

@@ -68,11 +68,10 @@ export class AccountService {
 
   /** Checks the caller's password under the same failed-attempt limit as login. */
   private async confirmPassword(user: UserRecord, password: string): Promise<void> {
-    await this.attempts.assertNotLocked(user.email);
+    await this.attempts.countAttempt(user.email);
     const stored = await this.users.getPasswordHash(user._id);
     const { valid } = stored ? await this.hasher.verify(password, stored) : { valid: false };
     if (!valid) {
-      await this.attempts.recordFailure(user.email);
       throw new UnauthorizedException(WRONG_CURRENT_PASSWORD);
     }
     await this.attempts.reset(user.email);

@@ -44,19 +44,15 @@ export class AuthService {
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<SignedInSession> {
-    await this.attempts.assertNotLocked(dto.email);
+    await this.attempts.countAttempt(dto.email);
     const found = await this.users.findByEmailWithPassword(dto.email);
     if (!found) {
       await this.hasher.verifyDummy(dto.password);
-      await this.attempts.recordFailure(dto.email);
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     const check = await this.hasher.verify(dto.password, found.passwordHash);
-    if (!check.valid) {
-      await this.attempts.recordFailure(dto.email);
-      throw new UnauthorizedException(INVALID_CREDENTIALS);
-    }
-    if (check.needsRehash) this.upgradeHash(found.user._id, dto.password);
+    if (!check.valid) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    if (check.needsRehash) this.upgradeHash(found.user._id, found.passwordHash, dto.password);
     await this.attempts.reset(dto.email);
     return this.startSession(found.user, client);
   }
@@ -90,10 +86,10 @@ export class AuthService {
   }
 
   /** Re-hashes with the current scheme and cost after a successful login, out of the request's way. */
-  private upgradeHash(userId: Types.ObjectId, password: string): void {
+  private upgradeHash(userId: Types.ObjectId, oldHash: string, password: string): void {
     this.hasher
       .hash(password)
-      .then((hash) => this.users.setPasswordHash(userId, hash))
+      .then((hash) => this.users.replacePasswordHash(userId, oldHash, hash))
       .catch((error: Error) => this.logger.warn(`Password hash upgrade failed: ${error.message}`));
   }
 }

@@ -15,6 +15,8 @@ import type { IStorageAdapter } from '@push.rocks/smartmongo/dist_ts/congodb/ind
  * around, so the application behaves as on a real server:
  * - it does not enforce unique secondary indexes: every command here runs one at a time, and inserts and
  *   updates are checked against the unique indexes, failing with a real duplicate-key error (11000);
+ * - its index commands cache per collection name for the whole process, so a second server in one
+ *   process (the e2e tests) would write its indexes into the first one's storage: we answer them here;
  * - it cannot persist BSON types faithfully (dates and ObjectIds come back as strings): we snapshot the
  *   data ourselves as canonical Extended JSON under DATA_DIR;
  * - collation, TTL expiry, transactions, $text, change streams and string _ids do not work, and every
@@ -40,6 +42,8 @@ const WRITE_COMMANDS = new Set([
   'create',
   'renameCollection',
 ]);
+
+const INDEX_COMMANDS = new Set(['createIndexes', 'listIndexes', 'dropIndexes']);
 
 export interface EmbeddedMongoOptions {
   /** Folder for the data snapshot; omit to keep everything in memory. */
@@ -98,7 +102,10 @@ export class EmbeddedMongo {
     const router = new CommandRouter(storage, server);
     const route = router.route.bind(router);
     router.route = (command) => {
-      const result = this.queue.then(() => route(command));
+      const handle = INDEX_COMMANDS.has(command.commandName)
+        ? () => indexCommand(storage, command.database, command.command)
+        : () => route(command);
+      const result = this.queue.then(handle);
       this.queue = result.catch(() => undefined);
       if (this.snapshotFile && WRITE_COMMANDS.has(command.commandName)) {
         void result.then(() => this.schedulePersist(storage));
@@ -165,6 +172,43 @@ export class EmbeddedMongo {
       }
     }
   }
+}
+
+type IndexCommand = Record<string, unknown> & {
+  createIndexes?: string;
+  listIndexes?: string;
+  dropIndexes?: string;
+  indexes?: Array<IndexSpec & { name?: string }>;
+  index?: string;
+};
+
+async function indexCommand(storage: IStorageAdapter, db: string, command: IndexCommand) {
+  if (command.createIndexes) {
+    const coll = command.createIndexes;
+    await storage.createCollection(db, coll);
+    const numIndexesBefore = (await storage.getIndexes(db, coll)).length;
+    for (const { key, name, unique, sparse, expireAfterSeconds } of command.indexes ?? []) {
+      const indexName = name ?? Object.entries(key).map(([field, dir]) => `${field}_${dir}`).join('_');
+      await storage.saveIndex(db, coll, indexName, { key, unique, sparse, expireAfterSeconds });
+    }
+    const numIndexesAfter = (await storage.getIndexes(db, coll)).length;
+    return { ok: 1, numIndexesBefore, numIndexesAfter, createdCollectionAutomatically: false };
+  }
+  if (command.listIndexes) {
+    const firstBatch = (await storage.getIndexes(db, command.listIndexes)).map((index) => ({
+      v: 2,
+      ...index,
+    }));
+    const ns = `${db}.${command.listIndexes}`;
+    return { ok: 1, cursor: { id: plugins.bson.Long.fromNumber(0), ns, firstBatch } };
+  }
+  const coll = command.dropIndexes!;
+  const names =
+    command.index === '*'
+      ? (await storage.getIndexes(db, coll)).map((index) => index.name)
+      : [String(command.index)];
+  for (const name of names.filter((name) => name !== '_id_')) await storage.dropIndex(db, coll, name);
+  return { ok: 1 };
 }
 
 async function assertUnique(

@@ -69,6 +69,13 @@ export class UsersService implements OnModuleInit {
     this.cache.delete(id.toHexString());
   }
 
+  /** Swaps the hash only if it is still `oldHash`, so a password changed meanwhile is not overwritten. */
+  async replacePasswordHash(id: Types.ObjectId, oldHash: string, passwordHash: string): Promise<void> {
+    await this.users
+      .updateOne({ _id: id, password: oldHash }, { $set: { password: passwordHash } })
+      .exec();
+  }
+
   async updateProfile(id: Types.ObjectId, fields: { fullName: string }): Promise<UserRecord | null> {
     const user = await this.users
       .findByIdAndUpdate(id, { $set: { fullName: fields.fullName } }, { returnDocument: 'after' })

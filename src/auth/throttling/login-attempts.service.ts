@@ -34,17 +34,12 @@ export class LoginAttemptsService implements OnModuleInit {
    * Counts this attempt as a failure until reset() says otherwise; 429 once the account has used up
    * its attempts for the window. The password is not looked at.
    */
-  async assertNotLocked(email: string): Promise<void> {
+  async countAttempt(email: string): Promise<void> {
     if (!this.enabled) return;
-    const { count, windowStartedAt } = await this.countAttempt(email);
+    const { count, windowStartedAt } = await this.addToWindow(email);
     if (count <= MAX_FAILURES_PER_ACCOUNT) return;
     const retryAfterMs = windowStartedAt.getTime() + FAILURE_WINDOW_MS - Date.now();
     throw new TooManyRequestsException(Math.max(1, Math.ceil(retryAfterMs / 1000)));
-  }
-
-  /** The failed attempt was already counted by assertNotLocked(); there is nothing more to store. */
-  recordFailure(_email: string): Promise<void> {
-    return Promise.resolve();
   }
 
   async reset(email: string): Promise<void> {
@@ -53,7 +48,7 @@ export class LoginAttemptsService implements OnModuleInit {
   }
 
   /** Adds this attempt to the account's window, or starts a new window when the last one has run out. */
-  private async countAttempt(email: string): Promise<{ count: number; windowStartedAt: Date }> {
+  private async addToWindow(email: string): Promise<{ count: number; windowStartedAt: Date }> {
     // A second pass happens only when a concurrent attempt restarted the window first.
     for (let pass = 0; pass < 3; pass++) {
       const now = new Date();
