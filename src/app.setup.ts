@@ -1,4 +1,4 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import { NotFoundException, type NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -35,6 +35,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     next();
   });
   serveLocalMedia(app);
+  // Nest answers unknown routes under /api; give every other path the same JSON 404.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
+    next(underApi ? undefined : new NotFoundException(`Cannot ${req.method} ${req.path}`));
+  });
   app.enableCors({
     origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
     credentials: true,

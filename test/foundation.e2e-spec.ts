@@ -36,6 +36,11 @@ describe('Foundation (e2e)', () => {
     expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /api/nope', error: 'Not Found' });
   });
 
+  it('answers an unknown path outside /api with the same JSON 404', async () => {
+    const res = await request(app.getHttpServer()).get('/nope').expect(404);
+    expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /nope', error: 'Not Found' });
+  });
+
   it('answers malformed JSON with 400 and a string message', async () => {
     const res = await request(app.getHttpServer())
       .post('/api/auth/login')
@@ -55,8 +60,11 @@ describe('Foundation (e2e)', () => {
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(110 * 1024) }))
       .expect(413);
-    expect(res.body.statusCode).toBe(413);
-    expect(typeof res.body.message).toBe('string');
+    expect(res.body).toEqual({
+      statusCode: 413,
+      message: 'The request body is too large',
+      error: 'Payload Too Large',
+    });
   });
 
   it('refuses bodies that are not JSON with 415', async () => {

@@ -6,7 +6,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
-import { signUp } from './support/auth.js';
+import { GOOD_PASSWORD, signUp } from './support/auth.js';
 import { FakeCloudinary } from './support/fake-cloudinary.js';
 import { dataUri, gif, html, jpeg, png, pngOfSize, svg, tiff, webp } from './support/images.js';
 import { createTestApp } from './support/test-app.js';
@@ -70,7 +70,9 @@ describe('Profile pictures on local disk (e2e)', () => {
     db
       .collection('users')
       .findOne({ _id: new Types.ObjectId(userId) }, { projection: { profilePic: 1, profilePicKey: 1 } });
-  const fetchMedia = (url: string) => http().get(url).buffer(true).parse(binary);
+  /** profilePic is an absolute URL (MEDIA_PUBLIC_URL); the test server answers its path. */
+  const pathOf = (url: string) => new URL(url).pathname;
+  const fetchMedia = (url: string) => http().get(pathOf(url)).buffer(true).parse(binary);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'media-e2e-'));
@@ -94,10 +96,10 @@ describe('Profile pictures on local disk (e2e)', () => {
         const { cookie, user } = await signUp(app);
         const res = await updateProfile(cookie, dataUri(image, type)).expect(200);
         expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
-        expect(res.body.profilePic).toMatch(new RegExp(`^/media/${user._id}/[a-f0-9]{32}\\.${ext}$`));
+        expect(res.body.profilePic).toMatch(new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.${ext}$`));
         expect(JSON.stringify(res.body)).not.toMatch(/password|\$2[aby]\$|hmac|profilePicKey|local:/i);
 
-        const onDisk = await readFile(join(dataDir, res.body.profilePic as string));
+        const onDisk = await readFile(join(dataDir, pathOf(res.body.profilePic as string)));
         expect(onDisk.equals(image)).toBe(true);
         const served = await fetchMedia(res.body.profilePic).expect(200);
         expect(served.headers['content-type']).toBe(type);
@@ -147,17 +149,26 @@ describe('Profile pictures on local disk (e2e)', () => {
       expect(res.body).toEqual({ statusCode: 413, message: expect.any(String), error: 'Payload Too Large' });
     });
 
+    it('deletes the stored picture with the account', async () => {
+      const { cookie } = await signUp(app);
+      const url = (await updateProfile(cookie, dataUri(png())).expect(200)).body.profilePic as string;
+      expect(existsSync(join(dataDir, pathOf(url)))).toBe(true);
+      await http().delete('/api/users/me').set('Cookie', cookie).send({ password: GOOD_PASSWORD }).expect(204);
+      expect(existsSync(join(dataDir, pathOf(url)))).toBe(false);
+      await http().get(pathOf(url)).expect(404);
+    });
+
     it('replaces the picture and deletes the previous file once the new one is saved', async () => {
       const { cookie, user } = await signUp(app);
       const first = (await updateProfile(cookie, dataUri(png())).expect(200)).body.profilePic as string;
       const second = (await updateProfile(cookie, dataUri(gif())).expect(200)).body.profilePic as string;
       expect(second).not.toBe(first);
-      await vi.waitFor(() => expect(existsSync(join(dataDir, first))).toBe(false));
-      await http().get(first).expect(404);
+      await vi.waitFor(() => expect(existsSync(join(dataDir, pathOf(first)))).toBe(false));
+      await http().get(pathOf(first)).expect(404);
       await fetchMedia(second).expect(200);
       expect(await storedPicture(user._id)).toMatchObject({
         profilePic: second,
-        profilePicKey: `local:${second.slice('/media/'.length)}`,
+        profilePicKey: `local:${pathOf(second).slice('/media/'.length)}`,
       });
     });
 
@@ -203,7 +214,7 @@ describe('Profile pictures on local disk (e2e)', () => {
       const image = webp();
       const res = await uploadAvatar(cookie, image).expect(200);
       expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
-      expect(res.body.profilePic).toMatch(new RegExp(`^/media/${user._id}/[a-f0-9]{32}\\.webp$`));
+      expect(res.body.profilePic).toMatch(new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.webp$`));
       expect(((await fetchMedia(res.body.profilePic).expect(200)).body as Buffer).equals(image)).toBe(true);
     });
 
@@ -472,5 +483,27 @@ describe('Profile pictures on Cloudinary (e2e)', () => {
       .attach('avatar', png(), 'a.png')
       .expect(400);
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('Profile picture URLs (e2e)', () => {
+  it('uses MEDIA_PUBLIC_URL as the base of picture URLs', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'media-url-e2e-'));
+    const app = await createTestApp({ DATA_DIR: dataDir, MEDIA_PUBLIC_URL: 'https://api.chat.example/media/' });
+    try {
+      const { cookie, user } = await signUp(app);
+      const res = await request(app.getHttpServer())
+        .put('/api/auth/update-profile')
+        .set('Cookie', cookie)
+        .send({ profilePic: dataUri(png()) })
+        .expect(200);
+      expect(res.body.profilePic).toMatch(
+        new RegExp(`^https://api\\.chat\\.example/media/${user._id}/[a-f0-9]{32}\\.png$`),
+      );
+      await request(app.getHttpServer()).get(new URL(res.body.profilePic).pathname).expect(200);
+    } finally {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

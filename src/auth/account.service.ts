@@ -1,5 +1,13 @@
-import { BadRequestException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { Types } from 'mongoose';
+import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';
 import type { UserRecord } from '../users/user.mapper.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthContext } from './auth-context.js';
@@ -15,12 +23,15 @@ export const WRONG_CURRENT_PASSWORD = 'Current password is incorrect';
 /** What a signed-in user can do to their own account: sessions, password, deletion. */
 @Injectable()
 export class AccountService {
+  private readonly logger = new Logger(AccountService.name);
+
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly attempts: LoginAttemptsService,
+    @Inject(MEDIA_STORAGE) private readonly media: MediaStorage,
   ) {}
 
   async listSessions({ user, session: current }: AuthContext): Promise<SessionResponseDto[]> {
@@ -58,12 +69,19 @@ export class AccountService {
     await this.sessions.revokeAll(user._id, session._id);
   }
 
-  /** Deletes the user and every session; returns the key of their stored picture, if any. */
-  async deleteAccount({ user }: AuthContext, password: string): Promise<string | null> {
+  /** Deletes the user, then every session, then their stored picture (a failure there is only logged). */
+  async deleteAccount({ user }: AuthContext, password: string): Promise<void> {
     await this.confirmPassword(user, password);
     const deleted = await this.users.delete(user._id);
     await this.sessions.revokeAll(user._id);
-    return deleted?.profilePicKey ?? null;
+    const pictureKey = deleted?.profilePicKey;
+    if (pictureKey) {
+      await this.media
+        .delete(pictureKey)
+        .catch((error: Error) =>
+          this.logger.warn(`Could not delete the picture of a deleted account: ${error.message}`),
+        );
+    }
   }
 
   /** Checks the caller's password under the same failed-attempt limit as login. */

@@ -6,6 +6,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
+import { MediaModule } from '../media/media.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountDeletionController } from './account-deletion.controller.js';
 import { AccountController } from './account.controller.js';
@@ -26,6 +27,7 @@ import { LoginAttemptsService } from './throttling/login-attempts.service.js';
 @Module({
   imports: [
     UsersModule,
+    MediaModule,
     PassportModule,
     MongooseModule.forFeature([
       { name: Session.name, schema: SessionSchema },

@@ -37,6 +37,8 @@ export interface AppConfig {
   };
   media: {
     cloudinaryUrl?: string;
+    /** Base URL of locally stored pictures, as the browser must see it. */
+    publicUrl: string;
     maxBytes: number;
     uploadTimeoutMs: number;
   };
@@ -53,10 +55,11 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
   if (production) assertProductionReady(env);
 
   const sameSite = env.COOKIE_SAMESITE ?? 'lax';
+  const port = env.PORT ?? 5001;
   return {
     app: {
       env: nodeEnv,
-      port: env.PORT ?? 5001,
+      port,
       dataDir,
       corsOrigins: parseOrigins(env.CORS_ORIGINS ?? 'http://localhost:5173'),
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
@@ -80,6 +83,8 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     },
     media: {
       cloudinaryUrl: env.CLOUDINARY_URL,
+      // The reference frontend runs on another origin, so a bare /media path would not reach us.
+      publicUrl: (env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}/media`).replace(/\/+$/, ''),
       maxBytes: env.MEDIA_MAX_BYTES ?? 5 * 1024 * 1024,
       uploadTimeoutMs: env.UPLOAD_TIMEOUT_MS ?? 20_000,
     },

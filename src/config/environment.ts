@@ -91,6 +91,11 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
   MEDIA_MAX_BYTES?: number;
 
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^(https?:\/\/[^\s/?#]+)?(\/[^\s?#]*)?$/, {
+    message: 'MEDIA_PUBLIC_URL must be an http(s) URL such as https://api.example.com/media, or a path such as /media',
+  })
+  MEDIA_PUBLIC_URL?: string;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(300000)
   UPLOAD_TIMEOUT_MS?: number;
 

@@ -12,18 +12,21 @@ const KEY = /^local:([a-f0-9]{24}\/[a-f0-9]{32}\.(?:png|jpg|webp|gif))$/;
 
 /**
  * Stores pictures as `<root>/<userId>/<random>.<ext>` and serves them at `/media/<userId>/<file>`.
- * The URL kept in profilePic is that path, without a host: it works wherever the API's origin
- * serves the page (or proxies /media), and survives a change of host name.
+ * The URL kept in profilePic is `<publicUrl>/<userId>/<file>` (MEDIA_PUBLIC_URL), so a frontend on
+ * another origin can show it.
  */
 export class LocalDiskStorage implements MediaStorage {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly publicUrl = LOCAL_MEDIA_PATH,
+  ) {}
 
   async save(image: ValidatedImage, ownerId: string): Promise<StoredImage> {
     if (!/^[a-f0-9]{24}$/.test(ownerId)) throw new Error(`Invalid owner id: ${ownerId}`);
     const file = `${ownerId}/${randomBytes(16).toString('hex')}.${image.extension}`;
     await mkdir(join(this.root, ownerId), { recursive: true });
     await writeFile(join(this.root, file), image.bytes, { flag: 'wx' });
-    return { url: `${LOCAL_MEDIA_PATH}/${file}`, key: `local:${file}` };
+    return { url: `${this.publicUrl}/${file}`, key: `local:${file}` };
   }
 
   async delete(key: string): Promise<void> {
@@ -33,7 +36,7 @@ export class LocalDiskStorage implements MediaStorage {
   }
 
   describe(): string {
-    return `local disk at ${this.root}, served at ${LOCAL_MEDIA_PATH}`;
+    return `local disk at ${this.root}, served at ${this.publicUrl}`;
   }
 
   /**

@@ -4,7 +4,7 @@ import type { ValidatedImage } from './image-validator.js';
 export const MEDIA_STORAGE = Symbol('MediaStorage');
 
 export interface StoredImage {
-  /** What clients display: an https URL (Cloudinary) or a path under /media (local disk). */
+  /** What clients display: an https URL (Cloudinary) or a URL under MEDIA_PUBLIC_URL (local disk). */
   url: string;
   /** Opaque handle for delete(); kept in users.profilePicKey and never returned. */
   key: string;

@@ -10,9 +10,9 @@ import { ProfilePictureController } from './profile-picture.controller.js';
 import { ProfilePictureService } from './profile-picture.service.js';
 
 function createMediaStorage(config: ConfigService<AppConfig, true>): MediaStorage {
-  const { cloudinaryUrl, uploadTimeoutMs } = config.get('media', { infer: true });
+  const { cloudinaryUrl, uploadTimeoutMs, publicUrl } = config.get('media', { infer: true });
   if (cloudinaryUrl) return new CloudinaryStorage(cloudinaryUrl, uploadTimeoutMs);
-  return new LocalDiskStorage(join(config.get('app.dataDir', { infer: true }), 'media'));
+  return new LocalDiskStorage(join(config.get('app.dataDir', { infer: true }), 'media'), publicUrl);
 }
 
 /** Profile pictures. Exports MEDIA_STORAGE for features that must delete a user's picture. */

@@ -67,6 +67,9 @@ function fromHttpException(exception: HttpException): ErrorBody {
   const status = exception.getStatus();
   // Express's body parser reports malformed JSON as a SyntaxError; its text quotes the input.
   if (exception.cause instanceof SyntaxError) return body(status, 'The request body is not valid JSON');
+  if ((exception.cause as { type?: unknown } | undefined)?.type === 'entity.too.large') {
+    return body(status, 'The request body is too large');
+  }
   const payload = exception.getResponse();
   if (typeof payload === 'string') return body(status, payload);
   const { message, errors } = payload as { message?: unknown; errors?: FieldError[] };
