@@ -17,15 +17,19 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    const config = ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: options.ignoreEnvFile,
+      skipProcessEnv: true,
+      validate: (raw) => loadAppConfig({ ...raw, ...options.env }),
+    });
+    // Nest awaits this promise only later, while scanning modules; until then a configuration error
+    // would count as an unhandled rejection and end the process before Nest reports it.
+    config.catch(() => undefined);
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: options.ignoreEnvFile,
-          skipProcessEnv: true,
-          validate: (raw) => loadAppConfig({ ...raw, ...options.env }),
-        }),
+        config,
         DatabaseModule,
         HealthModule,
         UsersModule,

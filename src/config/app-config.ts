@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
 import {
+  ConfigurationError,
   LOG_LEVELS,
   parseEnvironment,
   SECRET_PLACEHOLDER,
@@ -102,7 +103,7 @@ function assertProductionReady(env: EnvironmentVariables): void {
   else if (env.PASSWORD_PEPPER === SECRET_PLACEHOLDER)
     problems.push('PASSWORD_PEPPER is still the .env.example placeholder');
   if (!env.MONGODB_URI) problems.push('MONGODB_URI is required in production');
-  if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
 /**
@@ -138,12 +139,12 @@ function parseOrigins(value: string): string[] {
       try {
         url = new URL(origin);
       } catch {
-        throw new Error(`Invalid configuration:\n- CORS_ORIGINS has an invalid origin: ${origin}`);
+        throw new ConfigurationError([`CORS_ORIGINS has an invalid origin: ${origin}`]);
       }
       if (!['http:', 'https:'].includes(url.protocol) || url.origin !== origin.replace(/\/$/, '')) {
-        throw new Error(
-          `Invalid configuration:\n- CORS_ORIGINS entries must be origins such as https://chat.example.com, not ${origin}`,
-        );
+        throw new ConfigurationError([
+          `CORS_ORIGINS entries must be origins such as https://chat.example.com, not ${origin}`,
+        ]);
       }
       return url.origin;
     });

@@ -106,13 +106,20 @@ export class EnvironmentVariables {
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
 }
 
+/** A bad environment: the message names every offending variable; no stack is worth printing. */
+export class ConfigurationError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
 /** Parses and checks the raw variables; throws one error that names every offending variable. */
 export function parseEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
   const env = plainToInstance(EnvironmentVariables, raw);
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
   if (errors.length > 0) {
-    const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}));
-    throw new Error(`Invalid configuration:\n- ${lines.join('\n- ')}`);
+    throw new ConfigurationError(errors.flatMap((error) => Object.values(error.constraints ?? {})));
   }
   return env;
 }
