@@ -10,7 +10,6 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Types } from 'mongoose';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
 import { AccountService } from './account.service.js';
@@ -44,7 +43,7 @@ export class AccountController {
   @ApiNotFoundResponse({ description: 'No such session of the caller.' })
   revokeSession(
     @CurrentAuth() auth: AuthContext,
-    @Param('id', ObjectIdPipe) id: Types.ObjectId,
+    @Param('id', ObjectIdPipe) id: string,
   ): Promise<void> {
     return this.account.revokeSession(auth, id);
   }

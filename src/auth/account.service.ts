@@ -6,7 +6,7 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';
 import type { UserRecord } from '../users/user.mapper.js';
 import { UsersService } from '../users/users.service.js';
@@ -47,8 +47,8 @@ export class AccountService {
     }));
   }
 
-  async revokeSession({ user }: AuthContext, sessionId: Types.ObjectId): Promise<void> {
-    if (!(await this.sessions.revokeOwn(user._id, sessionId))) {
+  async revokeSession({ user }: AuthContext, sessionId: string): Promise<void> {
+    if (!(await this.sessions.revokeOwn(user._id, new Types.ObjectId(sessionId)))) {
       throw new NotFoundException('Session not found');
     }
   }

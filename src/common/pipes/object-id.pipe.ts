@@ -1,13 +1,15 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
-import { Types } from 'mongoose';
 
-/** Route ids are 24 hex characters; anything else is a 400 before it reaches a query. */
+/**
+ * Route ids are 24 hex characters; anything else is a 400 before it reaches a query. The id stays a
+ * string: a parameter typed as ObjectId would make the global ValidationPipe try to build one.
+ */
 @Injectable()
-export class ObjectIdPipe implements PipeTransform<string, Types.ObjectId> {
-  transform(value: string): Types.ObjectId {
+export class ObjectIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
     if (!/^[a-f0-9]{24}$/i.test(value)) {
       throw new BadRequestException('id must be a 24-character hexadecimal id');
     }
-    return new Types.ObjectId(value);
+    return value.toLowerCase();
   }
 }

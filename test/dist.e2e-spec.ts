@@ -1,0 +1,111 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
+
+/**
+ * The other e2e tests run the TypeScript through Vitest's compiler. Production runs what `nest build`
+ * emits (tsc with the Swagger plugin), whose decorator metadata can differ: this boots the built app
+ * as `node dist/main.js` and checks the routes whose behaviour depends on that metadata.
+ */
+describe('Built app: node dist/main.js (e2e)', () => {
+  let server: ChildProcess;
+  let base: string;
+  let output = '';
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['node_modules/@nestjs/cli/bin/nest.js', 'build'], { stdio: 'pipe' });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, ['dist/main.js'], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        PORT: String(port),
+        LOG_LEVEL: 'log',
+        BCRYPT_COST: '4',
+        RATE_LIMIT_AUTH_PER_MINUTE: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await vi.waitFor(async () => expect((await fetch(`${base}/api/health`)).status).toBe(200), {
+      timeout: 20_000,
+      interval: 200,
+    });
+  }, 120_000);
+
+  afterAll(() => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
+
+  const call = (path: string, init: RequestInit & { cookie?: string } = {}) =>
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: {
+        'content-type': 'application/json',
+        ...(init.cookie ? { cookie: init.cookie } : {}),
+        ...(init.headers as Record<string, string>),
+      },
+    });
+  const cookieOf = (res: Response) => res.headers.get('set-cookie')!.split(';')[0];
+
+  it('logs the database, the media store and the URLs at start-up', () => {
+    expect(output).toMatch(/Database: embedded MongoDB-compatible server, in memory/);
+    expect(output).toMatch(/Media store: local disk/);
+    expect(output).toMatch(/API: http:\/\/localhost:\d+\/api/);
+    expect(output).toMatch(/Swagger UI: http:\/\/localhost:\d+\/api\/docs/);
+  });
+
+  it('signs up, lists and revokes sessions by id', async () => {
+    const email = uniqueEmail('dist');
+    const body = JSON.stringify({ fullName: 'Dist User', email, password: GOOD_PASSWORD });
+    const signup = await call('/api/auth/signup', { method: 'POST', body });
+    expect(signup.status).toBe(201);
+    const first = cookieOf(signup);
+    const login = await call('/api/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ email, password: GOOD_PASSWORD }),
+    });
+    const second = cookieOf(login);
+    const sessions = (await (await call('/api/auth/sessions', { cookie: first })).json()) as Array<{
+      id: string;
+      current: boolean;
+    }>;
+    const other = sessions.find((session) => !session.current)!;
+    expect((await call(`/api/auth/sessions/${other.id}`, { method: 'DELETE', cookie: first })).status).toBe(204);
+    expect((await call('/api/auth/check', { cookie: second })).status).toBe(401);
+    expect((await call('/api/auth/sessions/nope', { method: 'DELETE', cookie: first })).status).toBe(400);
+    expect((await call('/api/auth/check', { cookie: first })).status).toBe(200);
+  });
+
+  it('serves an OpenAPI document with typed path parameters and DTO schemas', async () => {
+    const doc = (await (await call('/api/docs-json')).json()) as {
+      paths: Record<string, Record<string, { parameters?: Array<{ schema: object }> }>>;
+      components: { schemas: Record<string, { properties?: object }> };
+    };
+    const [param] = doc.paths['/api/auth/sessions/{id}'].delete.parameters!;
+    expect(param.schema).toEqual({ type: 'string' });
+    expect(doc.components.schemas.Function).toBeUndefined();
+    expect(Object.keys(doc.components.schemas.SignupDto.properties!)).toEqual(
+      expect.arrayContaining(['fullName', 'email', 'password']),
+    );
+  });
+
+  it('shuts down on SIGTERM', async () => {
+    server.kill('SIGTERM');
+    const [code, signal] = await once(server, 'exit');
+    expect(code === 0 || signal === 'SIGTERM').toBe(true);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
