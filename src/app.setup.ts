@@ -8,7 +8,7 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
-import { setupSwagger } from './config/swagger.js';
+import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
 
@@ -27,11 +27,12 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
   app.setGlobalPrefix(API_PREFIX);
-  app.use(helmet());
+  // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(cookieParser());
   // Responses carry user data or session state: never store them in a shared or browser cache.
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('Cache-Control', 'no-store');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!req.path.startsWith(`/${SWAGGER_PATH}`)) res.setHeader('Cache-Control', 'no-store');
     next();
   });
   serveLocalMedia(app);

@@ -39,7 +39,7 @@ describe('Account management (e2e)', () => {
       }
       const current = res.body.filter((s: { current: boolean }) => s.current);
       expect(current).toHaveLength(1);
-      expect(current[0]).toMatchObject({ id: sidOf(phone), userAgent: 'Phone/1.0' });
+      expect(current[0]).toMatchObject({ id: sidOf(phone), userAgent: 'Phone/1.0', ip: '127.0.0.1' });
       expect(JSON.stringify(res.body)).not.toContain(cookie.slice(4));
       expect(JSON.stringify(res.body)).not.toContain(phone.slice(4));
     });

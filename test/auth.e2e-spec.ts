@@ -102,6 +102,9 @@ describe('Auth (e2e)', () => {
       ['a fullName over 100 characters', { fullName: 'x'.repeat(101) }, /fullName must be 1 to 100/],
       ['control characters in fullName', { fullName: 'Bad\u0007Name' }, /control characters/],
       ['an object fullName', { fullName: { first: 'A' } }, /fullName must be a string/],
+      ['a bidirectional override in fullName', { fullName: 'Eve\u202Egnp.exe' }, /control characters/],
+      ['a lone surrogate in fullName', { fullName: 'a\ud800b' }, /control characters/],
+      ['a password of only spaces', { password: ' '.repeat(12) }, /only spaces/],
       ['a password array', { password: ['abcdefghij'] }, /password must be a string/],
       ['a short password', { password: 'Ab1!x' }, /at least 8 characters/],
       ['a password over 128 characters', { password: 'p'.repeat(129) }, /password/],
@@ -289,6 +292,10 @@ describe('Auth: database outage (e2e)', () => {
       expect(res.headers['retry-after']).toBeDefined();
       expect(typeof res.body.message).toBe('string');
       expect(JSON.stringify(res.body)).not.toMatch(/Mongo|ECONNREFUSED|127\.0\.0\.1/);
+
+      // Logging out still clears the cookie, so the browser is signed out.
+      const logout = await request(app.getHttpServer()).post('/api/auth/logout').set('Cookie', cookie).expect(503);
+      expect(([] as string[]).concat(logout.headers['set-cookie'])[0]).toMatch(/^jwt=;.*Expires=Thu, 01 Jan 1970/);
     } finally {
       await app.close();
     }

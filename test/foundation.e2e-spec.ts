@@ -67,6 +67,34 @@ describe('Foundation (e2e)', () => {
     });
   });
 
+  it.each([
+    ['an array', '[1,2]', 'The request body must be a JSON object'],
+    ['null', 'null', 'The request body must be a JSON object'],
+    ['a string', '"abc"', 'The request body must be a JSON object'],
+    ['deep nesting', `{"email":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)},"password":"x"}`, 'The request body is nested too deeply'],
+    ['deep arrays', `{"email":${'['.repeat(20000)}${']'.repeat(20000)}}`, 'The request body is nested too deeply'],
+    ['a __proto__ key', '{"email":"a@b.co","password":"x","__proto__":{"admin":true}}', '__proto__ is not an allowed field'],
+    ['a nested constructor key', '{"email":{"constructor":{"x":1}},"password":"x"}', 'constructor is not an allowed field'],
+  ])('answers 400 to a JSON body that is %s', async (_name, raw, message) => {
+    const res = await request(app.getHttpServer())
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(raw)
+      .expect(400);
+    expect(res.body).toEqual({ statusCode: 400, message, error: 'Bad Request' });
+  });
+
+  it('refuses compressed bodies with 415', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('xxxx')
+      .expect(415);
+    expect(typeof res.body.message).toBe('string');
+    expect(res.body.message).not.toMatch(/header check/);
+  });
+
   it('refuses bodies that are not JSON with 415', async () => {
     const res = await request(app.getHttpServer())
       .post('/api/auth/login')
@@ -111,6 +139,7 @@ describe('Foundation: database outage (e2e)', () => {
       await app.get(DatabaseServer).embedded!.stop();
       const res = await request(app.getHttpServer()).get('/api/health').expect(503);
       expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+      expect(res.headers['retry-after']).toBe('5');
       expect(typeof res.body.message).toBe('string');
     } finally {
       await app.close();
@@ -131,6 +160,8 @@ describe('Foundation: configuration (e2e)', () => {
     ],
     [{ NODE_ENV: 'production', MONGODB_URI: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MONGODB_URI is required/],
     [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ JWT_EXPIRES_IN: '0' }, /JWT_EXPIRES_IN must be at least 60 seconds/],
+    [{ JWT_EXPIRES_IN: 'forever' }, /JWT_EXPIRES_IN must be a number of seconds/],
     [{ COOKIE_SAMESITE: 'sometimes' }, /COOKIE_SAMESITE must be one of/],
     [{ CORS_ORIGINS: 'http://ok.example,not a url' }, /CORS_ORIGINS/],
   ])('refuses to boot with %o', async (env, message) => {

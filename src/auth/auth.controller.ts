@@ -76,8 +76,9 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MessageResponseDto> {
-    await this.auth.logout(extractSessionToken(req));
+    // Cleared first, so the browser is signed out even if the server cannot revoke right now.
     this.cookie.clear(res);
+    await this.auth.logout(extractSessionToken(req));
     return { message: 'Logged out successfully' };
   }
 

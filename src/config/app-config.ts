@@ -73,7 +73,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     },
     auth: {
       jwtSecret: env.JWT_SECRET ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),
-      jwtExpiresInSeconds: parseDuration(env.JWT_EXPIRES_IN ?? '7d'),
+      jwtExpiresInSeconds: sessionLifetime(env.JWT_EXPIRES_IN ?? '7d'),
       passwordPepper: env.PASSWORD_PEPPER ?? developmentSecret(nodeEnv, dataDir, 'password-pepper'),
       cookieSameSite: sameSite,
       // Browsers drop SameSite=None cookies that are not Secure.
@@ -121,6 +121,12 @@ function developmentSecret(nodeEnv: string, dataDir: string, name: string): stri
     writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
     return secret;
   }
+}
+
+function sessionLifetime(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds < 60) throw new ConfigurationError(['JWT_EXPIRES_IN must be at least 60 seconds']);
+  return seconds;
 }
 
 export function parseDuration(value: string): number {

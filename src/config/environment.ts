@@ -38,7 +38,7 @@ const toInt = ({ value }: { value: unknown }) => {
 
 /** Every environment variable the service reads, with its rules. Defaults live in app-config.ts. */
 export class EnvironmentVariables {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional() @Transform(toInt) @Min(0) @Max(65535) @IsInt()
   PORT?: number;
 
   @IsOptional() @Transform(toLower) @IsIn(NODE_ENVS)
@@ -74,13 +74,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   TRUST_PROXY?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100000)
+  @IsOptional() @Transform(toInt) @Min(0) @Max(100000) @IsInt()
   RATE_LIMIT_AUTH_PER_MINUTE?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(4) @Max(15)
+  @IsOptional() @Transform(toInt) @Min(4) @Max(15) @IsInt()
   BCRYPT_COST?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(6) @Max(64)
+  @IsOptional() @Transform(toInt) @Min(6) @Max(64) @IsInt()
   PASSWORD_MIN_LENGTH?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^cloudinary:\/\/[^:@\s]+:[^@\s]+@[^/?\s]+(\?\S*)?$/, {
@@ -88,7 +88,7 @@ export class EnvironmentVariables {
   })
   CLOUDINARY_URL?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
+  @IsOptional() @Transform(toInt) @Min(1024) @Max(50 * 1024 * 1024) @IsInt()
   MEDIA_MAX_BYTES?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^(https?:\/\/[^\s/?#]+)?(\/[^\s?#]*)?$/, {
@@ -96,7 +96,7 @@ export class EnvironmentVariables {
   })
   MEDIA_PUBLIC_URL?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(300000)
+  @IsOptional() @Transform(toInt) @Min(100) @Max(300000) @IsInt()
   UPLOAD_TIMEOUT_MS?: number;
 
   @IsOptional() @Transform(toBoolean) @IsBoolean()
@@ -117,7 +117,7 @@ export class ConfigurationError extends Error {
 /** Parses and checks the raw variables; throws one error that names every offending variable. */
 export function parseEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
   const env = plainToInstance(EnvironmentVariables, raw);
-  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  const errors = validateSync(env, { forbidUnknownValues: false, stopAtFirstError: true });
   if (errors.length > 0) {
     throw new ConfigurationError(errors.flatMap((error) => Object.values(error.constraints ?? {})));
   }

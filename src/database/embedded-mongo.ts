@@ -78,7 +78,7 @@ export class EmbeddedMongo {
     this.serializeCommands(server, storage);
     if (this.options.dataDir) {
       const dir = join(this.options.dataDir, 'embedded-mongo');
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       this.snapshotFile = join(dir, 'snapshot.ejson');
       await storage.initialize();
       await this.restore(storage);
@@ -148,7 +148,8 @@ export class EmbeddedMongo {
         }
       }
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, EJSON.stringify(snapshot, { relaxed: false }));
+      // The snapshot holds password hashes: readable by the server's user only.
+      await writeFile(tmp, EJSON.stringify(snapshot, { relaxed: false }), { mode: 0o600 });
       await rename(tmp, file);
     });
     return this.persisting;

@@ -7,7 +7,10 @@ export class SignupDto {
   /** @example 'Ada Lovelace' */
   @Transform(trim)
   @Length(1, 100, { message: 'fullName must be 1 to 100 characters long' })
-  @Matches(/^\P{Cc}*$/u, { message: 'fullName must not contain control characters' })
+  // Control characters, bidirectional overrides (display-name spoofing) and lone surrogates.
+  @Matches(/^[^\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]*$/u, {
+    message: 'fullName must not contain control characters',
+  })
   @IsString()
   fullName: string;
 

@@ -28,6 +28,7 @@ export class PasswordPolicy {
     if (length < this.minLength) return `${field} must be at least ${this.minLength} characters long`;
     if (length > PASSWORD_MAX_LENGTH)
       return `${field} must be at most ${PASSWORD_MAX_LENGTH} characters long`;
+    if (password.trim() === '') return `${field} must not be only spaces`;
     if (COMMON_PASSWORDS.has(password.toLowerCase()))
       return `${field} is too common, please choose a less guessable one`;
     return null;

@@ -24,8 +24,8 @@ export interface ErrorBody {
   errors?: FieldError[];
 }
 
-/** Seconds a client should wait before retrying while the database is unreachable. */
-const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** Seconds a client should wait before retrying a 503 (the database is unreachable). */
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Turns every thrown value into ErrorBody. HttpExceptions keep their status and message; known
@@ -40,6 +40,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception, response);
     if (response.headersSent) return;
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) {
+      response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    }
     response.status(body.statusCode).json(body);
   }
 
@@ -50,7 +53,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception);
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
-      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
       return body(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unavailable, please retry shortly');
     }
     if (isDuplicateKeyError(exception)) {

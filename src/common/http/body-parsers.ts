@@ -1,7 +1,10 @@
-import { UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 100 * 1024;
+/** Deeper bodies are refused before class-transformer, which recurses and would overflow the stack. */
+export const MAX_JSON_DEPTH = 16;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export interface BodyRoute {
   method: string;
@@ -11,22 +14,29 @@ export interface BodyRoute {
 /**
  * JSON is the only body format the API takes (a cross-site HTML form cannot send it), except for the
  * listed multipart routes. The JSON limit is small everywhere but on the listed large-body routes.
+ * A body must be one JSON object, not nested too deeply, with no prototype-related keys.
  */
 export function jsonBodyParser(options: {
   largeBodyRoutes: BodyRoute[];
   largeBodyLimit: number;
   multipartRoutes: BodyRoute[];
 }): RequestHandler {
-  const small = express.json({ limit: DEFAULT_JSON_LIMIT_BYTES });
-  const large = express.json({ limit: options.largeBodyLimit });
-  const matches = (routes: BodyRoute[], req: Request) =>
-    routes.some((route) => route.method === req.method && route.path === req.path);
+  // No compressed bodies (415): inflating is work an attacker chooses, and zlib's errors are cryptic.
+  const parserOptions = { strict: false, inflate: false };
+  const small = express.json({ ...parserOptions, limit: DEFAULT_JSON_LIMIT_BYTES });
+  const large = express.json({ ...parserOptions, limit: options.largeBodyLimit });
+  const matches = (routes: BodyRoute[], req: Request) => {
+    // Routing ignores case and a trailing slash, so this match must too.
+    const path = req.path.toLowerCase().replace(/\/+$/, '');
+    return routes.some((route) => route.method === req.method && route.path === path);
+  };
 
   // Named so Nest does not add its own JSON parser on top.
   return function jsonParser(req: Request, res: Response, next: NextFunction) {
     if (!hasBody(req)) return next();
     if (req.is('application/json')) {
-      return (matches(options.largeBodyRoutes, req) ? large : small)(req, res, next);
+      const parse = matches(options.largeBodyRoutes, req) ? large : small;
+      return parse(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
     }
     if (req.is('multipart/form-data') && matches(options.multipartRoutes, req)) return next();
     next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
@@ -36,4 +46,22 @@ export function jsonBodyParser(options: {
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Walks the parsed body without recursion; returns the error to answer with, if any. */
+function checkShape(body: unknown): BadRequestException | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return new BadRequestException('The request body must be a JSON object');
+  }
+  const stack: Array<[unknown, number]> = [[body, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_JSON_DEPTH) return new BadRequestException('The request body is nested too deeply');
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return new BadRequestException(`${key} is not an allowed field`);
+      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return undefined;
 }
