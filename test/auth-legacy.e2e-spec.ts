@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigService } from '@nestjs/config';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -108,5 +111,48 @@ describe('Auth: accounts from the reference backend (e2e)', () => {
 
     await login(email, GOOD_PASSWORD).expect(200);
     expect(await waitForHashChange(email, atCost5)).toMatch(CURRENT_HASH);
+  });
+});
+
+describe('Auth: reference accounts whose email has upper-case letters (e2e)', () => {
+  it('finds them whatever the case typed, and refuses a second account for the same address', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'legacy-case-'));
+    const env = { NODE_ENV: 'development', DATA_DIR: dataDir };
+    try {
+      const seeding = await createTestApp(env);
+      await seeding.get<Connection>(getConnectionToken()).collection('users').insertOne({
+        email: 'Mixed.Case@Example.com',
+        fullName: 'Legacy Mixed',
+        password: await bcrypt.hash('abcdef', 4),
+        profilePic: '',
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
+      await seeding.close();
+
+      // The next boot notices the mixed-case address.
+      const app = await createTestApp(env);
+      try {
+        const http = () => request(app.getHttpServer());
+        const res = await http()
+          .post('/api/auth/login')
+          .send({ email: 'mixed.case@example.com', password: 'abcdef' })
+          .expect(200);
+        expect(res.body.email).toBe('Mixed.Case@Example.com');
+        await http()
+          .post('/api/auth/login')
+          .send({ email: 'MIXED.case@example.com', password: 'wrong-one' })
+          .expect(401);
+        const again = await http()
+          .post('/api/auth/signup')
+          .send({ fullName: 'Copycat', email: 'MIXED.CASE@example.com', password: GOOD_PASSWORD })
+          .expect(409);
+        expect(again.body.message).toBe('Email already exists');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -148,7 +148,11 @@ describe('Foundation: database outage (e2e)', () => {
 });
 
 describe('Foundation: configuration (e2e)', () => {
-  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://127.0.0.1:1/x' };
+  const production = {
+    NODE_ENV: 'production',
+    MONGODB_URI: 'mongodb://127.0.0.1:1/x',
+    MEDIA_PUBLIC_URL: 'https://api.example.com/media',
+  };
   const longSecret = 'a'.repeat(40);
 
   it.each([
@@ -158,7 +162,8 @@ describe('Foundation: configuration (e2e)', () => {
       { ...production, JWT_SECRET: 'change-me-to-a-random-string-of-at-least-32-bytes', PASSWORD_PEPPER: longSecret },
       /JWT_SECRET is still the .env.example placeholder/,
     ],
-    [{ NODE_ENV: 'production', MONGODB_URI: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MONGODB_URI is required/],
+    [{ ...production, MONGODB_URI: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MONGODB_URI is required/],
+    [{ ...production, MEDIA_PUBLIC_URL: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MEDIA_PUBLIC_URL is required/],
     [{ PORT: 'eighty' }, /PORT must be an integer/],
     [{ JWT_EXPIRES_IN: '0' }, /JWT_EXPIRES_IN must be at least 60 seconds/],
     [{ JWT_EXPIRES_IN: 'forever' }, /JWT_EXPIRES_IN must be a number of seconds/],

@@ -103,6 +103,11 @@ function assertProductionReady(env: EnvironmentVariables): void {
   else if (env.PASSWORD_PEPPER === SECRET_PLACEHOLDER)
     problems.push('PASSWORD_PEPPER is still the .env.example placeholder');
   if (!env.MONGODB_URI) problems.push('MONGODB_URI is required in production');
+  if (!env.CLOUDINARY_URL && !env.MEDIA_PUBLIC_URL) {
+    problems.push(
+      'MEDIA_PUBLIC_URL is required in production when pictures are stored on local disk (CLOUDINARY_URL unset)',
+    );
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 }
 

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, Types } from 'mongoose';
+import { Model, trusted, Types } from 'mongoose';
 import { AUTH_CACHE_TTL_MS, ExpiringCache } from '../common/expiring-cache.js';
 import { isDuplicateKeyError } from '../database/database-errors.js';
 import type { UserRecord } from './user.mapper.js';
@@ -14,12 +14,22 @@ export class UsersService implements OnModuleInit {
 
   constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
 
+  /**
+   * Accounts written by the reference backend may keep upper-case letters in their email, which our
+   * lower-case lookups and unique index would miss. Checked once at boot: we only ever store lower case.
+   */
+  private hasMixedCaseEmails = false;
+
   /** The unique email index must exist before the first signup can race another. */
   async onModuleInit(): Promise<void> {
     await this.users.init();
+    this.hasMixedCaseEmails = (await this.users.exists({ email: trusted({ $regex: '[A-Z]' }) })) !== null;
   }
 
   async create(fields: { email: string; fullName: string; passwordHash: string }): Promise<UserRecord> {
+    if (this.hasMixedCaseEmails && (await this.users.exists(sameEmail(fields.email))) !== null) {
+      throw new ConflictException('Email already exists');
+    }
     try {
       const user = await this.users.create({
         email: fields.email,
@@ -49,11 +59,14 @@ export class UsersService implements OnModuleInit {
   async findByEmailWithPassword(
     email: string,
   ): Promise<{ user: UserRecord; passwordHash: string } | null> {
-    const found = await this.users
-      .findOne({ email })
-      .select(`${PUBLIC_FIELDS} password`)
-      .lean<UserRecord & { password: string }>()
-      .exec();
+    const query = (filter: object) =>
+      this.users
+        .findOne(filter)
+        .select(`${PUBLIC_FIELDS} password`)
+        .lean<UserRecord & { password: string }>()
+        .exec();
+    const found =
+      (await query({ email })) ?? (this.hasMixedCaseEmails ? await query(sameEmail(email)) : null);
     if (!found) return null;
     const { password, ...user } = found;
     return { user, passwordHash: password };
@@ -120,4 +133,10 @@ export class UsersService implements OnModuleInit {
     this.cache.delete(id.toHexString());
     return deleted ? { profilePicKey: deleted.profilePicKey ?? null } : null;
   }
+}
+
+/** Matches `email` whatever the case of the stored value (legacy accounts only; not index-friendly). */
+function sameEmail(email: string): object {
+  const escaped = email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { email: trusted({ $regex: `^${escaped}$`, $options: 'i' }) };
 }
