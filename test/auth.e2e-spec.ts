@@ -278,7 +278,15 @@ describe('Auth (e2e)', () => {
       expect.arrayContaining(['fullName', 'email', 'password']),
     );
     expect(doc.paths['/api/auth/signup'].post.responses['201']).toBeDefined();
-    expect(doc.paths['/api/auth/signup'].post.responses['409']).toBeDefined();
+    const signup = doc.paths['/api/auth/signup'].post.responses;
+    expect(signup['409'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
+    expect(signup['415']).toBeDefined();
+    expect(signup['201'].headers['Set-Cookie']).toBeDefined();
+    expect(doc.paths['/api/auth/check'].get.responses['401'].content).toBeDefined();
+    expect(doc.paths['/api/auth/logout-all'].post.responses['403']).toBeDefined();
+    expect(doc.components.schemas.ErrorResponseDto.required).toEqual(
+      expect.arrayContaining(['statusCode', 'message', 'error']),
+    );
   });
 });
 

@@ -91,6 +91,9 @@ describe('Built app: node dist/main.js (e2e)', () => {
     expect(Object.keys(doc.components.schemas.SignupDto.properties!)).toEqual(
       expect.arrayContaining(['fullName', 'email', 'password']),
     );
+    expect(Object.keys(doc.components.schemas.ErrorResponseDto.properties!)).toEqual(
+      expect.arrayContaining(['statusCode', 'message', 'error', 'errors']),
+    );
   });
 
   it('shuts down on SIGTERM', async () => {

@@ -24,6 +24,13 @@ import { SessionCookie } from './session-cookie.js';
 import { clientInfo } from './client-info.js';
 import { extractSessionToken } from './strategies/jwt-cookie.strategy.js';
 
+const SESSION_COOKIE_HEADER = {
+  'Set-Cookie': {
+    description: '`jwt=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax` (Secure in production)',
+    schema: { type: 'string' },
+  },
+};
+
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -35,7 +42,11 @@ export class AuthController {
   @Public()
   @UseGuards(AuthThrottlerGuard)
   @Post('signup')
-  @ApiCreatedResponse({ type: UserResponseDto, description: 'The new user; the session cookie is set.' })
+  @ApiCreatedResponse({
+    type: UserResponseDto,
+    description: 'The new user; the session cookie is set.',
+    headers: SESSION_COOKIE_HEADER,
+  })
   @ApiBadRequestResponse({ description: 'Invalid fields, or a too short or too common password.' })
   @ApiConflictResponse({ description: 'Email already exists.' })
   @ApiTooManyRequestsResponse({ description: 'Too many attempts from this client.' })
@@ -54,7 +65,11 @@ export class AuthController {
   @UseGuards(AuthThrottlerGuard)
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: UserResponseDto, description: 'The user; a new session cookie is set.' })
+  @ApiOkResponse({
+    type: UserResponseDto,
+    description: 'The user; a new session cookie is set.',
+    headers: SESSION_COOKIE_HEADER,
+  })
   @ApiUnauthorizedResponse({ description: 'Invalid email or password.' })
   @ApiTooManyRequestsResponse({ description: 'Too many attempts from this client or on this account.' })
   async login(
