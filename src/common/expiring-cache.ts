@@ -10,6 +10,19 @@ export class ExpiringCache<V> {
     private readonly maxEntries = 10_000,
   ) {}
 
+  /** Bumped by every delete: a value read from the database before a delete must not be cached after it. */
+  private generation = 0;
+
+  /** Loads `key` on a miss and caches the result, unless a delete happened while it loaded. */
+  async getOrLoad(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const value = await load();
+    if (value !== null && generation === this.generation) this.set(key, value);
+    return value;
+  }
+
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
@@ -30,10 +43,12 @@ export class ExpiringCache<V> {
   }
 
   delete(key: string): void {
+    this.generation++;
     this.entries.delete(key);
   }
 
   deleteWhere(predicate: (value: V) => boolean): void {
+    this.generation++;
     for (const [key, entry] of this.entries) {
       if (predicate(entry.value)) this.entries.delete(key);
     }

@@ -48,12 +48,8 @@ export class UsersService implements OnModuleInit {
   }
 
   /** findById for the per-request session check; every write below clears the entry. */
-  async findByIdCached(id: string): Promise<UserRecord | null> {
-    const cached = this.cache.get(id);
-    if (cached) return cached;
-    const user = await this.findById(id);
-    if (user) this.cache.set(id, user);
-    return user;
+  findByIdCached(id: string): Promise<UserRecord | null> {
+    return this.cache.getOrLoad(id, () => this.findById(id));
   }
 
   async findByEmailWithPassword(

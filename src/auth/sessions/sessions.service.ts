@@ -56,11 +56,9 @@ export class SessionsService implements OnModuleInit {
   /** The live session `sid` of user `userId`, or null when it was revoked, has expired or is not theirs. */
   async findActive(sid: string, userId: string): Promise<SessionRecord | null> {
     if (!isValidObjectId(sid)) return null;
-    let session = this.cache.get(sid);
-    if (!session) {
-      session = (await this.sessions.findById(sid).lean<SessionRecord>().exec()) ?? undefined;
-      if (session) this.cache.set(sid, session);
-    }
+    const session = await this.cache.getOrLoad(sid, () =>
+      this.sessions.findById(sid).lean<SessionRecord>().exec(),
+    );
     if (!session || session.user.toHexString() !== userId) return null;
     if (session.expiresAt.getTime() <= Date.now()) {
       this.cache.delete(sid);
