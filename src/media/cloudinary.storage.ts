@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { v2 as cloudinary, type UploadApiOptions } from 'cloudinary';
+import { ConfigurationError } from '../config/environment.js';
 import type { ValidatedImage } from './image-validator.js';
 import type { MediaStorage, StoredImage } from './media-storage.js';
 
@@ -27,7 +28,7 @@ export class CloudinaryStorage implements MediaStorage {
     try {
       api = new URL(options.upload_prefix ?? DEFAULT_API);
     } catch {
-      throw new Error('Invalid configuration:\n- CLOUDINARY_URL has an invalid upload_prefix');
+      throw new ConfigurationError(['CLOUDINARY_URL has an invalid upload_prefix']);
     }
     this.account = {
       ...options,
