@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiCookieAuth,
   ApiNoContentResponse,
+  ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -18,6 +19,7 @@ import { SessionCookie } from './session-cookie.js';
  * the media store, all of which depend on UsersModule themselves.
  */
 @Controller('users')
+@ApiTags('Account')
 @ApiCookieAuth('cookie')
 @ApiBearerAuth('bearer')
 export class AccountDeletionController {

@@ -8,6 +8,7 @@ import {
   ApiCookieAuth,
   ApiGatewayTimeoutResponse,
   ApiOkResponse,
+  ApiTags,
   ApiPayloadTooLargeResponse,
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
@@ -24,6 +25,7 @@ import { ProfilePictureService } from './profile-picture.service.js';
 
 /** Both ways to set the profile picture; they differ only in how the bytes arrive. */
 @Controller()
+@ApiTags('Profile pictures')
 @ApiCookieAuth('cookie')
 @ApiBearerAuth('bearer')
 @ApiOkResponse({ type: UserResponseDto, description: 'The user, with the new `profilePic` URL.' })
