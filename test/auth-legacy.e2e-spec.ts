@@ -9,7 +9,7 @@ import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { PasswordHasher } from '../src/auth/password/password-hasher.js';
 import { GOOD_PASSWORD, sessionCookie, uniqueEmail } from './support/auth.js';
-import { createTestApp, TEST_ENV } from './support/test-app.js';
+import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
 
 const CURRENT_SCHEME = '$hmac-sha384-bcrypt$';
 const CURRENT_HASH = new RegExp(
@@ -117,7 +117,7 @@ describe('Auth: accounts from the reference backend (e2e)', () => {
 describe('Auth: reference accounts whose email has upper-case letters (e2e)', () => {
   it('finds them whatever the case typed, and refuses a second account for the same address', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'legacy-case-'));
-    const env = { NODE_ENV: 'development', DATA_DIR: dataDir };
+    const env = { ...EMBEDDED_DB, NODE_ENV: 'development', DATA_DIR: dataDir };
     try {
       const seeding = await createTestApp(env);
       await seeding.get<Connection>(getConnectionToken()).collection('users').insertOne({

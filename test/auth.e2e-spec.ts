@@ -12,7 +12,7 @@ import {
   tokenOf,
   uniqueEmail,
 } from './support/auth.js';
-import { createTestApp, TEST_ENV } from './support/test-app.js';
+import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
 
 const USER_KEYS = ['_id', 'createdAt', 'email', 'fullName', 'profilePic', 'updatedAt'];
 
@@ -292,7 +292,7 @@ describe('Auth (e2e)', () => {
 
 describe('Auth: database outage (e2e)', () => {
   it('answers 503 with Retry-After, not 401, when the session cannot be checked', async () => {
-    const app = await createTestApp();
+    const app = await createTestApp(EMBEDDED_DB);
     try {
       const { cookie } = await signUp(app);
       await app.get(DatabaseServer).embedded!.stop();

@@ -21,6 +21,7 @@ describe('Built app: node dist/main.js (e2e)', () => {
       env: {
         ...process.env,
         NODE_ENV: 'test',
+        MONGODB_URI: '',
         PORT: String(port),
         LOG_LEVEL: 'log',
         BCRYPT_COST: '4',

@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { DatabaseServer } from '../src/database/database-server.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp, EMBEDDED_DB } from './support/test-app.js';
 
 describe('Foundation (e2e)', () => {
   let app: NestExpressApplication;
@@ -133,7 +133,7 @@ describe('Foundation (e2e)', () => {
 
 describe('Foundation: database outage (e2e)', () => {
   it('reports health 503 once the embedded server is gone', async () => {
-    const app = await createTestApp();
+    const app = await createTestApp(EMBEDDED_DB);
     try {
       await request(app.getHttpServer()).get('/api/health').expect(200);
       await app.get(DatabaseServer).embedded!.stop();
@@ -176,7 +176,7 @@ describe('Foundation: configuration (e2e)', () => {
 
 describe('Foundation: embedded database (e2e)', () => {
   it('enforces a unique index under 20 concurrent inserts', async () => {
-    const app = await createTestApp();
+    const app = await createTestApp(EMBEDDED_DB);
     try {
       const connection = app.get<Connection>(getConnectionToken());
       const collection = connection.collection('unique_probe');
@@ -195,7 +195,7 @@ describe('Foundation: embedded database (e2e)', () => {
 
   it('enforces unique indexes in every embedded server of the process, not just the first', async () => {
     for (let round = 0; round < 2; round++) {
-      const app = await createTestApp();
+      const app = await createTestApp(EMBEDDED_DB);
       try {
         const collection = app.get<Connection>(getConnectionToken()).collection('unique_again');
         await collection.createIndex({ key: 1 }, { unique: true });
@@ -214,7 +214,7 @@ describe('Foundation: embedded database (e2e)', () => {
 
   it('keeps data across a restart with the same DATA_DIR', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chat-auth-data-'));
-    const env = { NODE_ENV: 'development', DATA_DIR: dataDir };
+    const env = { ...EMBEDDED_DB, NODE_ENV: 'development', DATA_DIR: dataDir };
     try {
       const first = await createTestApp(env);
       const when = new Date('2026-01-02T03:04:05Z');

@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { appOptions, configureApp } from '../../src/app.setup.js';
 import { loadSwaggerPluginMetadata } from './swagger-metadata.js';
+
+/** For tests about the embedded server itself (outage, restart, index enforcement). */
+export const EMBEDDED_DB = { MONGODB_URI: '' };
 
 /** Settings every e2e app starts from; a test passes its own on top. */
 export const TEST_ENV: Record<string, string> = {
@@ -21,11 +25,28 @@ export const TEST_ENV: Record<string, string> = {
  */
 export async function createTestApp(env: Record<string, string | undefined> = {}) {
   await loadSwaggerPluginMetadata();
+  const settings = { ...TEST_ENV, MONGODB_URI: ownDatabase(process.env.MONGODB_URI), ...env };
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ ignoreEnvFile: true, env: { ...TEST_ENV, ...env } })],
+    imports: [AppModule.forRoot({ ignoreEnvFile: true, env: settings })],
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
   configureApp(app);
   await app.init();
   return app;
+}
+
+/**
+ * Against a real MongoDB (MONGODB_URI set), each app gets a database of its own, as each embedded
+ * server is its own: test files run in parallel and some tests count whole collections.
+ */
+function ownDatabase(uri: string | undefined): string | undefined {
+  if (!uri) return undefined;
+  const match = /^(mongodb(?:\+srv)?:\/\/([^/?]+))(?:\/([^?]*))?(?:\?(.*))?$/.exec(uri);
+  if (!match) return uri;
+  const [, base, hosts, path, query] = match;
+  const params = new URLSearchParams(query ?? '');
+  // The database in the URI is also where credentials are checked, unless authSource says otherwise.
+  if (hosts.includes('@') && !params.has('authSource')) params.set('authSource', path || 'admin');
+  const search = params.size > 0 ? `?${params.toString()}` : '';
+  return `${base}/chat_auth_test_${randomBytes(6).toString('hex')}${search}`;
 }
