@@ -189,6 +189,14 @@ describe('Profile pictures on local disk (e2e)', () => {
       expect(await storedPicture(user._id)).toEqual(before);
     });
 
+    it('answers 401 to a picture sent without a session', async () => {
+      const res = await http()
+        .put('/api/auth/update-profile')
+        .send({ profilePic: dataUri(pngOfSize(3 * 1024 * 1024)) })
+        .expect(401);
+      expect(res.body.message).toBe('Not authenticated');
+    });
+
     it('answers 400 to a missing profilePic and to unknown fields', async () => {
       const { cookie } = await signUp(app);
       await http().put('/api/auth/update-profile').set('Cookie', cookie).send({}).expect(400);

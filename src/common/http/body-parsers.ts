@@ -35,8 +35,13 @@ export function jsonBodyParser(options: {
   return function jsonParser(req: Request, res: Response, next: NextFunction) {
     if (!hasBody(req)) return next();
     if (req.is('application/json')) {
-      const parse = matches(options.largeBodyRoutes, req) ? large : small;
-      return parse(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
+      if (!matches(options.largeBodyRoutes, req)) {
+        return small(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
+      }
+      // The large routes all need a session: without any credentials, leave the megabytes unread
+      // and let the session guard answer 401.
+      if (!req.headers.cookie && !req.headers.authorization) return next();
+      return large(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
     }
     if (req.is('multipart/form-data') && matches(options.multipartRoutes, req)) return next();
     next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
