@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Inject,
   Injectable,
   Logger,
@@ -7,6 +6,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Types } from 'mongoose';
+import { invalidField } from '../common/http/validation.js';
 import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';
 import type { UserRecord } from '../users/user.mapper.js';
 import { UsersService } from '../users/users.service.js';
@@ -36,15 +36,19 @@ export class AccountService {
 
   async listSessions({ user, session: current }: AuthContext): Promise<SessionResponseDto[]> {
     const sessions = await this.sessions.listForUser(user._id);
-    return sessions.map((session) => ({
-      id: session._id.toHexString(),
-      createdAt: session.createdAt,
-      lastSeenAt: session._id.equals(current._id) ? current.lastSeenAt : session.lastSeenAt,
-      expiresAt: session.expiresAt,
-      userAgent: session.userAgent,
-      ip: session.ip,
-      current: session._id.equals(current._id),
-    }));
+    return sessions.map((session) => {
+      const isCurrent = session._id.equals(current._id);
+      return {
+        id: session._id.toHexString(),
+        createdAt: session.createdAt,
+        // This request's own session may have been seen more recently than the database knows.
+        lastSeenAt: isCurrent ? current.lastSeenAt : session.lastSeenAt,
+        expiresAt: session.expiresAt,
+        userAgent: session.userAgent,
+        ip: session.ip,
+        current: isCurrent,
+      };
+    });
   }
 
   async revokeSession({ user }: AuthContext, sessionId: string): Promise<void> {
@@ -61,8 +65,7 @@ export class AccountService {
   async changePassword({ user, session }: AuthContext, dto: ChangePasswordDto): Promise<void> {
     this.policy.assertAcceptable(dto.newPassword, 'newPassword');
     if (dto.newPassword === dto.currentPassword) {
-      const message = 'newPassword must differ from the current password';
-      throw new BadRequestException({ message, errors: [{ field: 'newPassword', message }] });
+      throw invalidField('newPassword', 'newPassword must differ from the current password');
     }
     await this.confirmPassword(user, dto.currentPassword);
     await this.users.setPasswordHash(user._id, await this.hasher.hash(dto.newPassword));

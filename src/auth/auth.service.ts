@@ -71,7 +71,7 @@ export class AuthService {
     }
   }
 
-  async startSession(user: UserRecord, client: ClientInfo): Promise<SignedInSession> {
+  private async startSession(user: UserRecord, client: ClientInfo): Promise<SignedInSession> {
     const session = await this.sessions.create(user._id, client);
     return { user, token: await this.sign(session), expiresAt: session.expiresAt };
   }

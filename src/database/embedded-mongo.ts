@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import {
   CommandRouter,
   CongoServer,
@@ -53,6 +54,7 @@ export interface EmbeddedMongoOptions {
 }
 
 export class EmbeddedMongo {
+  private readonly logger = new Logger(EmbeddedMongo.name);
   private server?: CongoServer;
   private snapshotFile?: string;
   private persistTimer?: NodeJS.Timeout;
@@ -60,10 +62,6 @@ export class EmbeddedMongo {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: EmbeddedMongoOptions = {}) {}
-
-  get running(): boolean {
-    return this.server?.running ?? false;
-  }
 
   get uri(): string {
     if (!this.server?.running) throw new Error('The embedded MongoDB server is not running');
@@ -74,15 +72,16 @@ export class EmbeddedMongo {
   async start(): Promise<string> {
     const server = new CongoServer({ host: '127.0.0.1', port: this.options.port ?? 0 });
     const storage = server.getStorage();
-    this.enforceUniqueIndexes(storage);
-    this.serializeCommands(server, storage);
     if (this.options.dataDir) {
       const dir = join(this.options.dataDir, 'embedded-mongo');
       await mkdir(dir, { recursive: true, mode: 0o700 });
       this.snapshotFile = join(dir, 'snapshot.ejson');
       await storage.initialize();
+      // Before the uniqueness checks are installed: the snapshot was unique when it was written.
       await this.restore(storage);
     }
+    this.enforceUniqueIndexes(storage);
+    this.serializeCommands(server, storage);
     await server.start();
     this.server = server;
     return this.uri;
@@ -130,13 +129,18 @@ export class EmbeddedMongo {
 
   private schedulePersist(storage: IStorageAdapter): void {
     clearTimeout(this.persistTimer);
-    this.persistTimer = setTimeout(() => void this.persistNow(storage), 50);
+    this.persistTimer = setTimeout(() => {
+      this.persistNow(storage).catch((error: Error) =>
+        this.logger.error(`Could not save the embedded database snapshot: ${error.message}`),
+      );
+    }, 50);
   }
 
   private persistNow(storage: IStorageAdapter): Promise<void> {
     const file = this.snapshotFile;
     if (!file) return Promise.resolve();
-    this.persisting = this.persisting.then(async () => {
+    // A failed snapshot must not stop the ones after it.
+    this.persisting = this.persisting.catch(() => undefined).then(async () => {
       const snapshot: Snapshot = { databases: {} };
       for (const db of await storage.listDatabases()) {
         snapshot.databases[db] = {};

@@ -1,6 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { invalidField } from '../../common/http/validation.js';
 import type { AppConfig } from '../../config/app-config.js';
 
 export const PASSWORD_MAX_LENGTH = 128;
@@ -20,7 +21,7 @@ export class PasswordPolicy {
   /** Throws a 400 naming `field` when `password` may not be used. */
   assertAcceptable(password: string, field = 'password'): void {
     const message = this.problem(password, field);
-    if (message) throw new BadRequestException({ message, errors: [{ field, message }] });
+    if (message) throw invalidField(field, message);
   }
 
   private problem(password: string, field: string): string | null {

@@ -38,18 +38,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception, response);
+    const body = this.toBody(exception);
     if (response.headersSent) return;
-    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) {
+    if (exception instanceof TooManyRequestsException) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    } else if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) {
       response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     }
     response.status(body.statusCode).json(body);
   }
 
-  private toBody(exception: unknown, response: Response): ErrorBody {
-    if (exception instanceof TooManyRequestsException) {
-      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
-    }
+  private toBody(exception: unknown): ErrorBody {
     if (exception instanceof HttpException) return fromHttpException(exception);
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${(exception as Error).message}`);

@@ -1,6 +1,11 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { FieldError } from '../filters/all-exceptions.filter.js';
 
+/** A 400 about one field, in the same shape as the ValidationPipe's. */
+export function invalidField(field: string, message: string): BadRequestException {
+  return new BadRequestException({ message, errors: [{ field, message }] });
+}
+
 /** Global DTO validation: unknown fields are rejected, nothing is converted implicitly. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
