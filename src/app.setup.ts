@@ -30,6 +30,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(cookieParser());
+  // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
+  app.enableCors({
+    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
+    credentials: true,
+  });
   // Responses carry user data or session state: never store them in a shared or browser cache.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!req.path.startsWith(`/${SWAGGER_PATH}`)) res.setHeader('Cache-Control', 'no-store');
@@ -40,10 +45,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
     next(underApi ? undefined : new NotFoundException(`Cannot ${req.method} ${req.path}`));
-  });
-  app.enableCors({
-    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
-    credentials: true,
   });
   app.use(
     jsonBodyParser({
