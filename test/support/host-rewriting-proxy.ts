@@ -34,7 +34,7 @@ export async function startHostRewritingProxy(options: {
       return;
     }
     forwarded.push(req.headers);
-    const headers = { ...req.headers, host: apiHost };
+    const headers: IncomingHttpHeaders = { ...req.headers, host: apiHost };
     if (options.forwardedHeaders) {
       headers['x-forwarded-host'] = req.headers.host;
       headers['x-forwarded-proto'] = 'http';

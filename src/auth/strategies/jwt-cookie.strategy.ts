@@ -47,6 +47,18 @@ export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) 
     });
   }
 
+  /**
+   * jsonwebtoken reads claims off the payload without checking it is an object, so a correctly signed
+   * token whose payload is `null` throws a TypeError here, synchronously, which would become a 500.
+   */
+  authenticate(req: Request, options?: object): void {
+    try {
+      super.authenticate(req, options);
+    } catch {
+      this.fail(new Error('Malformed token payload'), 401);
+    }
+  }
+
   async validate(payload: unknown): Promise<AuthContext | false> {
     // A correctly signed token can still carry any JSON as its payload: null, a number, an array.
     if (typeof payload !== 'object' || payload === null) return false;
