@@ -27,18 +27,15 @@ describe('Hostile input: known cases (e2e)', () => {
   });
 
   describe('strings holding a lone UTF-16 surrogate (not text) answer 400', () => {
-    it.each<[string, string, Record<string, unknown>]>([
-      ['signup email', '/api/auth/signup', { fullName: 'Ada', email: 'a\ud800@x.io', password: GOOD_PASSWORD }],
-      ['signup password', '/api/auth/signup', { fullName: 'Ada', email: uniqueEmail(), password: `${GOOD_PASSWORD}\udfff` }],
-      ['login email', '/api/auth/login', { email: 'a\ud800@x.io', password: GOOD_PASSWORD }],
-      ['a key', '/api/auth/login', { 'e\ud800': 'x', password: GOOD_PASSWORD }],
-    ])('in the %s', async (_name, path, body) => {
+    it.each<[string, string, Record<string, unknown>, string, string]>([
+      ['signup email', '/api/auth/signup', { fullName: 'Ada', email: 'a\ud800@x.io', password: GOOD_PASSWORD }, 'email', 'email must be valid Unicode text'],
+      ['signup password', '/api/auth/signup', { fullName: 'Ada', email: uniqueEmail(), password: `${GOOD_PASSWORD}\udfff` }, 'password', 'password must be valid Unicode text'],
+      ['login email', '/api/auth/login', { email: 'a\ud800@x.io', password: GOOD_PASSWORD }, 'email', 'email must be valid Unicode text'],
+      ['a nested value', '/api/auth/signup', { fullName: { first: ['\ud800'] }, email: uniqueEmail(), password: GOOD_PASSWORD }, 'fullName.first.0', 'fullName.first.0 must be valid Unicode text'],
+      ['a key', '/api/auth/login', { 'e\ud800': 'x', password: GOOD_PASSWORD }, 'body', 'Field names must be valid Unicode text'],
+    ])('in the %s', async (_name, path, body, field, message) => {
       const res = await http().post(path).send(body).expect(400);
-      expect(res.body).toEqual({
-        statusCode: 400,
-        message: 'The request body contains an invalid Unicode string',
-        error: 'Bad Request',
-      });
+      expect(res.body).toEqual({ statusCode: 400, message, error: 'Bad Request', errors: [{ field, message }] });
     });
 
     it('while a well-formed astral character (a surrogate pair) is fine', async () => {
