@@ -45,12 +45,18 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
   const viaProxy = () => request(stack.proxy.origin);
   const logout = (cookie: string, headers: Record<string, string>) =>
     viaProxy().post('/api/auth/logout').set('Cookie', cookie).set(headers);
-  const stillSignedIn = (cookie: string) => viaProxy().get('/api/auth/check').set('Cookie', cookie).expect(200);
+  const stillSignedIn = (cookie: string) =>
+    viaProxy().get('/api/auth/check').set('Cookie', cookie).expect(200);
 
   it('lets the frontend’s same-origin writes through with CORS_ORIGINS unset', async () => {
     const sameOrigin = { Origin: stack.proxy.origin, 'Sec-Fetch-Site': 'same-origin' };
     const cookie = await signUpThroughProxy(stack.proxy);
-    await viaProxy().patch('/api/users/me').set('Cookie', cookie).set(sameOrigin).send({ fullName: 'Renamed' }).expect(200);
+    await viaProxy()
+      .patch('/api/users/me')
+      .set('Cookie', cookie)
+      .set(sameOrigin)
+      .send({ fullName: 'Renamed' })
+      .expect(200);
     const profile = await viaProxy()
       .put('/api/auth/update-profile')
       .set('Cookie', cookie)
@@ -72,11 +78,14 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
     await stillSignedIn(cookie);
   });
 
-  it.each(['cross-site', 'same-site'])('accepts a %s write with the cookie from an Origin in CORS_ORIGINS', async (fetchSite) => {
-    const cookie = await signUpThroughProxy(stack.proxy);
-    const res = await logout(cookie, { Origin: LISTED_ORIGIN, 'Sec-Fetch-Site': fetchSite }).expect(200);
-    expect(res.headers['access-control-allow-origin']).toBe(LISTED_ORIGIN);
-  });
+  it.each(['cross-site', 'same-site'])(
+    'accepts a %s write with the cookie from an Origin in CORS_ORIGINS',
+    async (fetchSite) => {
+      const cookie = await signUpThroughProxy(stack.proxy);
+      const res = await logout(cookie, { Origin: LISTED_ORIGIN, 'Sec-Fetch-Site': fetchSite }).expect(200);
+      expect(res.headers['access-control-allow-origin']).toBe(LISTED_ORIGIN);
+    },
+  );
 
   it('does not apply to Bearer-authenticated writes', async () => {
     const { token } = await signUp(stack.app);
@@ -91,7 +100,11 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
   describe('browsers without Sec-Fetch-Site: Origin against the request’s host', () => {
     it('accepts an Origin equal to the API’s own host', async () => {
       const { cookie } = await signUp(stack.app);
-      await request(stack.apiOrigin).post('/api/auth/logout').set('Cookie', cookie).set('Origin', stack.apiOrigin).expect(200);
+      await request(stack.apiOrigin)
+        .post('/api/auth/logout')
+        .set('Cookie', cookie)
+        .set('Origin', stack.apiOrigin)
+        .expect(200);
     });
 
     it('refuses a foreign Origin', async () => {
@@ -108,7 +121,11 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
     it('ignores X-Forwarded-Host and -Proto when TRUST_PROXY is unset', async () => {
       const cookie = await signUpThroughProxy(stack.proxy);
       const proxyHost = new URL(stack.proxy.origin).host;
-      await logout(cookie, { Origin: stack.proxy.origin, 'X-Forwarded-Host': proxyHost, 'X-Forwarded-Proto': 'http' }).expect(403);
+      await logout(cookie, {
+        Origin: stack.proxy.origin,
+        'X-Forwarded-Host': proxyHost,
+        'X-Forwarded-Proto': 'http',
+      }).expect(403);
     });
   });
 
@@ -116,8 +133,16 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
     it.each<[string, () => request.Test, number]>([
       ['a path outside /api', () => request(stack.apiOrigin).get('/socket.io/?EIO=4&transport=polling'), 404],
       ['an unknown route under /api', () => request(stack.apiOrigin).get('/api/nope'), 404],
-      ['a body that is not JSON', () => request(stack.apiOrigin).post('/api/auth/login').type('text/plain').send('x'), 415],
-      ['malformed JSON', () => request(stack.apiOrigin).post('/api/auth/login').type('json').send('{"email":'), 400],
+      [
+        'a body that is not JSON',
+        () => request(stack.apiOrigin).post('/api/auth/login').type('text/plain').send('x'),
+        415,
+      ],
+      [
+        'malformed JSON',
+        () => request(stack.apiOrigin).post('/api/auth/login').type('json').send('{"email":'),
+        400,
+      ],
       ['no session', () => request(stack.apiOrigin).get('/api/auth/check'), 401],
     ])('%s', async (_name, send, status) => {
       const res = await send().set('Origin', LISTED_ORIGIN).expect(status);
@@ -192,7 +217,11 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
     const page = await context.newPage();
     await page.goto(stack.proxy.origin);
     const statuses = await statusesFrom(page, [
-      ['POST', '/api/auth/signup', { fullName: 'Browser User', email: uniqueEmail('browser'), password: GOOD_PASSWORD }],
+      [
+        'POST',
+        '/api/auth/signup',
+        { fullName: 'Browser User', email: uniqueEmail('browser'), password: GOOD_PASSWORD },
+      ],
       ['PUT', '/api/auth/update-profile', { profilePic: PICTURE }],
       ['PATCH', '/api/users/me', { fullName: 'Browser Renamed' }],
       ['GET', '/api/auth/check'],
@@ -213,7 +242,9 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
     await page.goto(stack.proxy.origin);
     const email = uniqueEmail('victim');
     expect(
-      await statusesFrom(page, [['POST', '/api/auth/signup', { fullName: 'Victim', email, password: GOOD_PASSWORD }]]),
+      await statusesFrom(page, [
+        ['POST', '/api/auth/signup', { fullName: 'Victim', email, password: GOOD_PASSWORD }],
+      ]),
     ).toEqual([201]);
 
     // Same site (127.0.0.1), other origin: the Lax cookie goes along, and a bodiless POST needs no preflight.
@@ -225,7 +256,9 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
       // even makes fetch reject): what matters is what the server did.
       await fetch(url, { method: 'POST', credentials: 'include', mode: 'no-cors' }).catch(() => undefined);
     }, `${stack.proxy.origin}/api/auth/logout`);
-    const attempt = stack.proxy.forwarded.slice(seenBefore).find((headers) => headers.origin === otherSite.origin);
+    const attempt = stack.proxy.forwarded
+      .slice(seenBefore)
+      .find((headers) => headers.origin === otherSite.origin);
     expect(attempt).toMatchObject({ 'sec-fetch-site': 'same-site', cookie: expect.stringMatching(/^jwt=/) });
 
     expect(await statusesFrom(page, [['GET', '/api/auth/check']])).toEqual([200]);

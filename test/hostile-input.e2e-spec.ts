@@ -28,14 +28,49 @@ describe('Hostile input: known cases (e2e)', () => {
 
   describe('strings holding a lone UTF-16 surrogate (not text) answer 400', () => {
     it.each<[string, string, Record<string, unknown>, string, string]>([
-      ['signup email', '/api/auth/signup', { fullName: 'Ada', email: 'a\ud800@x.io', password: GOOD_PASSWORD }, 'email', 'email must be valid Unicode text'],
-      ['signup password', '/api/auth/signup', { fullName: 'Ada', email: uniqueEmail(), password: `${GOOD_PASSWORD}\udfff` }, 'password', 'password must be valid Unicode text'],
-      ['login email', '/api/auth/login', { email: 'a\ud800@x.io', password: GOOD_PASSWORD }, 'email', 'email must be valid Unicode text'],
-      ['a nested value', '/api/auth/signup', { fullName: { first: ['\ud800'] }, email: uniqueEmail(), password: GOOD_PASSWORD }, 'fullName.first.0', 'fullName.first.0 must be valid Unicode text'],
-      ['a key', '/api/auth/login', { 'e\ud800': 'x', password: GOOD_PASSWORD }, 'body', 'Field names must be valid Unicode text'],
+      [
+        'signup email',
+        '/api/auth/signup',
+        { fullName: 'Ada', email: 'a\ud800@x.io', password: GOOD_PASSWORD },
+        'email',
+        'email must be valid Unicode text',
+      ],
+      [
+        'signup password',
+        '/api/auth/signup',
+        { fullName: 'Ada', email: uniqueEmail(), password: `${GOOD_PASSWORD}\udfff` },
+        'password',
+        'password must be valid Unicode text',
+      ],
+      [
+        'login email',
+        '/api/auth/login',
+        { email: 'a\ud800@x.io', password: GOOD_PASSWORD },
+        'email',
+        'email must be valid Unicode text',
+      ],
+      [
+        'a nested value',
+        '/api/auth/signup',
+        { fullName: { first: ['\ud800'] }, email: uniqueEmail(), password: GOOD_PASSWORD },
+        'fullName.first.0',
+        'fullName.first.0 must be valid Unicode text',
+      ],
+      [
+        'a key',
+        '/api/auth/login',
+        { 'e\ud800': 'x', password: GOOD_PASSWORD },
+        'body',
+        'Field names must be valid Unicode text',
+      ],
     ])('in the %s', async (_name, path, body, field, message) => {
       const res = await http().post(path).send(body).expect(400);
-      expect(res.body).toEqual({ statusCode: 400, message, error: 'Bad Request', errors: [{ field, message }] });
+      expect(res.body).toEqual({
+        statusCode: 400,
+        message,
+        error: 'Bad Request',
+        errors: [{ field, message }],
+      });
     });
 
     it('while a well-formed astral character (a surrogate pair) is fine', async () => {
@@ -79,9 +114,19 @@ describe('Hostile input: known cases (e2e)', () => {
     });
 
     it.each<[string, string, number, string]>([
-      ['headers over 16 KB', `GET /api/health HTTP/1.1\r\nHost: x\r\nCookie: jwt=${'x'.repeat(20_000)}\r\n\r\n`, 431, 'The request headers are too large'],
+      [
+        'headers over 16 KB',
+        `GET /api/health HTTP/1.1\r\nHost: x\r\nCookie: jwt=${'x'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'The request headers are too large',
+      ],
       ['a broken request line', 'GET /api/health HTTP/9\r\n\r\n', 400, 'The request is not valid HTTP'],
-      ['a bad Content-Length', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 400, 'The request is not valid HTTP'],
+      [
+        'a bad Content-Length',
+        'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n',
+        400,
+        'The request is not valid HTTP',
+      ],
     ])('%s', async (_name, raw, status, message) => {
       const answer = await rawExchange(port, raw);
       const [head, body] = answer.split('\r\n\r\n');
@@ -176,26 +221,40 @@ describe('Hostile input: property-based, every route (e2e)', () => {
     if (generated.contentEncoding !== undefined) headers['Content-Encoding'] = generated.contentEncoding;
     // Node's client frames a GET's body only when told its length; unframed bytes would be a second request.
     if (generated.body !== undefined) headers['Content-Length'] = String(generated.body.length);
-    const res = await send(port, agent, { method: generated.method, path: generated.path, headers, body: generated.body });
+    const res = await send(port, agent, {
+      method: generated.method,
+      path: generated.path,
+      headers,
+      body: generated.body,
+    });
     const context = `${generated.method} ${generated.path.slice(0, 200)} → ${res.status} ${res.text.slice(0, 300)}`;
     expect(res.status, context).toBeLessThan(500);
     expect(res.text, context).not.toMatch(LEAK);
     if (res.status >= 400 && generated.method !== 'HEAD') {
-      expect(parseJson(res.text), context).toMatchObject({ statusCode: res.status, message: expect.any(String) });
+      expect(parseJson(res.text), context).toMatchObject({
+        statusCode: res.status,
+        message: expect.any(String),
+      });
     }
     // A write that succeeded with the live session may have ended it (logout): start a new one.
-    if (generated.credential.kind === 'session' && res.status < 300 && !['GET', 'HEAD', 'OPTIONS'].includes(generated.method)) {
+    if (
+      generated.credential.kind === 'session' &&
+      res.status < 300 &&
+      !['GET', 'HEAD', 'OPTIONS'].includes(generated.method)
+    ) {
       session = await signUp(app);
     }
   }
 
   it(`answers ${RUNS} generated requests without a 5xx, a leak, a crash, pollution or a memory leak`, async () => {
     expect(routes.length).toBeGreaterThanOrEqual(14);
-    expect(routes).toEqual(expect.arrayContaining([
-      { method: 'POST', path: '/api/auth/signup' },
-      { method: 'DELETE', path: '/api/auth/sessions/{id}' },
-      { method: 'PUT', path: '/api/users/me/avatar' },
-    ]));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { method: 'POST', path: '/api/auth/signup' },
+        { method: 'DELETE', path: '/api/auth/sessions/{id}' },
+        { method: 'PUT', path: '/api/users/me/avatar' },
+      ]),
+    );
     const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
     const property = fc.asyncProperty(hostileRequests(routes), check);
 
@@ -250,7 +309,15 @@ function send(
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port, agent, method: options.method, path: options.path, headers: options.headers, timeout: 10_000 },
+      {
+        host: '127.0.0.1',
+        port,
+        agent,
+        method: options.method,
+        path: options.path,
+        headers: options.headers,
+        timeout: 10_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -258,7 +325,9 @@ function send(
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within 10 s: ${options.method} ${options.path.slice(0, 100)}`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`no answer within 10 s: ${options.method} ${options.path.slice(0, 100)}`)),
+    );
     req.on('error', reject);
     req.end(options.body);
   });

@@ -28,7 +28,12 @@ describe('loadAppConfig: secrets', () => {
 
   it('treats the placeholder as unset in development: generates, keeps and warns', () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const env = { NODE_ENV: 'development', DATA_DIR: dataDir, JWT_SECRET: SECRET_PLACEHOLDER, PASSWORD_PEPPER: SECRET_PLACEHOLDER };
+    const env = {
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      JWT_SECRET: SECRET_PLACEHOLDER,
+      PASSWORD_PEPPER: SECRET_PLACEHOLDER,
+    };
     const first = loadAppConfig(env).auth;
     expect(first.jwtSecret).not.toBe(SECRET_PLACEHOLDER);
     expect(first.passwordPepper).not.toBe(SECRET_PLACEHOLDER);
@@ -40,7 +45,10 @@ describe('loadAppConfig: secrets', () => {
       expect.stringMatching(/^PASSWORD_PEPPER is the published \.env\.example placeholder/),
     ]);
     // A restart reads the same generated secrets back, so sessions and passwords survive it.
-    expect(loadAppConfig(env).auth).toMatchObject({ jwtSecret: first.jwtSecret, passwordPepper: first.passwordPepper });
+    expect(loadAppConfig(env).auth).toMatchObject({
+      jwtSecret: first.jwtSecret,
+      passwordPepper: first.passwordPepper,
+    });
   });
 
   it('keeps a secret the operator chose', () => {
@@ -60,6 +68,8 @@ describe('loadAppConfig: secrets', () => {
         JWT_SECRET: SECRET_PLACEHOLDER,
         PASSWORD_PEPPER: SECRET_PLACEHOLDER,
       }),
-    ).toThrow(/JWT_SECRET is still the \.env\.example placeholder[\s\S]*PASSWORD_PEPPER is still the \.env\.example placeholder/);
+    ).toThrow(
+      /JWT_SECRET is still the \.env\.example placeholder[\s\S]*PASSWORD_PEPPER is still the \.env\.example placeholder/,
+    );
   });
 });

@@ -83,13 +83,24 @@ const { value: jsonValue } = fc.letrec<{ value: unknown }>((tie) => ({
 /** An object written key by key, so that `"__proto__"` appears in the text as an attacker sends it. */
 const objectText = fc
   .array(fc.tuple(key, jsonValue), { maxLength: 6 })
-  .map((entries) => `{${entries.map(([name, value]) => `${JSON.stringify(name)}:${JSON.stringify(value) ?? 'null'}`).join(',')}}`);
+  .map(
+    (entries) =>
+      `{${entries.map(([name, value]) => `${JSON.stringify(name)}:${JSON.stringify(value) ?? 'null'}`).join(',')}}`,
+  );
 
 const jsonText = fc.oneof(
   { weight: 6, arbitrary: objectText },
   { weight: 2, arbitrary: jsonValue.map((value) => JSON.stringify(value) ?? 'null') },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 5_000 }).map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 1, max: 5_000 })
+      .map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
+  },
   {
     weight: 2,
     arbitrary: fc.constantFrom(
@@ -112,23 +123,30 @@ const jsonText = fc.oneof(
   },
 );
 
-const INVALID_UTF8 = [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf], [0x00]];
+const INVALID_UTF8 = [
+  [0xff],
+  [0xc3],
+  [0xed, 0xa0, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xc0, 0xaf],
+  [0x00],
+];
 
 const body = fc.oneof(
   { weight: 6, arbitrary: jsonText.map((text) => Buffer.from(text)) },
   {
     weight: 2,
-    arbitrary: fc.tuple(jsonText, fc.nat()).map(([text, cut]) => Buffer.from(text).subarray(0, cut % (text.length + 1))),
+    arbitrary: fc
+      .tuple(jsonText, fc.nat())
+      .map(([text, cut]) => Buffer.from(text).subarray(0, cut % (text.length + 1))),
   },
   {
     weight: 2,
-    arbitrary: fc
-      .tuple(jsonText, fc.nat(), fc.constantFrom(...INVALID_UTF8))
-      .map(([text, at, bytes]) => {
-        const bytesOfText = Buffer.from(text);
-        const cut = at % (bytesOfText.length + 1);
-        return Buffer.concat([bytesOfText.subarray(0, cut), Buffer.from(bytes), bytesOfText.subarray(cut)]);
-      }),
+    arbitrary: fc.tuple(jsonText, fc.nat(), fc.constantFrom(...INVALID_UTF8)).map(([text, at, bytes]) => {
+      const bytesOfText = Buffer.from(text);
+      const cut = at % (bytesOfText.length + 1);
+      return Buffer.concat([bytesOfText.subarray(0, cut), Buffer.from(bytes), bytesOfText.subarray(cut)]);
+    }),
   },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)) },
   { weight: 1, arbitrary: fc.constant(undefined) },
@@ -159,7 +177,18 @@ const contentType = fc.oneof(
 
 const pathParameter = fc.oneof(
   VALID_OBJECT_ID,
-  fc.constantFrom('zzzzzzzzzzzzzzzzzzzzzzzz', '0123456789abcdef0123456', '%', '%ff', '%00', '%ED%A0%80', '..%2F..', '-1', '[object%20Object]', 'a'.repeat(5000)),
+  fc.constantFrom(
+    'zzzzzzzzzzzzzzzzzzzzzzzz',
+    '0123456789abcdef0123456',
+    '%',
+    '%ff',
+    '%00',
+    '%ED%A0%80',
+    '..%2F..',
+    '-1',
+    '[object%20Object]',
+    'a'.repeat(5000),
+  ),
   fc.string({ unit: 'binary', maxLength: 30 }).map(encodeURIComponent),
 );
 
@@ -182,11 +211,22 @@ const tokenAttack: fc.Arbitrary<TokenAttack> = fc.oneof(
   fc.record({
     attack: fc.constant('odd-payload' as const),
     payload: fc.oneof(
-      fc.constantFrom(null, 42, [], 'sub', true, { sub: { $ne: null }, sid: 'x' }, { sub: '0123456789abcdef01234567', sid: { $gt: '' } }),
+      fc.constantFrom(
+        null,
+        42,
+        [],
+        'sub',
+        true,
+        { sub: { $ne: null }, sid: 'x' },
+        { sub: '0123456789abcdef01234567', sid: { $gt: '' } },
+      ),
       jsonValue,
     ),
   }),
-  fc.record({ attack: fc.constant('garbage' as const), text: fc.string({ unit: 'grapheme-ascii', maxLength: 200 }) }),
+  fc.record({
+    attack: fc.constant('garbage' as const),
+    text: fc.string({ unit: 'grapheme-ascii', maxLength: 200 }),
+  }),
 );
 
 const via = fc.constantFrom('cookie' as const, 'bearer' as const);
@@ -199,7 +239,14 @@ const credential: fc.Arbitrary<Credential> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('raw-cookie' as const),
-      value: fc.constantFrom('jwt=j:{"__proto__":{"polluted":"yes"}}', 'jwt=j:[1,2]', 'jwt=%', 'jwt=', 'jwt=a; jwt=b', '__proto__=x'),
+      value: fc.constantFrom(
+        'jwt=j:{"__proto__":{"polluted":"yes"}}',
+        'jwt=j:[1,2]',
+        'jwt=%',
+        'jwt=',
+        'jwt=a; jwt=b',
+        '__proto__=x',
+      ),
     }),
   },
 );
@@ -210,8 +257,20 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 export function hostileRequests(routes: Route[]): fc.Arbitrary<HostileRequest> {
   const target = fc.oneof(
     { weight: 10, arbitrary: fc.constantFrom(...routes) },
-    { weight: 1, arbitrary: fc.record({ method: fc.constantFrom(...METHODS), path: fc.constantFrom(...routes.map((route) => route.path)) }) },
-    { weight: 1, arbitrary: fc.record({ method: fc.constantFrom(...METHODS), path: fc.constantFrom('/api', '/api/{id}', '/media/{id}/{id}', '/{id}') }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        method: fc.constantFrom(...METHODS),
+        path: fc.constantFrom(...routes.map((route) => route.path)),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        method: fc.constantFrom(...METHODS),
+        path: fc.constantFrom('/api', '/api/{id}', '/media/{id}/{id}', '/{id}'),
+      }),
+    },
   );
   return fc
     .record({
@@ -219,7 +278,10 @@ export function hostileRequests(routes: Route[]): fc.Arbitrary<HostileRequest> {
       parameters: fc.array(pathParameter, { minLength: 2, maxLength: 2 }),
       query: querySuffix,
       contentType,
-      contentEncoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'bogus'), { freq: 10, nil: undefined }),
+      contentEncoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'bogus'), {
+        freq: 10,
+        nil: undefined,
+      }),
       body,
       credential,
     })

@@ -7,21 +7,65 @@ const allowed = (headers: IncomingHttpHeaders, trustForwardedHeaders = false) =>
 
 describe('isCrossOriginRequestAllowed (Go 1.25 CrossOriginProtection)', () => {
   it.each<[string, IncomingHttpHeaders, boolean]>([
-    ['same-origin, whatever Origin and Host say', { 'sec-fetch-site': 'same-origin', origin: 'https://a.example', host: 'b' }, true],
+    [
+      'same-origin, whatever Origin and Host say',
+      { 'sec-fetch-site': 'same-origin', origin: 'https://a.example', host: 'b' },
+      true,
+    ],
     ['none (user-initiated)', { 'sec-fetch-site': 'none' }, true],
-    ['cross-site from a trusted Origin', { 'sec-fetch-site': 'cross-site', origin: 'https://chat.example' }, true],
-    ['same-site from a trusted Origin', { 'sec-fetch-site': 'same-site', origin: 'https://chat.example' }, true],
-    ['cross-site from an untrusted Origin', { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' }, false],
-    ['same-site from an untrusted Origin', { 'sec-fetch-site': 'same-site', origin: 'https://blog.chat.example' }, false],
+    [
+      'cross-site from a trusted Origin',
+      { 'sec-fetch-site': 'cross-site', origin: 'https://chat.example' },
+      true,
+    ],
+    [
+      'same-site from a trusted Origin',
+      { 'sec-fetch-site': 'same-site', origin: 'https://chat.example' },
+      true,
+    ],
+    [
+      'cross-site from an untrusted Origin',
+      { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+      false,
+    ],
+    [
+      'same-site from an untrusted Origin',
+      { 'sec-fetch-site': 'same-site', origin: 'https://blog.chat.example' },
+      false,
+    ],
     ['cross-site with no Origin', { 'sec-fetch-site': 'cross-site' }, false],
-    ['cross-site even when Origin matches Host', { 'sec-fetch-site': 'cross-site', origin: 'http://api.example', host: 'api.example' }, false],
-    ['an unknown Sec-Fetch-Site value', { 'sec-fetch-site': 'weird', origin: 'http://api.example', host: 'api.example' }, false],
+    [
+      'cross-site even when Origin matches Host',
+      { 'sec-fetch-site': 'cross-site', origin: 'http://api.example', host: 'api.example' },
+      false,
+    ],
+    [
+      'an unknown Sec-Fetch-Site value',
+      { 'sec-fetch-site': 'weird', origin: 'http://api.example', host: 'api.example' },
+      false,
+    ],
     ['neither header (not a browser)', { host: 'api.example' }, true],
     ['an empty Sec-Fetch-Site and Origin (as absent)', { 'sec-fetch-site': '', origin: '' }, true],
-    ['no Sec-Fetch-Site, Origin host = Host', { origin: 'http://api.example:8080', host: 'api.example:8080' }, true],
-    ['no Sec-Fetch-Site, Origin host = Host in another case', { origin: 'http://api.example', host: 'API.example' }, true],
-    ['no Sec-Fetch-Site, Origin port differs', { origin: 'http://api.example:8080', host: 'api.example' }, false],
-    ['no Sec-Fetch-Site, trusted Origin on another host', { origin: 'https://chat.example', host: 'api.example' }, true],
+    [
+      'no Sec-Fetch-Site, Origin host = Host',
+      { origin: 'http://api.example:8080', host: 'api.example:8080' },
+      true,
+    ],
+    [
+      'no Sec-Fetch-Site, Origin host = Host in another case',
+      { origin: 'http://api.example', host: 'API.example' },
+      true,
+    ],
+    [
+      'no Sec-Fetch-Site, Origin port differs',
+      { origin: 'http://api.example:8080', host: 'api.example' },
+      false,
+    ],
+    [
+      'no Sec-Fetch-Site, trusted Origin on another host',
+      { origin: 'https://chat.example', host: 'api.example' },
+      true,
+    ],
     ['no Sec-Fetch-Site, foreign Origin', { origin: 'https://evil.example', host: 'api.example' }, false],
     ['no Sec-Fetch-Site, opaque Origin', { origin: 'null', host: 'api.example' }, false],
     ['no Sec-Fetch-Site, no Host', { origin: 'http://api.example' }, false],

@@ -30,7 +30,9 @@ export function isCrossOriginRequestAllowed(
     return origin !== undefined && policy.trustedOrigins.has(origin);
   }
   if (origin === undefined) return true;
-  return isRequestHostOrigin(origin, headers, policy.trustForwardedHeaders) || policy.trustedOrigins.has(origin);
+  return (
+    isRequestHostOrigin(origin, headers, policy.trustForwardedHeaders) || policy.trustedOrigins.has(origin)
+  );
 }
 
 function isRequestHostOrigin(origin: string, headers: IncomingHttpHeaders, trustForwarded: boolean): boolean {
@@ -40,7 +42,8 @@ function isRequestHostOrigin(origin: string, headers: IncomingHttpHeaders, trust
   } catch {
     return false; // "null" (sandboxed frames, file: pages) and garbage
   }
-  const host = (trustForwarded ? firstValue(headers['x-forwarded-host']) : undefined) ?? nonEmpty(headers.host);
+  const host =
+    (trustForwarded ? firstValue(headers['x-forwarded-host']) : undefined) ?? nonEmpty(headers.host);
   if (host === undefined || url.host !== host.toLowerCase()) return false;
   const proto = trustForwarded ? firstValue(headers['x-forwarded-proto']) : undefined;
   return proto === undefined || url.protocol === `${proto.toLowerCase()}:`;
