@@ -33,7 +33,7 @@ function trickledRequest(
   // Handled by whoever awaits it; not an unhandled rejection meanwhile.
   response.catch(() => undefined);
   req.write(options.body.subarray(0, half));
-  return { response, finish: () => req.end(options.body.subarray(half)) };
+  return { response, finish: () => req.end(options.body.subarray(half)), abandon: () => req.destroy() };
 }
 
 function multipartAvatar(image: Buffer) {
@@ -133,32 +133,42 @@ describe('Reliability: graceful shutdown (e2e)', () => {
     expect(app.output()).toMatch(/SIGTERM received/);
   }, 120_000);
 
-  it('on SIGINT finishes an in-flight signup, flushes the embedded store and exits 0', async () => {
-    const env = { NODE_ENV: 'development', DATA_DIR: dataDir };
+  it('on SIGINT finishes in-flight signups, even one whose client hung up, flushes the embedded store and exits 0', async () => {
+    // A bcrypt cost high enough that a signup is still hashing when the signal comes.
+    const env = { NODE_ENV: 'development', DATA_DIR: dataDir, BCRYPT_COST: '13' };
     app = await startAppProcess(env);
-    const email = uniqueEmail('sigint');
-    const signup = trickledRequest(app, {
-      method: 'POST',
-      path: '/api/auth/signup',
-      headers: { 'content-type': 'application/json' },
-      body: Buffer.from(JSON.stringify({ fullName: 'Signed Up Late', email, password: GOOD_PASSWORD })),
-    });
+    const signUpTrickled = (email: string) =>
+      trickledRequest(app!, {
+        method: 'POST',
+        path: '/api/auth/signup',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ fullName: 'Signed Up Late', email, password: GOOD_PASSWORD })),
+      });
+    const [waited, abandoned] = [uniqueEmail('sigint'), uniqueEmail('hung-up')];
+    const signup = signUpTrickled(waited);
+    const hungUp = signUpTrickled(abandoned);
     await pause(300);
     app.process.kill('SIGINT');
     await pause(300);
     expect(await connectionRefused(app)).toBe(true);
     signup.finish();
+    // Its client hangs up while the signup waits behind the first one's hash: it is still written.
+    hungUp.finish();
+    await pause(300);
+    hungUp.abandon();
     expect((await signup.response).res.statusCode).toBe(201);
     expect(await app.exited).toEqual({ code: 0, signal: null });
 
-    // The acknowledged signup is on disk: a new process on the same data lets the user log in.
+    // Both signups are on disk: a new process on the same data lets each user log in.
     app = await startAppProcess(env);
-    const login = await fetch(`${app.base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: GOOD_PASSWORD }),
-    });
-    expect(login.status).toBe(200);
+    for (const email of [waited, abandoned]) {
+      const login = await fetch(`${app.base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: GOOD_PASSWORD }),
+      });
+      expect(login.status, email).toBe(200);
+    }
   }, 180_000);
 
   it('cuts a request that outlasts SHUTDOWN_GRACE_MS and still exits (status 1)', async () => {

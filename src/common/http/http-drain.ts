@@ -1,40 +1,34 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /**
- * Lets a server's in-flight requests finish when it stops. Install it before the server listens:
- * it follows every response still being written, so that at shutdown each one can close its
- * connection when done instead of keeping it alive.
+ * Closes a server without cutting the requests in flight. Create it before the server listens: it
+ * follows every response still being written, so that at shutdown each one closes its connection
+ * when done instead of keeping it alive.
  */
 export class HttpDrain {
   private readonly inFlight = new Set<ServerResponse>();
-  private draining = false;
+  private closing = false;
 
   constructor(private readonly server: Server) {
     // First in line, before Express may have answered.
     server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
-      if (this.draining) response.setHeader('Connection', 'close');
+      if (this.closing) response.setHeader('Connection', 'close');
       this.inFlight.add(response);
       response.once('close', () => this.inFlight.delete(response));
     });
   }
 
-  /**
-   * Stops accepting connections, closes idle ones at once and waits for the requests in flight.
-   * Resolves true when every connection ended within graceMs; false when some had to be destroyed.
-   */
-  drain(graceMs: number): Promise<boolean> {
-    this.draining = true;
-    return new Promise((resolve) => {
-      const deadline = setTimeout(() => {
-        this.server.closeAllConnections();
-        resolve(false);
-      }, graceMs);
-      this.server.close(() => {
-        clearTimeout(deadline);
-        resolve(true);
-      });
-      for (const response of this.inFlight) this.closeWhenDone(response);
-    });
+  /** Stops accepting connections and closes idle ones; resolves once every connection has ended. */
+  close(): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const response of this.inFlight) this.closeWhenDone(response);
+    return closed;
+  }
+
+  /** Ends whatever connections are left, mid-request or not. */
+  destroyConnections(): void {
+    this.server.closeAllConnections();
   }
 
   private closeWhenDone(response: ServerResponse): void {
