@@ -65,6 +65,12 @@ describe('Reliability: database outage (e2e)', () => {
       // This session was never checked, so no cache can answer for the database.
       check: () => http().get('/api/auth/check').set('Cookie', existing.cookie),
       rename: () => http().patch('/api/users/me').set('Cookie', existing.cookie).send({ fullName: 'Renamed' }),
+      sessions: () => http().get('/api/auth/sessions').set('Authorization', `Bearer ${existing.token}`),
+      password: () =>
+        http()
+          .put('/api/auth/password')
+          .set('Authorization', `Bearer ${existing.token}`)
+          .send({ currentPassword: GOOD_PASSWORD, newPassword: 'another-violet-kettle-7' }),
     };
     const answers = await Promise.all(
       Object.entries(attempts).map(async ([name, attempt]) => {
@@ -85,7 +91,10 @@ describe('Reliability: database outage (e2e)', () => {
     await waitUntil(async () => (await http().get('/api/health')).status === 200, RECOVERY_MS, 'recovery');
     expect(Date.now() - back).toBeLessThan(RECOVERY_MS);
 
-    await http().get('/api/auth/check').set('Cookie', existing.cookie).expect(200);
+    // Nothing the refused requests asked for happened.
+    const me = await http().get('/api/auth/check').set('Cookie', existing.cookie).expect(200);
+    expect(me.body.fullName).toBe(existing.user.fullName);
+    await http().post('/api/auth/login').send({ email: existing.email, password: GOOD_PASSWORD }).expect(200);
     await http().post('/api/auth/login').send({ email: other.email, password: GOOD_PASSWORD }).expect(200);
     await signUp(app);
   }, 120_000);
