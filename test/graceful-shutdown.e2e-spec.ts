@@ -134,8 +134,9 @@ describe('Reliability: graceful shutdown (e2e)', () => {
   }, 120_000);
 
   it('on SIGINT finishes in-flight signups, even one whose client hung up, flushes the embedded store and exits 0', async () => {
-    // A bcrypt cost high enough that a signup is still hashing when the signal comes.
-    const env = { NODE_ENV: 'development', DATA_DIR: dataDir, BCRYPT_COST: '13' };
+    // A bcrypt cost high enough that a signup is still hashing when the signal comes, and a grace
+    // period long enough for two such hashes on a busy machine.
+    const env = { NODE_ENV: 'development', DATA_DIR: dataDir, BCRYPT_COST: '14', SHUTDOWN_GRACE_MS: '60000' };
     app = await startAppProcess(env);
     const signUpTrickled = (email: string) =>
       trickledRequest(app!, {
@@ -154,7 +155,7 @@ describe('Reliability: graceful shutdown (e2e)', () => {
     signup.finish();
     // Its client hangs up while the signup waits behind the first one's hash: it is still written.
     hungUp.finish();
-    await pause(300);
+    await pause(500);
     hungUp.abandon();
     expect((await signup.response).res.statusCode).toBe(201);
     expect(await app.exited).toEqual({ code: 0, signal: null });
