@@ -43,6 +43,16 @@ export interface AppConfig {
     maxBytes: number;
     uploadTimeoutMs: number;
   };
+  server: {
+    /** Time a client has to send its request headers (slowloris). */
+    headersTimeoutMs: number;
+    /** Time a client has to send its whole request, body included. */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open. */
+    keepAliveTimeoutMs: number;
+    /** How long in-flight requests may run on after SIGTERM/SIGINT. */
+    shutdownGraceMs: number;
+  };
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -90,7 +100,23 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       maxBytes: env.MEDIA_MAX_BYTES ?? 5 * 1024 * 1024,
       uploadTimeoutMs: env.UPLOAD_TIMEOUT_MS ?? 20_000,
     },
+    server: serverSettings(env),
   };
+}
+
+function serverSettings(env: EnvironmentVariables): AppConfig['server'] {
+  const settings = {
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS ?? 10_000,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? 60_000,
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+  };
+  if (settings.headersTimeoutMs > settings.requestTimeoutMs) {
+    throw new ConfigurationError([
+      'HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS',
+    ]);
+  }
+  return settings;
 }
 
 function assertProductionReady(env: EnvironmentVariables): void {

@@ -104,6 +104,18 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toLower) @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  @IsOptional() @Transform(toInt) @Min(0) @Max(600_000) @IsInt()
+  SHUTDOWN_GRACE_MS?: number;
+
+  @IsOptional() @Transform(toInt) @Min(100) @Max(600_000) @IsInt()
+  HTTP_HEADERS_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @Min(100) @Max(3_600_000) @IsInt()
+  HTTP_REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @Min(100) @Max(600_000) @IsInt()
+  HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
 }
 
 /** A bad environment: the message names every offending variable; no stack is worth printing. */
