@@ -152,7 +152,7 @@ export class DurableStore {
     if (damage) {
       this.logger.warn(
         `Journal ${file}: dropped its last ${data.length - validBytes} bytes (${damage}); ` +
-          `a crash interrupted writes that were never acknowledged. ${payloads.length} records kept.`,
+          `a crash interrupted writes that were never acknowledged. Intact records replayed: ${payloads.length}.`,
       );
       // Appending after the damage would hide every later record from the next start.
       await truncate(file, validBytes);
