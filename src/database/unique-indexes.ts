@@ -59,7 +59,7 @@ export class UniqueIndexes {
   }
 
   dropDatabase(db: string): void {
-    for (const key of [...this.byCollection.keys()]) {
+    for (const key of this.byCollection.keys()) {
       if (key.startsWith(collectionKey(db, ''))) this.byCollection.delete(key);
     }
   }
