@@ -130,7 +130,7 @@ describe('EmbeddedMongo journal', () => {
   });
 
   it('drops a torn journal tail with a warning and keeps the records before it', async () => {
-    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const dataDir = await tempDir();
     const first = track(await startedOn(dataDir));
     await withConnection(first, (db) => db.collection('items').insertMany([{ n: 1 }, { n: 2 }]));
@@ -227,6 +227,45 @@ describe('EmbeddedMongo unique indexes', () => {
       await other.drop();
       await other.insertMany([{ k: 1 }, { k: 1 }]);
       expect(await other.countDocuments()).toBe(2);
+    });
+  });
+});
+
+describe('EmbeddedMongo lookups by _id and unique keys', () => {
+  let server: EmbeddedMongo;
+  beforeEach(async () => {
+    server = new EmbeddedMongo();
+    await server.start();
+  });
+  afterEach(() => server.stop());
+
+  it('answers exactly as a full scan would, with the other conditions of the filter applied', async () => {
+    await withConnection(server, async (db) => {
+      const users = db.collection('users');
+      await users.createIndex({ email: 1 }, { unique: true });
+      const { insertedIds } = await users.insertMany(
+        Array.from({ length: 50 }, (_, n) => ({ email: `u${n}@x.io`, n })),
+      );
+      expect(await users.findOne({ email: 'u7@x.io' })).toMatchObject({ n: 7 });
+      expect(await users.findOne({ email: { $eq: 'u8@x.io' } })).toMatchObject({ n: 8 });
+      expect(await users.findOne({ email: 'u7@x.io', n: 8 })).toBeNull();
+      expect(await users.findOne({ email: 'nobody@x.io' })).toBeNull();
+      expect(await users.findOne({ _id: insertedIds[9] })).toMatchObject({ n: 9 });
+      expect(await users.countDocuments({ email: 'u3@x.io' })).toBe(1);
+      await users.updateOne({ email: 'u3@x.io' }, { $inc: { n: 100 } });
+      expect(await users.findOne({ _id: insertedIds[3] })).toMatchObject({ n: 103 });
+      await users.deleteOne({ email: 'u4@x.io' });
+      expect(await users.countDocuments()).toBe(49);
+      expect(await users.countDocuments({ n: { $gte: 40 } })).toBe(11);
+    });
+  });
+
+  it('falls back to a scan once an indexed field holds an array', async () => {
+    await withConnection(server, async (db) => {
+      const tags = db.collection('tags');
+      await tags.createIndex({ tag: 1 }, { unique: true });
+      await tags.insertOne({ tag: ['red', 'blue'] });
+      expect(await tags.findOne({ tag: 'blue' })).toMatchObject({ tag: ['red', 'blue'] });
     });
   });
 });

@@ -48,6 +48,8 @@ export class EmbeddedMongo {
   private queue: Promise<unknown> = Promise.resolve();
   /** The changes of the command now running, in order; undefined while restoring. */
   private changes?: JournalOp[];
+  /** The collection and filter of the command now running, when it has a single one. */
+  private target?: QueryTarget;
 
   constructor(private readonly options: EmbeddedMongoOptions = {}) {}
 
@@ -60,7 +62,14 @@ export class EmbeddedMongo {
   async start(): Promise<string> {
     const server = new CongoServer({ host: '127.0.0.1', port: this.options.port ?? 0 });
     const storage = server.getStorage();
-    hookStorage(storage, new UniqueIndexes(), (change) => this.changes?.push(change));
+    const uniques = new UniqueIndexes();
+    hookStorage(storage, uniques, {
+      report: (change) => this.changes?.push(change),
+      candidateIds: (db, coll) => {
+        const target = this.target;
+        return target?.db === db && target.coll === coll ? uniques.candidateIds(db, coll, target.filter) : undefined;
+      },
+    });
     if (this.options.dataDir) {
       this.store = new DurableStore(storage, (work) => this.exclusive(work), {
         dataDir: this.options.dataDir,
@@ -109,7 +118,8 @@ export class EmbeddedMongo {
       const handle = INDEX_COMMANDS.has(command.commandName)
         ? () => indexCommand(storage, command.database, command.command)
         : () => route(command);
-      const { reply, durable } = await this.exclusive(() => this.execute(handle));
+      const target = queryTarget(command);
+      const { reply, durable } = await this.exclusive(() => this.execute(handle, target));
       try {
         await durable;
       } catch {
@@ -120,9 +130,13 @@ export class EmbeddedMongo {
     (server as unknown as { commandRouter: CommandRouter }).commandRouter = router;
   }
 
-  private async execute(handle: () => Promise<Reply>): Promise<{ reply: Reply; durable: Promise<void> }> {
+  private async execute(
+    handle: () => Promise<Reply>,
+    target: QueryTarget | undefined,
+  ): Promise<{ reply: Reply; durable: Promise<void> }> {
     const changes: JournalOp[] = [];
     this.changes = changes;
+    this.target = target;
     let reply: Reply;
     try {
       reply = await handle();
@@ -131,12 +145,41 @@ export class EmbeddedMongo {
       reply = errorReply(error as Error);
     } finally {
       this.changes = undefined;
+      this.target = undefined;
     }
     const durable = changes.length > 0 && this.store ? this.store.commit(changes) : Promise.resolve();
     // Observed here so a failure is not reported as unhandled before the caller awaits it.
     durable.catch(() => undefined);
     return { reply, durable };
   }
+}
+
+interface QueryTarget {
+  db: string;
+  coll: string;
+  filter: Record<string, unknown>;
+}
+
+type CommandBody = Record<string, unknown>;
+type ParsedCommand = Parameters<CommandRouter['route']>[0];
+
+/** The one collection and filter a query or single-statement write works on, for the candidate lookup. */
+function queryTarget({ database, commandName, command, documentSequences }: ParsedCommand): QueryTarget | undefined {
+  // As CongoDB's handlers read them: a document sequence replaces the field of the same name.
+  const statements = (field: string) => documentSequences?.get(field) ?? command[field];
+  const single = (list: unknown) =>
+    Array.isArray(list) && list.length === 1 ? (list[0] as CommandBody).q : undefined;
+  const filters = new Map<string, () => unknown>([
+    ['find', () => command.filter ?? {}],
+    ['count', () => command.query ?? {}],
+    ['findAndModify', () => command.query ?? {}],
+    ['update', () => single(statements('updates'))],
+    ['delete', () => single(statements('deletes'))],
+  ]);
+  const filter = filters.get(commandName)?.();
+  const coll = (command as CommandBody)[commandName];
+  if (typeof coll !== 'string' || filter === null || typeof filter !== 'object') return undefined;
+  return { db: database, coll, filter: filter as Record<string, unknown> };
 }
 
 function errorReply(error: Error & { code?: number; codeName?: string }): Reply {

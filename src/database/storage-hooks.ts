@@ -1,18 +1,25 @@
-import type { IStorageAdapter } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+import { plugins, type IStorageAdapter } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import type { JournalOp } from './journal-ops.js';
 import { duplicateKeyError, type StoredDocument, type UniqueIndexes } from './unique-indexes.js';
+
+const { ObjectId } = plugins.bson;
+
+export interface StorageHooks {
+  /** Called with every change, in order. */
+  report(entry: JournalOp): void;
+  /** The only ids a collection scan needs to return for the command now running, if known. */
+  candidateIds(db: string, coll: string): string[] | undefined;
+}
 
 /**
  * Every change to CongoDB's storage goes through these methods (its command handlers call nothing
  * else that writes), so wrapping them is where unique indexes are enforced and kept current and where
  * each change is reported, in order, for the journal.
  */
-export function hookStorage(
-  storage: IStorageAdapter,
-  uniques: UniqueIndexes,
-  report: (entry: JournalOp) => void,
-): void {
+export function hookStorage(storage: IStorageAdapter, uniques: UniqueIndexes, hooks: StorageHooks): void {
+  const report = (entry: JournalOp) => hooks.report(entry);
   const base = {
+    findAll: storage.findAll.bind(storage),
     insertOne: storage.insertOne.bind(storage),
     updateById: storage.updateById.bind(storage),
     deleteById: storage.deleteById.bind(storage),
@@ -24,6 +31,16 @@ export function hookStorage(
     dropIndex: storage.dropIndex.bind(storage),
   };
 
+  // CongoDB answers every query by filtering a full collection scan; handing it the one candidate a
+  // unique key or _id pins makes signup, login and session checks independent of the user count.
+  storage.findAll = async (db, coll) => {
+    const ids = hooks.candidateIds(db, coll);
+    if (!ids) return base.findAll(db, coll);
+    const docs = await Promise.all(
+      ids.map((id) => storage.findById(db, coll, ObjectId.createFromHexString(id))),
+    );
+    return docs.filter((doc) => doc !== null);
+  };
   storage.insertOne = async (db, coll, doc) => {
     const candidate = doc as StoredDocument;
     if (candidate._id !== undefined && (await storage.findById(db, coll, candidate._id as never))) {

@@ -13,6 +13,8 @@ interface UniqueIndex {
   name: string;
   fields: string[];
   sparse: boolean;
+  /** A document held an array in an indexed field: one key per document no longer finds every match. */
+  multikey: boolean;
   /** Index key → id of the document holding it. */
   idByKey: Map<string, string>;
   /** Document id → its index key, so an update or delete finds the key it replaces. */
@@ -33,10 +35,12 @@ export class UniqueIndexes {
       name,
       fields: Object.keys(spec.key),
       sparse: spec.sparse === true,
+      multikey: false,
       idByKey: new Map(),
       keyById: new Map(),
     };
     for (const doc of docs) {
+      noteArrays(index, doc);
       const key = indexKey(index, doc);
       if (key === undefined) continue;
       const id = idKey(doc._id);
@@ -88,6 +92,7 @@ export class UniqueIndexes {
     const id = idKey(docId);
     for (const index of this.indexesOf(db, coll) ?? []) {
       forgetIn(index, id);
+      noteArrays(index, doc);
       const key = indexKey(index, doc);
       if (key === undefined) continue;
       index.idByKey.set(key, id);
@@ -100,6 +105,25 @@ export class UniqueIndexes {
     for (const index of this.indexesOf(db, coll) ?? []) forgetIn(index, idKey(id));
   }
 
+  /**
+   * The ids of the only documents that can match `filter`, when it pins one by _id or by equality on
+   * a unique-indexed string field; undefined when every document has to be scanned.
+   */
+  candidateIds(db: string, coll: string, filter: Record<string, unknown>): string[] | undefined {
+    for (const [field, condition] of Object.entries(filter)) {
+      const value = equalityValue(condition);
+      if (field === '_id' && value instanceof ObjectId) return [value.toHexString()];
+      if (typeof value !== 'string') continue;
+      const index = this.indexesOf(db, coll)?.find(
+        (candidate) => candidate.fields.length === 1 && candidate.fields[0] === field && !candidate.multikey,
+      );
+      if (!index || field.includes('.')) continue;
+      const id = index.idByKey.get(EJSON.stringify([value]));
+      return id === undefined ? [] : [id];
+    }
+    return undefined;
+  }
+
   private indexesOf(db: string, coll: string): UniqueIndex[] | undefined {
     return this.byCollection.get(collectionKey(db, coll));
   }
@@ -110,6 +134,17 @@ function forgetIn(index: UniqueIndex, id: string): void {
   if (key === undefined) return;
   index.keyById.delete(id);
   if (index.idByKey.get(key) === id) index.idByKey.delete(key);
+}
+
+function noteArrays(index: UniqueIndex, doc: StoredDocument): void {
+  if (!index.multikey) index.multikey = index.fields.some((field) => Array.isArray(readPath(doc, field)));
+}
+
+/** `value` or `{ $eq: value }` (how Mongoose's sanitizeFilter wraps values) give value. */
+function equalityValue(condition: unknown): unknown {
+  if (condition === null || typeof condition !== 'object' || condition instanceof ObjectId) return condition;
+  const keys = Object.keys(condition);
+  return keys.length === 1 && keys[0] === '$eq' ? (condition as { $eq: unknown }).$eq : undefined;
 }
 
 function collectionKey(db: string, coll: string): string {
