@@ -56,6 +56,13 @@ describe('Durable embedded store (e2e, real processes)', () => {
   const signUp = (app: ChildApp, email: string) =>
     post(app, '/api/auth/signup', { fullName: 'Durable User', email, password: GOOD_PASSWORD });
   const logIn = (app: ChildApp, email: string) => post(app, '/api/auth/login', { email, password: GOOD_PASSWORD });
+  /** An app on `dataDir` with `count` accounts signed up (and acknowledged) through it. */
+  const startWithSignups = async (dataDir: string, prefix: string, count: number) => {
+    const app = await start(dataDir);
+    const emails = Array.from({ length: count }, () => uniqueEmail(prefix));
+    for (const email of emails) expect((await signUp(app, email)).status).toBe(201);
+    return { app, emails };
+  };
   const kill = async (app: ChildApp) => {
     app.process.kill('SIGKILL');
     await app.exited;
@@ -111,9 +118,7 @@ describe('Durable embedded store (e2e, real processes)', () => {
 
   it('starts after a torn journal tail, with a warning, keeping the records before it', async () => {
     const dataDir = await newDataDir();
-    const first = await start(dataDir);
-    const emails = Array.from({ length: 10 }, () => uniqueEmail('torn'));
-    for (const email of emails) expect((await signUp(first, email)).status).toBe(201);
+    const { app: first, emails } = await startWithSignups(dataDir, 'torn', 10);
     await kill(first);
     const folder = join(dataDir, 'embedded-mongo');
     const journal = (await readdir(folder)).filter((name) => name.startsWith('journal-')).sort().at(-1)!;
@@ -145,9 +150,7 @@ describe('Durable embedded store (e2e, real processes)', () => {
 
   it('lets a restart start while the old process is still shutting down (nest start --watch)', async () => {
     const dataDir = await newDataDir();
-    const first = await start(dataDir);
-    const emails = Array.from({ length: 5 }, () => uniqueEmail('watch'));
-    for (const email of emails) expect((await signUp(first, email)).status).toBe(201);
+    const { app: first, emails } = await startWithSignups(dataDir, 'watch', 5);
     first.process.kill('SIGTERM');
     const second = await start(dataDir);
     await first.exited;

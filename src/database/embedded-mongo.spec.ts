@@ -188,7 +188,7 @@ describe('EmbeddedMongo journal', () => {
   });
 });
 
-describe('EmbeddedMongo unique indexes', () => {
+describe('EmbeddedMongo unique indexes and the lookups they serve', () => {
   let server: EmbeddedMongo;
   beforeEach(async () => {
     server = new EmbeddedMongo();
@@ -229,17 +229,8 @@ describe('EmbeddedMongo unique indexes', () => {
       expect(await other.countDocuments()).toBe(2);
     });
   });
-});
 
-describe('EmbeddedMongo lookups by _id and unique keys', () => {
-  let server: EmbeddedMongo;
-  beforeEach(async () => {
-    server = new EmbeddedMongo();
-    await server.start();
-  });
-  afterEach(() => server.stop());
-
-  it('answers exactly as a full scan would, with the other conditions of the filter applied', async () => {
+  it('answers lookups by _id or unique key exactly as a full scan would, other conditions applied as a full scan would, with the other conditions of the filter applied', async () => {
     await withConnection(server, async (db) => {
       const users = db.collection('users');
       await users.createIndex({ email: 1 }, { unique: true });
