@@ -43,7 +43,7 @@ export function hookStorage(storage: IStorageAdapter, uniques: UniqueIndexes, ho
   };
   storage.insertOne = async (db, coll, doc) => {
     const candidate = doc as StoredDocument;
-    if (candidate._id !== undefined && (await storage.findById(db, coll, candidate._id as never))) {
+    if (candidate._id instanceof ObjectId && (await storage.findById(db, coll, candidate._id))) {
       throw duplicateKeyError(db, coll, '_id_');
     }
     uniques.assertWritable(db, coll, candidate);

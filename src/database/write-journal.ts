@@ -18,6 +18,7 @@ export class WriteJournal {
   private waiters: Waiter[] = [];
   private flushing?: Promise<void>;
   private failure?: Error;
+  private closing?: Promise<void>;
 
   private constructor(
     readonly file: string,
@@ -49,9 +50,13 @@ export class WriteJournal {
   }
 
   /** Waits for every appended record to be durable (or failed), then closes the file. */
-  async close(): Promise<void> {
-    await this.flushing;
-    await this.handle.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flushing;
+      this.failure ??= new Error('The journal is closed');
+      await this.handle.close();
+    })();
+    return this.closing;
   }
 
   private async flushAll(): Promise<void> {
