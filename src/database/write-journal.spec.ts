@@ -51,6 +51,12 @@ describe('WriteJournal', () => {
     expect(decodeJournal(await readFile(file)).payloads.map(String)).toEqual(['before', 'after']);
   });
 
+  it('refuses appends once closed, and closes only once', async () => {
+    const journal = await WriteJournal.open(join(folder, 'journal.log'));
+    await Promise.all([journal.close(), journal.close()]);
+    await expect(journal.append(Buffer.from('late'))).rejects.toThrow(/closed/);
+  });
+
   it('refuses every later write once one failed', async () => {
     const journal = await WriteJournal.open(join(folder, 'journal.log'));
     const probe = await open(join(folder, 'probe'), 'w');
