@@ -55,7 +55,8 @@ describe('Durable embedded store (e2e, real processes)', () => {
     });
   const signUp = (app: ChildApp, email: string) =>
     post(app, '/api/auth/signup', { fullName: 'Durable User', email, password: GOOD_PASSWORD });
-  const logIn = (app: ChildApp, email: string) => post(app, '/api/auth/login', { email, password: GOOD_PASSWORD });
+  const logIn = (app: ChildApp, email: string) =>
+    post(app, '/api/auth/login', { email, password: GOOD_PASSWORD });
   /** An app on `dataDir` with `count` accounts signed up (and acknowledged) through it. */
   const startWithSignups = async (dataDir: string, prefix: string, count: number) => {
     const app = await start(dataDir);
@@ -121,9 +122,15 @@ describe('Durable embedded store (e2e, real processes)', () => {
     const { app: first, emails } = await startWithSignups(dataDir, 'torn', 10);
     await kill(first);
     const folder = join(dataDir, 'embedded-mongo');
-    const journal = (await readdir(folder)).filter((name) => name.startsWith('journal-')).sort().at(-1)!;
+    const journal = (await readdir(folder))
+      .filter((name) => name.startsWith('journal-'))
+      .sort()
+      .at(-1)!;
     // What a crash in the middle of an append leaves: a header promising bytes that never came.
-    await appendFile(join(folder, journal), Buffer.from([0x00, 0x10, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x7b]));
+    await appendFile(
+      join(folder, journal),
+      Buffer.from([0x00, 0x10, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x7b]),
+    );
 
     const second = await start(dataDir);
     expect(second.output()).toMatch(/dropped its last 9 bytes \(torn record/);

@@ -173,7 +173,8 @@ export class DurableStore {
 
   private async removeTemporaryFiles(): Promise<void> {
     for (const name of await readdir(this.folder)) {
-      if (/^snapshot\.ejson\..*\.tmp$/.test(name)) await unlink(join(this.folder, name)).catch(() => undefined);
+      if (/^snapshot\.ejson\..*\.tmp$/.test(name))
+        await unlink(join(this.folder, name)).catch(() => undefined);
     }
   }
 }

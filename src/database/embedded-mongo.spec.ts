@@ -41,7 +41,11 @@ describe('EmbeddedMongo snapshots', () => {
     const second = new EmbeddedMongo({ dataDir });
     await second.start();
     const restored = await withConnection(second, (db) =>
-      db.collection('items').find({}, { projection: { _id: 0 } }).sort({ n: 1 }).toArray(),
+      db
+        .collection('items')
+        .find({}, { projection: { _id: 0 } })
+        .sort({ n: 1 })
+        .toArray(),
     );
     await second.stop();
     expect(restored).toEqual([{ n: 1 }, { n: 2 }]);
@@ -109,7 +113,11 @@ describe('EmbeddedMongo journal', () => {
     const expected = await withConnection(first, async (db) => {
       const items = db.collection('items');
       await items.createIndex({ name: 1 }, { unique: true });
-      await items.insertMany([{ name: 'a', n: 1 }, { name: 'b', n: 1 }, { name: 'c', n: 1 }]);
+      await items.insertMany([
+        { name: 'a', n: 1 },
+        { name: 'b', n: 1 },
+        { name: 'c', n: 1 },
+      ]);
       await items.updateOne({ name: 'a' }, { $inc: { n: 5 }, $set: { at: new Date('2026-01-01') } });
       await items.updateOne({ name: 'd' }, { $inc: { n: 2 } }, { upsert: true });
       await items.findOneAndUpdate({ name: 'b' }, { $inc: { n: 10 } });
@@ -143,7 +151,11 @@ describe('EmbeddedMongo journal', () => {
 
     const second = track(await startedOn(copy));
     const items = await withConnection(second, (db) =>
-      db.collection('items').find({}, { projection: { _id: 0 } }).sort({ n: 1 }).toArray(),
+      db
+        .collection('items')
+        .find({}, { projection: { _id: 0 } })
+        .sort({ n: 1 })
+        .toArray(),
     );
     expect(items).toEqual([{ n: 1 }, { n: 2 }]);
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/dropped its last 10 bytes \(torn record/));
@@ -203,9 +215,11 @@ describe('EmbeddedMongo unique indexes and the lookups they serve', () => {
       await users.insertMany([{ email: 'a@x.io' }, { email: 'b@x.io' }]);
       await users.updateOne({ email: 'a@x.io' }, { $set: { email: 'c@x.io' } });
       await users.insertOne({ email: 'a@x.io' });
-      await expect(users.updateOne({ email: 'b@x.io' }, { $set: { email: 'c@x.io' } })).rejects.toMatchObject({
-        code: 11000,
-      });
+      await expect(users.updateOne({ email: 'b@x.io' }, { $set: { email: 'c@x.io' } })).rejects.toMatchObject(
+        {
+          code: 11000,
+        },
+      );
       await expect(
         users.findOneAndUpdate({ email: 'x@x.io' }, { $set: { email: 'b@x.io' } }, { upsert: true }),
       ).rejects.toMatchObject({ code: 11000 });

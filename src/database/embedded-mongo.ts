@@ -1,9 +1,5 @@
 import type { AddressInfo, Server } from 'node:net';
-import {
-  CommandRouter,
-  CongoServer,
-  plugins,
-} from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+import { CommandRouter, CongoServer, plugins } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import type { IStorageAdapter } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { DurableStore } from './durable-store.js';
 import type { JournalOp } from './journal-ops.js';
@@ -67,7 +63,9 @@ export class EmbeddedMongo {
       report: (change) => this.changes?.push(change),
       candidateIds: (db, coll) => {
         const target = this.target;
-        return target?.db === db && target.coll === coll ? uniques.candidateIds(db, coll, target.filter) : undefined;
+        return target?.db === db && target.coll === coll
+          ? uniques.candidateIds(db, coll, target.filter)
+          : undefined;
       },
     });
     if (this.options.dataDir) {
@@ -164,7 +162,12 @@ type CommandBody = Record<string, unknown>;
 type ParsedCommand = Parameters<CommandRouter['route']>[0];
 
 /** The one collection and filter a query or single-statement write works on, for the candidate lookup. */
-function queryTarget({ database, commandName, command, documentSequences }: ParsedCommand): QueryTarget | undefined {
+function queryTarget({
+  database,
+  commandName,
+  command,
+  documentSequences,
+}: ParsedCommand): QueryTarget | undefined {
   // As CongoDB's handlers read them: a document sequence replaces the field of the same name.
   const statements = (field: string) => documentSequences?.get(field) ?? command[field];
   const single = (list: unknown) =>
@@ -205,7 +208,11 @@ async function indexCommand(storage: IStorageAdapter, db: string, command: Index
     await storage.createCollection(db, coll);
     const numIndexesBefore = (await storage.getIndexes(db, coll)).length;
     for (const { key, name, unique, sparse, expireAfterSeconds } of command.indexes ?? []) {
-      const indexName = name ?? Object.entries(key).map(([field, dir]) => `${field}_${dir}`).join('_');
+      const indexName =
+        name ??
+        Object.entries(key)
+          .map(([field, dir]) => `${field}_${dir}`)
+          .join('_');
       await storage.saveIndex(db, coll, indexName, { key, unique, sparse, expireAfterSeconds });
     }
     const numIndexesAfter = (await storage.getIndexes(db, coll)).length;

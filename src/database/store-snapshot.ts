@@ -41,7 +41,12 @@ export async function writeSnapshot(file: string, state: StoreState): Promise<vo
     for (const { db, coll, indexes, docs } of state.collections) {
       await append(line({ db, coll, indexes, count: docs.length }));
       for (let start = 0; start < docs.length; start += DOCS_PER_WRITE) {
-        await append(docs.slice(start, start + DOCS_PER_WRITE).map(line).join(''));
+        await append(
+          docs
+            .slice(start, start + DOCS_PER_WRITE)
+            .map(line)
+            .join(''),
+        );
       }
     }
   });

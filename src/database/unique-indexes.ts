@@ -55,7 +55,11 @@ export class UniqueIndexes {
 
   drop(db: string, coll: string, name: string): void {
     const indexes = this.indexesOf(db, coll);
-    if (indexes) this.byCollection.set(collectionKey(db, coll), indexes.filter((index) => index.name !== name));
+    if (indexes)
+      this.byCollection.set(
+        collectionKey(db, coll),
+        indexes.filter((index) => index.name !== name),
+      );
   }
 
   dropCollection(db: string, coll: string): void {

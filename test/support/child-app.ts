@@ -37,7 +37,10 @@ export async function buildAppForChildren(): Promise<string> {
   const tsconfig = join(BUILD_DIR, 'tsconfig.json');
   await writeFile(
     tsconfig,
-    JSON.stringify({ extends: resolve('tsconfig.build.json'), compilerOptions: { outDir: join(BUILD_DIR, 'dist') } }),
+    JSON.stringify({
+      extends: resolve('tsconfig.build.json'),
+      compilerOptions: { outDir: join(BUILD_DIR, 'dist') },
+    }),
   );
   // Below node_modules Node looks no further up for "type": "module".
   await writeFile(join(BUILD_DIR, 'package.json'), JSON.stringify({ type: 'module' }));
@@ -81,7 +84,10 @@ export async function startApp(main: string, env: Record<string, string>): Promi
   void app.exited.then((code) => (exitCode = code ?? -1));
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new Error(`the app exited (${exitCode}):\n${app.output()}`);
-    const status = await fetch(`${app.base}/api/health`).then((res) => res.status, () => 0);
+    const status = await fetch(`${app.base}/api/health`).then(
+      (res) => res.status,
+      () => 0,
+    );
     if (status === 200) return app;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
