@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
-import { freePort } from './support/child-process.js';
+import { freePort } from './support/child-app.js';
 
 /**
  * The other e2e tests run the TypeScript through Vitest's compiler. Production runs what `nest build`
@@ -103,4 +103,3 @@ describe('Built app: node dist/main.js (e2e)', () => {
     expect({ code, signal }).toEqual({ code: 0, signal: null });
   });
 });
-

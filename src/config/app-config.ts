@@ -25,6 +25,8 @@ export interface AppConfig {
     uri?: string;
     /** Whether the embedded server keeps its data under dataDir (everywhere but in tests). */
     persistEmbedded: boolean;
+    /** Journal size at which the embedded server writes a new snapshot. */
+    embeddedJournalMaxBytes: number;
   };
   auth: {
     jwtSecret: string;
@@ -80,6 +82,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     database: {
       uri: env.MONGODB_URI,
       persistEmbedded: nodeEnv !== 'test',
+      embeddedJournalMaxBytes: env.EMBEDDED_JOURNAL_MAX_BYTES ?? 16 * 1024 * 1024,
     },
     auth: {
       jwtSecret: ownSecret(env, 'JWT_SECRET') ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),

@@ -47,6 +47,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   DATA_DIR?: string;
 
+  @IsOptional() @Transform(toInt) @Min(64 * 1024) @Max(1024 * 1024 * 1024) @IsInt()
+  EMBEDDED_JOURNAL_MAX_BYTES?: number;
+
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^mongodb(\+srv)?:\/\/\S+$/, {
     message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// connection string',
   })

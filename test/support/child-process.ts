@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+
+export { freePort } from './child-app.js';
 
 const RUN_TS = 'test/support/run-ts.mjs';
 
@@ -32,17 +33,6 @@ export async function stopChild(child: Child | undefined): Promise<void> {
   if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
   child.process.kill('SIGKILL');
   await child.exited;
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 }
 
 /** Polls until `probe` holds, for at most timeoutMs. */
