@@ -48,8 +48,15 @@ function addErrorResponses(document: OpenAPIObject): void {
         add('413', 'The body is too large.');
         add('415', 'The body is not JSON (or, for uploads, not multipart).');
       }
-      if (op.security?.length && ['post', 'put', 'patch', 'delete'].includes(method)) {
-        add('403', 'Cross-site request refused: the Origin is not an allowed one.');
+      if (op.security?.length) {
+        const notVerified = '`Email not verified` (only with REQUIRE_EMAIL_VERIFICATION)';
+        const csrf = ['post', 'put', 'patch', 'delete'].includes(method);
+        add(
+          '403',
+          csrf
+            ? `Cross-site request refused (the Origin is not an allowed one), or ${notVerified}.`
+            : `${notVerified}.`,
+        );
       }
       add('503', 'The database is unreachable; retry after the Retry-After header.');
       for (const [status, response] of Object.entries(op.responses)) {
