@@ -14,7 +14,7 @@ export class EmailToken {
   @Prop({ type: Types.ObjectId, required: true })
   user: Types.ObjectId;
 
-  @Prop({ required: true, enum: EMAIL_TOKEN_PURPOSES })
+  @Prop({ type: String, required: true, enum: EMAIL_TOKEN_PURPOSES })
   purpose: EmailTokenPurpose;
 
   @Prop({ required: true })
