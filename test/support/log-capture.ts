@@ -30,6 +30,7 @@ export class LogCapture implements LoggerService {
   }
 
   private add(level: string, message: unknown, context: unknown): void {
-    this.lines.push(`${level} [${String(context ?? '')}] ${String(message)}`);
+    const where = typeof context === 'string' ? context : '';
+    this.lines.push(`${level} [${where}] ${typeof message === 'string' ? message : JSON.stringify(message)}`);
   }
 }
