@@ -63,7 +63,17 @@ export class OutboxMailbox extends Mailbox {
   }
 
   async received(): Promise<ReceivedMail[]> {
-    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml')).sort();
+    const files = await this.files();
     return Promise.all(files.map(async (file) => parseMail(await readFile(join(this.dir, file)))));
+  }
+
+  /** How many messages there are, without reading them. */
+  async count(): Promise<number> {
+    return (await this.files()).length;
+  }
+
+  private async files(): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    return names.filter((name) => name.endsWith('.eml')).sort();
   }
 }

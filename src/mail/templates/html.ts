@@ -1,4 +1,4 @@
-/** HTML that is already safe to embed; anything else interpolated by `html` gets escaped. */
+/** HTML that is already safe to embed; anything else interpolated by `markup` gets escaped. */
 export class SafeHtml {
   constructor(readonly value: string) {}
 
@@ -20,13 +20,8 @@ export function escapeHtml(value: string): string {
 }
 
 /** Tagged template: every interpolated value is escaped unless it is SafeHtml (or a list of them). */
-export function html(
-  strings: TemplateStringsArray,
-  ...values: unknown[]
-): SafeHtml {
-  const parts = strings.map((chunk, index) =>
-    index === 0 ? chunk : render(values[index - 1]) + chunk,
-  );
+export function markup(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  const parts = strings.map((chunk, index) => (index === 0 ? chunk : render(values[index - 1]) + chunk));
   return new SafeHtml(parts.join(''));
 }
 
