@@ -333,6 +333,10 @@ describe('Mail through the outbox (e2e)', () => {
         expect(responses[status].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
       }
     }
+    for (const path of ['/api/auth/verify-email', '/api/auth/reset-password']) {
+      const names = (doc.paths[path].get.parameters as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`);
+      expect(names).toEqual(['query:token']);
+    }
     expect(doc.paths['/api/users/me'].get.responses['403'].description).toMatch(/Email not verified/);
     expect(doc.components.schemas.UserResponseDto.required).toContain('emailVerified');
   });

@@ -18,7 +18,6 @@ import {
   ApiConflictResponse,
   ApiCookieAuth,
   ApiOkResponse,
-  ApiQuery,
   ApiResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -57,7 +56,6 @@ export class EmailAddressController {
   @Public()
   @Get('verify-email')
   @Redirect(undefined, HttpStatus.SEE_OTHER)
-  @ApiQuery({ name: 'token', description: 'The token from the emailed link.' })
   @ApiResponse({
     status: HttpStatus.SEE_OTHER,
     description: 'Verified; `Location` is APP_URL.',
