@@ -303,6 +303,28 @@ describe('Mail through the outbox (e2e)', () => {
       await http().put('/api/auth/email').send({ newEmail: uniqueEmail(), password: GOOD_PASSWORD }).expect(401);
     });
 
+    it('voids a pending change when the password is reset or changed', async () => {
+      for (const newPasswordBy of ['reset', 'change'] as const) {
+        const { email, cookie } = await signUp(app);
+        const newEmail = uniqueEmail('hijack');
+        await http().put('/api/auth/email').set('Cookie', cookie).send({ newEmail, password: GOOD_PASSWORD }).expect(202);
+        const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
+        if (newPasswordBy === 'reset') {
+          const token = tokenOf((await requestReset(email)).links[0]);
+          await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
+        } else {
+          await http()
+            .put('/api/auth/password')
+            .set('Cookie', cookie)
+            .send({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD })
+            .expect(204);
+        }
+        const res = await http().post('/api/auth/verify-email').send({ token: tokenOf(confirm.links[0]) });
+        expect(res.body).toEqual(INVALID_TOKEN);
+        await http().post('/api/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
+      }
+    });
+
     it('answers 409 when the new address was taken before the link was used', async () => {
       const { cookie } = await signUp(app);
       const newEmail = uniqueEmail('race');

@@ -11,6 +11,7 @@ import { UsersService } from '../users/users.service.js';
 import type { AuthContext } from './auth-context.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { SessionResponseDto } from './dto/session-response.dto.js';
+import { EmailTokensService } from './email/email-tokens.service.js';
 import { PasswordConfirmation } from './password/password-confirmation.js';
 import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
@@ -27,6 +28,7 @@ export class AccountService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly confirmation: PasswordConfirmation,
+    private readonly emailTokens: EmailTokensService,
     @Inject(MEDIA_STORAGE) private readonly media: MediaStorage,
   ) {}
 
@@ -66,6 +68,7 @@ export class AccountService {
     await this.confirmation.confirm(user, dto.currentPassword);
     await this.users.setPasswordHash(user._id, await this.hasher.hash(dto.newPassword));
     await this.sessions.revokeAll(user._id, session._id);
+    await this.emailTokens.revoke(user._id, ['email-change']);
   }
 
   /** Deletes the user, then every session, then their stored picture (a failure there is only logged). */

@@ -67,6 +67,11 @@ export class EmailTokensService implements OnModuleInit {
       .lean<EmailTokenGrant>()
       .exec();
   }
+
+  /** Voids the user's live tokens of these purposes (a pending email change after a new password). */
+  async revoke(user: Types.ObjectId, purposes: EmailTokenPurpose[]): Promise<void> {
+    await this.tokens.deleteMany({ user, purpose: trusted({ $in: purposes }) }).exec();
+  }
 }
 
 function hashToken(token: string): string {

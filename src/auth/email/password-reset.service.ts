@@ -52,6 +52,8 @@ export class PasswordResetService {
       await this.hasher.hash(newPassword),
     );
     await this.sessions.revokeAll(user._id);
+    // Whoever knew the old password may have asked to move the account to their own address.
+    await this.tokens.revoke(user._id, ['email-change']);
     await this.attempts.reset(user.email);
     void this.mail.sendPasswordChanged(user);
   }
