@@ -17,6 +17,8 @@ export class CsrfOriginGuard implements CanActivate {
 
   constructor(config: ConfigService<AppConfig, true>) {
     this.allowed = new Set(config.get('app.corsOrigins', { infer: true }));
+    // The API's public origin (its own pages, such as the reset page, behind a TLS-terminating proxy).
+    this.allowed.add(new URL(config.get('mail.apiUrl', { infer: true })).origin);
   }
 
   canActivate(context: ExecutionContext): boolean {
