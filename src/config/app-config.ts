@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LogLevel } from '@nestjs/common';
+import { Logger, type LogLevel } from '@nestjs/common';
 import {
   ConfigurationError,
   LOG_LEVELS,
@@ -87,9 +87,10 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       persistEmbedded: nodeEnv !== 'test',
     },
     auth: {
-      jwtSecret: env.JWT_SECRET ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),
+      jwtSecret: ownSecret(env, 'JWT_SECRET') ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),
       jwtExpiresInSeconds: sessionLifetime(env.JWT_EXPIRES_IN ?? '7d'),
-      passwordPepper: env.PASSWORD_PEPPER ?? developmentSecret(nodeEnv, dataDir, 'password-pepper'),
+      passwordPepper:
+        ownSecret(env, 'PASSWORD_PEPPER') ?? developmentSecret(nodeEnv, dataDir, 'password-pepper'),
       cookieSameSite: sameSite,
       // Browsers drop SameSite=None cookies that are not Secure.
       cookieSecure: production || sameSite === 'none',
@@ -151,6 +152,16 @@ function mailConfig(
     passwordResetUrl: env.PASSWORD_RESET_URL,
     requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION ?? false,
   };
+}
+
+/**
+ * The published placeholder is no secret: outside production (production refuses it) it counts as
+ * unset, so a `.env` copied from an older `.env.example` still gets a generated secret.
+ */
+function ownSecret(env: EnvironmentVariables, name: 'JWT_SECRET' | 'PASSWORD_PEPPER'): string | undefined {
+  if (env[name] !== SECRET_PLACEHOLDER) return env[name];
+  new Logger('Config').warn(`${name} is the published .env.example placeholder; using a generated secret instead`);
+  return undefined;
 }
 
 /**
