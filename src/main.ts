@@ -8,6 +8,7 @@ import { exitGracefullyOnSignals } from './common/lifecycle/graceful-shutdown.js
 import type { AppConfig } from './config/app-config.js';
 import { SWAGGER_PATH } from './config/swagger.js';
 import { DatabaseServer } from './database/database-server.js';
+import { MAILER, type Mailer } from './mail/mailer.js';
 import { MEDIA_STORAGE, type MediaStorage } from './media/media-storage.js';
 
 async function bootstrap() {
@@ -22,6 +23,7 @@ async function bootstrap() {
   const base = `http://localhost:${port}`;
   logger.log(`Database: ${app.get(DatabaseServer).describe()}`);
   logger.log(`Media store: ${app.get<MediaStorage>(MEDIA_STORAGE).describe()}`);
+  logger.log(`Mail: ${app.get<Mailer>(MAILER).describe()}`);
   logger.log(`API: ${base}/${API_PREFIX}`);
   logger.log(swaggerEnabled ? `Swagger UI: ${base}/${SWAGGER_PATH}` : 'Swagger UI: disabled');
 }

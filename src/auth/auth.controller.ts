@@ -10,6 +10,7 @@ import {
   ApiOkResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AllowUnverified } from '../common/decorators/allow-unverified.decorator.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
@@ -98,6 +99,7 @@ export class AuthController {
   }
 
   /** The signed-in user. */
+  @AllowUnverified()
   @Get('check')
   @ApiOkResponse({ type: UserResponseDto })
   @ApiCookieAuth('cookie')

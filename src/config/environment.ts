@@ -16,6 +16,8 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export const SAME_SITE_VALUES = ['lax', 'strict', 'none'] as const;
 
+const HTTP_URL = /^https?:\/\/[^\s/?#]+\S*$/;
+
 /** The placeholder `.env.example` ships; a production boot refuses it. */
 export const SECRET_PLACEHOLDER = 'change-me-to-a-random-string-of-at-least-32-bytes';
 
@@ -101,6 +103,33 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toInt) @Min(100) @Max(300000) @IsInt()
   UPLOAD_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/\S+$/, {
+    message: 'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465',
+  })
+  SMTP_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  MAIL_FROM?: string;
+
+  @IsOptional() @Transform(toInt) @Min(100) @Max(120000) @IsInt()
+  SMTP_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(HTTP_URL, { message: 'APP_URL must be an http(s) URL' })
+  APP_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(HTTP_URL, {
+    message: 'API_URL must be an http(s) URL such as https://api.example.com',
+  })
+  API_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/\S*\{token\}\S*$/, {
+    message: 'PASSWORD_RESET_URL must be an http(s) URL containing {token}',
+  })
+  PASSWORD_RESET_URL?: string;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  REQUIRE_EMAIL_VERIFICATION?: boolean;
 
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   SWAGGER_ENABLED?: boolean;

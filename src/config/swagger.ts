@@ -49,11 +49,15 @@ function addErrorResponses(document: OpenAPIObject): void {
         add('415', 'The body is not JSON (or, for uploads, not multipart).');
       }
       // Any write that carries the session cookie is checked, public routes (logout) included.
+      const crossSite =
+        'Cross-site request refused: a cookie-authenticated write from a page on another origin that is not in CORS_ORIGINS';
+      const notVerified = op.security?.length
+        ? '`Email not verified` (only with REQUIRE_EMAIL_VERIFICATION)'
+        : undefined;
       if (['post', 'put', 'patch', 'delete'].includes(method)) {
-        add(
-          '403',
-          'Cross-site request refused: a cookie-authenticated write from a page on another origin that is not in CORS_ORIGINS.',
-        );
+        add('403', notVerified ? `${crossSite}; or ${notVerified}.` : `${crossSite}.`);
+      } else if (notVerified) {
+        add('403', `${notVerified}.`);
       }
       add('503', 'The database is unreachable; retry after the Retry-After header.');
       for (const [status, response] of Object.entries(op.responses)) {

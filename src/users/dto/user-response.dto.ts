@@ -8,6 +8,8 @@ export class UserResponseDto {
   email: string;
   /** URL of the profile picture, or an empty string. */
   profilePic: string;
+  /** Whether the email address was confirmed through a link sent to it. */
+  emailVerified: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
