@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app-config.js';
 import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
+import { SEND_MESSAGE_ROUTE } from './messages/messages.routes.js';
 
 export const API_PREFIX = 'api';
 
@@ -47,7 +48,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   });
   app.use(
     jsonBodyParser({
-      largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE],
+      largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE, SEND_MESSAGE_ROUTE],
       // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.
       largeBodyLimit: Math.ceil((maxBytes * 4) / 3) + 4096,
       multipartRoutes: [AVATAR_MULTIPART_ROUTE],
