@@ -7,10 +7,7 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Types } from 'mongoose';
-import {
-  USER_DELETED,
-  type UserDeletedEvent,
-} from '../common/events/auth.events.js';
+import { USER_DELETED, type UserDeletedEvent } from '../common/events/auth.events.js';
 import { invalidField } from '../common/http/validation.js';
 import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';
 import type { UserRecord } from '../users/user.mapper.js';
@@ -40,10 +37,7 @@ export class AccountService {
     private readonly events: EventEmitter2,
   ) {}
 
-  async listSessions({
-    user,
-    session: current,
-  }: AuthContext): Promise<SessionResponseDto[]> {
+  async listSessions({ user, session: current }: AuthContext): Promise<SessionResponseDto[]> {
     const sessions = await this.sessions.listForUser(user._id);
     return sessions.map((session) => {
       const isCurrent = session._id.equals(current._id);
@@ -61,9 +55,7 @@ export class AccountService {
   }
 
   async revokeSession({ user }: AuthContext, sessionId: string): Promise<void> {
-    if (
-      !(await this.sessions.revokeOwn(user._id, new Types.ObjectId(sessionId)))
-    ) {
+    if (!(await this.sessions.revokeOwn(user._id, new Types.ObjectId(sessionId)))) {
       throw new NotFoundException('Session not found');
     }
   }
@@ -73,22 +65,13 @@ export class AccountService {
   }
 
   /** Sets a new password and signs out every other device; the current session stays valid. */
-  async changePassword(
-    { user, session }: AuthContext,
-    dto: ChangePasswordDto,
-  ): Promise<void> {
+  async changePassword({ user, session }: AuthContext, dto: ChangePasswordDto): Promise<void> {
     this.policy.assertAcceptable(dto.newPassword, 'newPassword');
     if (dto.newPassword === dto.currentPassword) {
-      throw invalidField(
-        'newPassword',
-        'newPassword must differ from the current password',
-      );
+      throw invalidField('newPassword', 'newPassword must differ from the current password');
     }
     await this.confirmPassword(user, dto.currentPassword);
-    await this.users.setPasswordHash(
-      user._id,
-      await this.hasher.hash(dto.newPassword),
-    );
+    await this.users.setPasswordHash(user._id, await this.hasher.hash(dto.newPassword));
     await this.sessions.revokeAll(user._id, session._id);
   }
 
@@ -105,9 +88,7 @@ export class AccountService {
       await this.media
         .delete(pictureKey)
         .catch((error: Error) =>
-          this.logger.warn(
-            `Could not delete the picture of a deleted account: ${error.message}`,
-          ),
+          this.logger.warn(`Could not delete the picture of a deleted account: ${error.message}`),
         );
     }
     const event: UserDeletedEvent = { userId: user._id.toHexString() };
@@ -115,15 +96,10 @@ export class AccountService {
   }
 
   /** Checks the caller's password under the same failed-attempt limit as login. */
-  private async confirmPassword(
-    user: UserRecord,
-    password: string,
-  ): Promise<void> {
+  private async confirmPassword(user: UserRecord, password: string): Promise<void> {
     await this.attempts.countAttempt(user.email);
     const stored = await this.users.getPasswordHash(user._id);
-    const { valid } = stored
-      ? await this.hasher.verify(password, stored)
-      : { valid: false };
+    const { valid } = stored ? await this.hasher.verify(password, stored) : { valid: false };
     if (!valid) {
       throw new UnauthorizedException(WRONG_CURRENT_PASSWORD);
     }

@@ -9,11 +9,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
 import { validateImage } from './image-validator.js';
-import {
-  MEDIA_STORAGE,
-  type MediaStorage,
-  type StoredImage,
-} from './media-storage.js';
+import { MEDIA_STORAGE, type MediaStorage, type StoredImage } from './media-storage.js';
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -47,26 +43,17 @@ export class ImageUploader {
     try {
       const stored = await Promise.race([upload, timeout]);
       if (stored !== TIMED_OUT) return stored;
-      this.logger.warn(
-        `Picture upload for user ${ownerId} timed out after ${this.timeoutMs} ms`,
-      );
+      this.logger.warn(`Picture upload for user ${ownerId} timed out after ${this.timeoutMs} ms`);
       // The upload may still succeed: its picture would belong to no one.
       void upload.then(
-        (late) =>
-          this.discard(late.key, 'its upload finished after the timeout'),
+        (late) => this.discard(late.key, 'its upload finished after the timeout'),
         () => undefined,
       );
-      throw new GatewayTimeoutException(
-        'The picture store did not answer in time, please try again',
-      );
+      throw new GatewayTimeoutException('The picture store did not answer in time, please try again');
     } catch (error) {
       if (error instanceof HttpException) throw error;
-      this.logger.error(
-        `Picture upload for user ${ownerId} failed: ${describe(error)}`,
-      );
-      throw new BadGatewayException(
-        'The picture could not be stored, please try again later',
-      );
+      this.logger.error(`Picture upload for user ${ownerId} failed: ${describe(error)}`);
+      throw new BadGatewayException('The picture could not be stored, please try again later');
     } finally {
       clearTimeout(timer);
     }
@@ -77,9 +64,7 @@ export class ImageUploader {
     try {
       await this.storage.delete(key);
     } catch (error) {
-      this.logger.warn(
-        `Could not delete picture ${key} (${reason}): ${describe(error)}`,
-      );
+      this.logger.warn(`Could not delete picture ${key} (${reason}): ${describe(error)}`);
     }
   }
 }

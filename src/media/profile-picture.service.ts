@@ -25,18 +25,14 @@ export class ProfilePictureService {
     try {
       updated = await this.users.setProfilePicture(userId, stored);
     } catch (error) {
-      void this.uploader.discard(
-        stored.key,
-        'the profile could not be updated',
-      );
+      void this.uploader.discard(stored.key, 'the profile could not be updated');
       throw error;
     }
     if (!updated) {
       void this.uploader.discard(stored.key, 'the user no longer exists');
       throw new NotFoundException('User not found');
     }
-    if (updated.previousKey)
-      void this.uploader.discard(updated.previousKey, 'it was replaced');
+    if (updated.previousKey) void this.uploader.discard(updated.previousKey, 'it was replaced');
     return updated.user;
   }
 }

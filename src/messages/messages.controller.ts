@@ -1,12 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
@@ -48,9 +40,7 @@ export class MessagesController {
     @CurrentAuth() auth: AuthContext,
     @Query() query: ContactsQueryDto,
   ): Promise<UserResponseDto[]> {
-    return (await this.messages.listContacts(auth.user._id, query.limit)).map(
-      toUserResponse,
-    );
+    return (await this.messages.listContacts(auth.user._id, query.limit)).map(toUserResponse);
   }
 
   /** The conversation with user `id`, oldest first: the latest page, or the one before `before`. */
@@ -71,8 +61,7 @@ export class MessagesController {
   @ApiHeader({
     name: 'X-Socket-Id',
     required: false,
-    description:
-      "The sending tab's socket id: that socket gets no `newMessage` copy of its own message.",
+    description: "The sending tab's socket id: that socket gets no `newMessage` copy of its own message.",
   })
   @ApiCreatedResponse({ type: MessageResponseDto })
   @ApiBadRequestResponse({
@@ -90,8 +79,7 @@ export class MessagesController {
     description: 'The picture store failed; nothing was stored.',
   })
   @ApiGatewayTimeoutResponse({
-    description:
-      'The picture store did not answer in time; nothing was stored.',
+    description: 'The picture store did not answer in time; nothing was stored.',
   })
   send(
     @CurrentAuth() auth: AuthContext,

@@ -15,12 +15,9 @@ import {
 } from './rate-limit/send-rate-limiter.js';
 import { Message, MessageSchema } from './schemas/message.schema.js';
 
-function createSendRateLimiter(
-  config: ConfigService<AppConfig, true>,
-): SendRateLimiter {
+function createSendRateLimiter(config: ConfigService<AppConfig, true>): SendRateLimiter {
   // The one switch for every rate limit (load tests, local scripting).
-  if (config.get('auth.rateLimitPerMinute', { infer: true }) === 0)
-    return new UnlimitedSendRateLimiter();
+  if (config.get('auth.rateLimitPerMinute', { infer: true }) === 0) return new UnlimitedSendRateLimiter();
   return new InMemorySendRateLimiter(SEND_LIMIT.messages, SEND_LIMIT.windowMs);
 }
 

@@ -9,10 +9,7 @@ import {
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import {
-  USER_DELETED,
-  type UserDeletedEvent,
-} from '../common/events/auth.events.js';
+import { USER_DELETED, type UserDeletedEvent } from '../common/events/auth.events.js';
 import { TooManyRequestsException } from '../common/http/too-many-requests.exception.js';
 import { ImageUploader } from '../media/image-uploader.js';
 import { decodeImageDataUri } from '../media/image-validator.js';
@@ -20,17 +17,11 @@ import type { StoredImage } from '../media/media-storage.js';
 import type { UserRecord } from '../users/user.mapper.js';
 import { UsersService } from '../users/users.service.js';
 import type { MessageResponseDto } from './dto/message-response.dto.js';
-import {
-  CONTACTS_DEFAULT,
-  CONVERSATION_PAGE_DEFAULT,
-} from './dto/paging.dto.js';
+import { CONTACTS_DEFAULT, CONVERSATION_PAGE_DEFAULT } from './dto/paging.dto.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import { MESSAGE_SENT, type MessageSentEvent } from './message.events.js';
 import { type MessageRecord, toMessageResponse } from './message.mapper.js';
-import {
-  SEND_RATE_LIMITER,
-  type SendRateLimiter,
-} from './rate-limit/send-rate-limiter.js';
+import { SEND_RATE_LIMITER, type SendRateLimiter } from './rate-limit/send-rate-limiter.js';
 import { Message } from './schemas/message.schema.js';
 
 const MESSAGE_FIELDS = 'senderId receiverId text image createdAt updatedAt';
@@ -54,22 +45,14 @@ export class MessagesService implements OnModuleInit {
   }
 
   /** Everyone but the caller: the people they talked with most recently first, then by name. */
-  async listContacts(
-    me: Types.ObjectId,
-    limit = CONTACTS_DEFAULT,
-  ): Promise<UserRecord[]> {
+  async listContacts(me: Types.ObjectId, limit = CONTACTS_DEFAULT): Promise<UserRecord[]> {
     const recent = await this.recentPartners(me, limit);
     const partners = await this.users.findManyByIds(recent);
-    const byId = new Map(
-      partners.map((user) => [user._id.toHexString(), user]),
-    );
+    const byId = new Map(partners.map((user) => [user._id.toHexString(), user]));
     // A partner may have been deleted meanwhile: keep only those found, in conversation order.
     const first = recent.flatMap((id) => byId.get(id.toHexString()) ?? []);
     if (first.length >= limit) return first;
-    const rest = await this.users.listByName(
-      [me, ...recent],
-      limit - first.length,
-    );
+    const rest = await this.users.listByName([me, ...recent], limit - first.length);
     return [...first, ...rest];
   }
 
@@ -80,9 +63,7 @@ export class MessagesService implements OnModuleInit {
     page: { before?: string; limit?: number },
   ): Promise<MessageResponseDto[]> {
     const other = await this.requireUser(otherId);
-    const older = page.before
-      ? { _id: trusted({ $lt: new Types.ObjectId(page.before) }) }
-      : {};
+    const older = page.before ? { _id: trusted({ $lt: new Types.ObjectId(page.before) }) } : {};
     const found = await this.messages
       .find({
         $or: [
@@ -113,21 +94,13 @@ export class MessagesService implements OnModuleInit {
     }
     const waitSeconds = await this.limiter.consume(sender.toHexString());
     if (waitSeconds > 0) {
-      throw new TooManyRequestsException(
-        waitSeconds,
-        'You are sending messages too fast, please wait',
-      );
+      throw new TooManyRequestsException(waitSeconds, 'You are sending messages too fast, please wait');
     }
     const bytes =
-      dto.image === undefined
-        ? undefined
-        : decodeImageDataUri(dto.image, this.uploader.maxBytes, 'image');
+      dto.image === undefined ? undefined : decodeImageDataUri(dto.image, this.uploader.maxBytes, 'image');
     const receiver = await this.requireUser(receiverId);
-    const image =
-      bytes && (await this.uploader.upload(bytes, sender.toHexString()));
-    const message = toMessageResponse(
-      await this.store(sender, receiver._id, dto.text, image),
-    );
+    const image = bytes && (await this.uploader.upload(bytes, sender.toHexString()));
+    const message = toMessageResponse(await this.store(sender, receiver._id, dto.text, image));
     const event: MessageSentEvent = { message, senderSocketId };
     this.events.emit(MESSAGE_SENT, event);
     return message;
@@ -152,15 +125,11 @@ export class MessagesService implements OnModuleInit {
         })
         .exec();
       await Promise.all(
-        batch.map((message) =>
-          this.uploader.discard(message.imageKey, 'its account was deleted'),
-        ),
+        batch.map((message) => this.uploader.discard(message.imageKey, 'its account was deleted')),
       );
     }
     const { deletedCount } = await this.messages.deleteMany(filter).exec();
-    this.logger.log(
-      `Deleted the conversations of account ${userId} (${deletedCount} text messages)`,
-    );
+    this.logger.log(`Deleted the conversations of account ${userId} (${deletedCount} text messages)`);
   }
 
   private async store(
@@ -180,11 +149,7 @@ export class MessagesService implements OnModuleInit {
       const { imageKey: _key, ...message } = created.toObject();
       return message;
     } catch (error) {
-      if (image)
-        void this.uploader.discard(
-          image.key,
-          'its message could not be stored',
-        );
+      if (image) void this.uploader.discard(image.key, 'its message could not be stored');
       throw error;
     }
   }
@@ -196,10 +161,7 @@ export class MessagesService implements OnModuleInit {
   }
 
   /** The other person of each of the caller's conversations, the most recent conversation first. */
-  private async recentPartners(
-    me: Types.ObjectId,
-    limit: number,
-  ): Promise<Types.ObjectId[]> {
+  private async recentPartners(me: Types.ObjectId, limit: number): Promise<Types.ObjectId[]> {
     const partners = await this.messages
       .aggregate<{ _id: Types.ObjectId }>([
         { $match: { $or: [{ senderId: me }, { receiverId: me }] } },
@@ -215,8 +177,6 @@ export class MessagesService implements OnModuleInit {
         { $limit: limit },
       ])
       .exec();
-    return partners
-      .map((partner) => partner._id)
-      .filter((id) => !id.equals(me));
+    return partners.map((partner) => partner._id).filter((id) => !id.equals(me));
   }
 }

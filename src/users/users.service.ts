@@ -23,20 +23,11 @@ export class UsersService implements OnModuleInit {
   /** The unique email index must exist before the first signup can race another. */
   async onModuleInit(): Promise<void> {
     await this.users.init();
-    this.hasMixedCaseEmails =
-      (await this.users.exists({ email: trusted({ $regex: '[A-Z]' }) })) !==
-      null;
+    this.hasMixedCaseEmails = (await this.users.exists({ email: trusted({ $regex: '[A-Z]' }) })) !== null;
   }
 
-  async create(fields: {
-    email: string;
-    fullName: string;
-    passwordHash: string;
-  }): Promise<UserRecord> {
-    if (
-      this.hasMixedCaseEmails &&
-      (await this.users.exists(sameEmail(fields.email))) !== null
-    ) {
+  async create(fields: { email: string; fullName: string; passwordHash: string }): Promise<UserRecord> {
+    if (this.hasMixedCaseEmails && (await this.users.exists(sameEmail(fields.email))) !== null) {
       throw new ConflictException('Email already exists');
     }
     try {
@@ -47,27 +38,18 @@ export class UsersService implements OnModuleInit {
       });
       return user.toObject();
     } catch (error) {
-      if (isDuplicateKeyError(error))
-        throw new ConflictException('Email already exists');
+      if (isDuplicateKeyError(error)) throw new ConflictException('Email already exists');
       throw error;
     }
   }
 
   findById(id: Types.ObjectId | string): Promise<UserRecord | null> {
-    return this.users
-      .findById(id)
-      .select(PUBLIC_FIELDS)
-      .lean<UserRecord>()
-      .exec();
+    return this.users.findById(id).select(PUBLIC_FIELDS).lean<UserRecord>().exec();
   }
 
   findManyByIds(ids: Types.ObjectId[]): Promise<UserRecord[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.users
-      .find({ _id: trusted({ $in: ids }) })
-      .select(PUBLIC_FIELDS)
-      .lean<UserRecord[]>()
-      .exec();
+    return this.users.find({ _id: trusted({ $in: ids }) }).select(PUBLIC_FIELDS).lean<UserRecord[]>().exec();
   }
 
   /** Users by name (then id), without `excluded`: the chat sidebar after the recent conversations. */
@@ -96,56 +78,32 @@ export class UsersService implements OnModuleInit {
         .lean<UserRecord & { password: string }>()
         .exec();
     const found =
-      (await query({ email })) ??
-      (this.hasMixedCaseEmails ? await query(sameEmail(email)) : null);
+      (await query({ email })) ?? (this.hasMixedCaseEmails ? await query(sameEmail(email)) : null);
     if (!found) return null;
     const { password, ...user } = found;
     return { user, passwordHash: password };
   }
 
   async getPasswordHash(id: Types.ObjectId): Promise<string | null> {
-    const found = await this.users
-      .findById(id)
-      .select('password')
-      .lean<{ password: string }>()
-      .exec();
+    const found = await this.users.findById(id).select('password').lean<{ password: string }>().exec();
     return found?.password ?? null;
   }
 
-  async setPasswordHash(
-    id: Types.ObjectId,
-    passwordHash: string,
-  ): Promise<void> {
-    await this.users
-      .updateOne({ _id: id }, { $set: { password: passwordHash } })
-      .exec();
+  async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<void> {
+    await this.users.updateOne({ _id: id }, { $set: { password: passwordHash } }).exec();
     this.cache.delete(id.toHexString());
   }
 
   /** Swaps the hash only if it is still `oldHash`, so a password changed meanwhile is not overwritten. */
-  async replacePasswordHash(
-    id: Types.ObjectId,
-    oldHash: string,
-    passwordHash: string,
-  ): Promise<void> {
+  async replacePasswordHash(id: Types.ObjectId, oldHash: string, passwordHash: string): Promise<void> {
     await this.users
-      .updateOne(
-        { _id: id, password: oldHash },
-        { $set: { password: passwordHash } },
-      )
+      .updateOne({ _id: id, password: oldHash }, { $set: { password: passwordHash } })
       .exec();
   }
 
-  async updateProfile(
-    id: Types.ObjectId,
-    fields: { fullName: string },
-  ): Promise<UserRecord | null> {
+  async updateProfile(id: Types.ObjectId, fields: { fullName: string }): Promise<UserRecord | null> {
     const user = await this.users
-      .findByIdAndUpdate(
-        id,
-        { $set: { fullName: fields.fullName } },
-        { returnDocument: 'after' },
-      )
+      .findByIdAndUpdate(id, { $set: { fullName: fields.fullName } }, { returnDocument: 'after' })
       .select(PUBLIC_FIELDS)
       .lean<UserRecord>()
       .exec();
@@ -162,13 +120,7 @@ export class UsersService implements OnModuleInit {
     const before = await this.users
       .findByIdAndUpdate(
         id,
-        {
-          $set: {
-            profilePic: picture.url,
-            profilePicKey: picture.key,
-            updatedAt,
-          },
-        },
+        { $set: { profilePic: picture.url, profilePicKey: picture.key, updatedAt } },
         { returnDocument: 'before', timestamps: false },
       )
       .select(`${PUBLIC_FIELDS} profilePicKey`)
@@ -184,9 +136,7 @@ export class UsersService implements OnModuleInit {
   }
 
   /** Deletes the account; returns the key of its stored picture, if any, for the caller to remove. */
-  async delete(
-    id: Types.ObjectId,
-  ): Promise<{ profilePicKey: string | null } | null> {
+  async delete(id: Types.ObjectId): Promise<{ profilePicKey: string | null } | null> {
     const deleted = await this.users
       .findByIdAndDelete(id)
       .select('profilePicKey')

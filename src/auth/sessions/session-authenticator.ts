@@ -28,9 +28,7 @@ export class SessionAuthenticator {
     private readonly sessions: SessionsService,
     private readonly users: UsersService,
   ) {
-    this.verificationKey = createSecretKey(
-      Buffer.from(config.get('auth.jwtSecret', { infer: true })),
-    );
+    this.verificationKey = createSecretKey(Buffer.from(config.get('auth.jwtSecret', { infer: true })));
   }
 
   /** The session a raw token stands for, or null (bad signature, expired, revoked, user deleted). */
@@ -48,16 +46,9 @@ export class SessionAuthenticator {
   }
 
   /** Checks the claims of a token whose signature and expiry were already verified. */
-  async validate(
-    payload: Partial<SessionTokenPayload>,
-  ): Promise<AuthContext | null> {
+  async validate(payload: Partial<SessionTokenPayload>): Promise<AuthContext | null> {
     const { sub, sid } = payload;
-    if (
-      typeof sub !== 'string' ||
-      typeof sid !== 'string' ||
-      !isValidObjectId(sub)
-    )
-      return null;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || !isValidObjectId(sub)) return null;
     const [session, user] = await Promise.all([
       this.sessions.findActive(sid, sub),
       this.users.findByIdCached(sub),

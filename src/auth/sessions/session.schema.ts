@@ -3,10 +3,7 @@ import { HydratedDocument, Types } from 'mongoose';
 import { User } from '../../users/schemas/user.schema.js';
 
 /** One signed-in device. The JWT names it (`sid`); deleting it revokes the token. */
-@Schema({
-  collection: 'sessions',
-  timestamps: { createdAt: true, updatedAt: false },
-})
+@Schema({ collection: 'sessions', timestamps: { createdAt: true, updatedAt: false } })
 export class Session {
   @Prop({ type: Types.ObjectId, ref: User.name, required: true })
   user: Types.ObjectId;

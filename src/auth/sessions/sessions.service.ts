@@ -3,14 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { isValidObjectId, Model, trusted, Types } from 'mongoose';
-import {
-  SESSIONS_REVOKED,
-  type SessionsRevokedEvent,
-} from '../../common/events/auth.events.js';
-import {
-  AUTH_CACHE_TTL_MS,
-  ExpiringCache,
-} from '../../common/expiring-cache.js';
+import { SESSIONS_REVOKED, type SessionsRevokedEvent } from '../../common/events/auth.events.js';
+import { AUTH_CACHE_TTL_MS, ExpiringCache } from '../../common/expiring-cache.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { Session } from './session.schema.js';
 
@@ -43,18 +37,14 @@ export class SessionsService implements OnModuleInit {
     config: ConfigService<AppConfig, true>,
     private readonly events: EventEmitter2,
   ) {
-    this.lifetimeMs =
-      config.get('auth.jwtExpiresInSeconds', { infer: true }) * 1000;
+    this.lifetimeMs = config.get('auth.jwtExpiresInSeconds', { infer: true }) * 1000;
   }
 
   async onModuleInit(): Promise<void> {
     await this.sessions.init();
   }
 
-  async create(
-    userId: Types.ObjectId,
-    client: ClientInfo,
-  ): Promise<SessionRecord> {
+  async create(userId: Types.ObjectId, client: ClientInfo): Promise<SessionRecord> {
     const now = new Date();
     const session = await this.sessions.create({
       user: userId,
@@ -100,47 +90,28 @@ export class SessionsService implements OnModuleInit {
   }
 
   /** Revokes one of the user's own sessions; false when there is no such session of theirs. */
-  async revokeOwn(
-    userId: Types.ObjectId,
-    sid: Types.ObjectId,
-  ): Promise<boolean> {
-    const { deletedCount } = await this.sessions
-      .deleteOne({ _id: sid, user: userId })
-      .exec();
+  async revokeOwn(userId: Types.ObjectId, sid: Types.ObjectId): Promise<boolean> {
+    const { deletedCount } = await this.sessions.deleteOne({ _id: sid, user: userId }).exec();
     this.cache.delete(sid.toHexString());
     if (deletedCount > 0) this.announceRevoked(userId, [sid]);
     return deletedCount > 0;
   }
 
   /** Revokes every session of the user except `keep`, if given. */
-  async revokeAll(
-    userId: Types.ObjectId,
-    keep?: Types.ObjectId,
-  ): Promise<void> {
-    const filter = keep
-      ? { user: userId, _id: trusted({ $ne: keep }) }
-      : { user: userId };
+  async revokeAll(userId: Types.ObjectId, keep?: Types.ObjectId): Promise<void> {
+    const filter = keep ? { user: userId, _id: trusted({ $ne: keep }) } : { user: userId };
     // The ids first, so the event can name them; a session created meanwhile is not revoked.
-    const ids = (
-      await this.sessions
-        .find(filter)
-        .select('_id')
-        .lean<Array<{ _id: Types.ObjectId }>>()
-        .exec()
-    ).map((session) => session._id);
-    if (ids.length > 0)
-      await this.sessions.deleteMany({ _id: trusted({ $in: ids }) }).exec();
+    const found = await this.sessions.find(filter).select('_id').lean<Array<Pick<SessionRecord, '_id'>>>().exec();
+    const ids = found.map((session) => session._id);
+    if (ids.length > 0) await this.sessions.deleteMany({ _id: trusted({ $in: ids }) }).exec();
     this.cache.deleteWhere(
-      (session) =>
-        session.user.equals(userId) && !(keep && session._id.equals(keep)),
+      (session) => session.user.equals(userId) && !(keep && session._id.equals(keep)),
     );
     if (ids.length > 0) this.announceRevoked(userId, ids);
   }
 
-  private announceRevoked(
-    userId: Types.ObjectId,
-    sessionIds: Types.ObjectId[],
-  ): void {
+  /** Tells the features that hold sessions open (the chat gateway's sockets) which ones ended. */
+  private announceRevoked(userId: Types.ObjectId, sessionIds: Types.ObjectId[]): void {
     const event: SessionsRevokedEvent = {
       userId: userId.toHexString(),
       sessionIds: sessionIds.map((id) => id.toHexString()),
@@ -150,14 +121,11 @@ export class SessionsService implements OnModuleInit {
 
   private touch(session: SessionRecord): void {
     const now = new Date();
-    if (now.getTime() - session.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS)
-      return;
+    if (now.getTime() - session.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS) return;
     session.lastSeenAt = now;
     this.sessions
       .updateOne({ _id: session._id }, { $set: { lastSeenAt: now } })
       .exec()
-      .catch((error: Error) =>
-        this.logger.warn(`Could not record session activity: ${error.message}`),
-      );
+      .catch((error: Error) => this.logger.warn(`Could not record session activity: ${error.message}`));
   }
 }

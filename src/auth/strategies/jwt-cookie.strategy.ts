@@ -4,10 +4,7 @@ import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { SESSION_COOKIE } from '../auth.constants.js';
 import type { AuthContext, SessionTokenPayload } from '../auth-context.js';
-import {
-  JWT_ALGORITHM,
-  SessionAuthenticator,
-} from '../sessions/session-authenticator.js';
+import { JWT_ALGORITHM, SessionAuthenticator } from '../sessions/session-authenticator.js';
 
 export { JWT_ALGORITHM } from '../sessions/session-authenticator.js';
 export const JWT_STRATEGY = 'jwt-cookie';
@@ -23,10 +20,7 @@ export const extractSessionToken = ExtractJwt.fromExtractors([
 
 /** Passport's side of SessionAuthenticator, for the REST session guard. */
 @Injectable()
-export class JwtCookieStrategy extends PassportStrategy(
-  Strategy,
-  JWT_STRATEGY,
-) {
+export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(private readonly authenticator: SessionAuthenticator) {
     super({
       jwtFromRequest: extractSessionToken,
@@ -37,9 +31,7 @@ export class JwtCookieStrategy extends PassportStrategy(
     });
   }
 
-  async validate(
-    payload: Partial<SessionTokenPayload>,
-  ): Promise<AuthContext | false> {
+  async validate(payload: Partial<SessionTokenPayload>): Promise<AuthContext | false> {
     return (await this.authenticator.validate(payload)) ?? false;
   }
 }

@@ -1,13 +1,5 @@
-import {
-  BadRequestException,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
-import express, {
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 100 * 1024;
 /** Deeper bodies are refused before class-transformer, which recurses and would overflow the stack. */
@@ -32,23 +24,15 @@ export function jsonBodyParser(options: {
 }): RequestHandler {
   // No compressed bodies (415): inflating is work an attacker chooses, and zlib's errors are cryptic.
   const parserOptions = { strict: false, inflate: false };
-  const small = express.json({
-    ...parserOptions,
-    limit: DEFAULT_JSON_LIMIT_BYTES,
-  });
-  const large = express.json({
-    ...parserOptions,
-    limit: options.largeBodyLimit,
-  });
+  const small = express.json({ ...parserOptions, limit: DEFAULT_JSON_LIMIT_BYTES });
+  const large = express.json({ ...parserOptions, limit: options.largeBodyLimit });
   const matches = (routes: BodyRoute[], req: Request) => {
     // Routing ignores case and a trailing slash, so this match must too.
     const path = req.path.toLowerCase().replace(/\/+$/, '');
     return routes.some(
       (route) =>
         route.method === req.method &&
-        (typeof route.path === 'string'
-          ? route.path === path
-          : route.path.test(path)),
+        (typeof route.path === 'string' ? route.path === path : route.path.test(path)),
     );
   };
 
@@ -57,33 +41,21 @@ export function jsonBodyParser(options: {
     if (!hasBody(req)) return next();
     if (req.is('application/json')) {
       if (!matches(options.largeBodyRoutes, req)) {
-        return small(req, res, (error?: unknown) =>
-          next(error ?? checkShape(req.body)),
-        );
+        return small(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
       }
       // The large routes all need a session: without any credentials, leave the megabytes unread
       // and let the session guard answer 401.
       if (!req.headers.cookie && !req.headers.authorization) return next();
-      return large(req, res, (error?: unknown) =>
-        next(error ?? checkShape(req.body)),
-      );
+      return large(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
     }
-    if (req.is('multipart/form-data') && matches(options.multipartRoutes, req))
-      return next();
-    next(
-      new UnsupportedMediaTypeException(
-        'Content-Type must be application/json',
-      ),
-    );
+    if (req.is('multipart/form-data') && matches(options.multipartRoutes, req)) return next();
+    next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
   };
 }
 
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
-  return (
-    req.headers['transfer-encoding'] !== undefined ||
-    (length !== undefined && length !== '0')
-  );
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** Walks the parsed body without recursion; returns the error to answer with, if any. */
@@ -95,11 +67,9 @@ function checkShape(body: unknown): BadRequestException | undefined {
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (typeof value !== 'object' || value === null) continue;
-    if (depth > MAX_JSON_DEPTH)
-      return new BadRequestException('The request body is nested too deeply');
+    if (depth > MAX_JSON_DEPTH) return new BadRequestException('The request body is nested too deeply');
     for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key))
-        return new BadRequestException(`${key} is not an allowed field`);
+      if (FORBIDDEN_KEYS.has(key)) return new BadRequestException(`${key} is not an allowed field`);
       stack.push([(value as Record<string, unknown>)[key], depth + 1]);
     }
   }

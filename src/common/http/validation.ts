@@ -1,15 +1,8 @@
-import {
-  BadRequestException,
-  ValidationError,
-  ValidationPipe,
-} from '@nestjs/common';
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { FieldError } from '../filters/all-exceptions.filter.js';
 
 /** A 400 about one field, in the same shape as the ValidationPipe's. */
-export function invalidField(
-  field: string,
-  message: string,
-): BadRequestException {
+export function invalidField(field: string, message: string): BadRequestException {
   return new BadRequestException({ message, errors: [{ field, message }] });
 }
 
@@ -36,17 +29,12 @@ export function createValidationPipe(): ValidationPipe {
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     if (!error.property) {
-      return [
-        { field: 'body', message: 'The request body must be a JSON object' },
-      ];
+      return [{ field: 'body', message: 'The request body must be a JSON object' }];
     }
     const field = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({
       field,
-      message: message.replace(
-        /^property (\S+) should not exist$/,
-        `$1 is not an allowed field`,
-      ),
+      message: message.replace(/^property (\S+) should not exist$/, `$1 is not an allowed field`),
     }));
     return [...own, ...flatten(error.children ?? [], field)];
   });

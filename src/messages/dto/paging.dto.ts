@@ -14,9 +14,7 @@ function OptionalLimit(max: number) {
     IsOptional(),
     // Query strings arrive as strings, and implicit conversion is off.
     Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' && /^\d{1,6}$/.test(value)
-        ? Number(value)
-        : value,
+      typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value,
     ),
     Min(1, { message }),
     Max(max, { message }),

@@ -1,9 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import {
-  IMAGE_DATA_URI_PREFIX,
-  imageDataUriMessage,
-} from '../../media/image-validator.js';
+import { IMAGE_DATA_URI_PREFIX, imageDataUriMessage } from '../../media/image-validator.js';
 
 export const MESSAGE_TEXT_MAX_LENGTH = 2000;
 

@@ -5,10 +5,7 @@ import type { SendRateLimiter } from './send-rate-limiter.js';
  * own (a shared store such as Redis implements the same interface).
  */
 export class InMemorySendRateLimiter implements SendRateLimiter {
-  private readonly windows = new Map<
-    string,
-    { count: number; resetsAt: number }
-  >();
+  private readonly windows = new Map<string, { count: number; resetsAt: number }>();
 
   constructor(
     private readonly limit: number,
@@ -25,9 +22,7 @@ export class InMemorySendRateLimiter implements SendRateLimiter {
       this.windows.set(key, window);
     }
     if (window.count >= this.limit) {
-      return Promise.resolve(
-        Math.max(1, Math.ceil((window.resetsAt - now) / 1000)),
-      );
+      return Promise.resolve(Math.max(1, Math.ceil((window.resetsAt - now) / 1000)));
     }
     window.count += 1;
     return Promise.resolve(0);
