@@ -10,6 +10,7 @@ import { jsonBodyParser } from './common/http/body-parsers.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
+import { serveFrontend } from './frontend/serve-frontend.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
 import { SEND_MESSAGE_ROUTE } from './messages/messages.routes.js';
@@ -22,15 +23,17 @@ export const appOptions: NestApplicationOptions = { bodyParser: false, bufferLog
 /** The whole HTTP pipeline. main.ts and every e2e test call this, so tests run what production runs. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const { corsOrigins, trustProxy, logLevels, swaggerEnabled } = config.get('app', { infer: true });
-  const { maxBytes } = config.get('media', { infer: true });
+  const { corsOrigins, trustProxy, logLevels, swaggerEnabled, frontendDir } = config.get('app', { infer: true });
+  const { maxBytes, publicUrl } = config.get('media', { infer: true });
 
   app.useLogger(logLevels);
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
   app.setGlobalPrefix(API_PREFIX);
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // Pages of FRONTEND_DIR show pictures from Cloudinary (https) and from MEDIA_PUBLIC_URL.
+  const imgSrc = ["'self'", 'data:', 'blob:', 'https:', ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : [])];
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }));
   app.use(cookieParser());
   // Responses carry user data or session state: never store them in a shared or browser cache.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -38,6 +41,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     next();
   });
   serveLocalMedia(app);
+  if (frontendDir) serveFrontend(app, frontendDir);
   // Nest answers unknown routes under /api; give every other path the same JSON 404.
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
