@@ -24,6 +24,8 @@ interface SocketSession {
   userId: string;
   sessionId: string;
   expiryTimer?: NodeJS.Timeout;
+  /** Whether presence counts this socket (its disconnect must then be counted too). */
+  counted?: boolean;
 }
 
 /** setTimeout's limit (about 24.8 days); a later expiry is simply not scheduled. */
@@ -65,11 +67,12 @@ export class ChatGateway
   }
 
   async handleConnection(socket: Socket): Promise<void> {
-    const { userId, sessionId } = socket.data as SocketSession;
-    await socket.join([userRoom(userId), sessionRoom(sessionId)]);
-    const cameOnline = await this.presence.connect(userId);
-    // The socket may have been disconnected (revoked) while presence was updated.
-    if (socket.disconnected) return;
+    const session = socket.data as SocketSession;
+    await socket.join([userRoom(session.userId), sessionRoom(session.sessionId)]);
+    const cameOnline = await this.presence.connect(session.userId);
+    session.counted = true;
+    // Ended (revoked) while presence was being updated: its disconnect was not counted yet.
+    if (socket.disconnected) return this.handleDisconnect(socket);
     const online = await this.presence.online();
     if (cameOnline) this.server.emit(SOCKET_EVENTS.onlineUsers, online);
     else socket.emit(SOCKET_EVENTS.onlineUsers, online);
@@ -77,8 +80,10 @@ export class ChatGateway
 
   async handleDisconnect(socket: Socket): Promise<void> {
     const session = socket.data as SocketSession | undefined;
-    if (!session?.userId) return;
+    if (!session) return;
     clearTimeout(session.expiryTimer);
+    if (!session.counted) return;
+    session.counted = false;
     if (await this.presence.disconnect(session.userId)) {
       this.server.emit(SOCKET_EVENTS.onlineUsers, await this.presence.online());
     }

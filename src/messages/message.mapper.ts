@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import type { MessageResponseDto } from './dto/message-response.dto.js';
+import type { ChatMessageResponseDto } from './dto/chat-message-response.dto.js';
 import type { Message } from './schemas/message.schema.js';
 
 export type MessageRecord = Pick<
@@ -10,7 +10,7 @@ export type MessageRecord = Pick<
 };
 
 /** The only way a message leaves the API: an explicit list of fields (never the storage key). */
-export function toMessageResponse(message: MessageRecord): MessageResponseDto {
+export function toMessageResponse(message: MessageRecord): ChatMessageResponseDto {
   return {
     _id: message._id.toHexString(),
     senderId: message.senderId.toHexString(),

@@ -19,7 +19,7 @@ import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/user.mapper.js';
-import { MessageResponseDto } from './dto/message-response.dto.js';
+import { ChatMessageResponseDto } from './dto/chat-message-response.dto.js';
 import { ContactsQueryDto, ConversationQueryDto } from './dto/paging.dto.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
@@ -45,14 +45,14 @@ export class MessagesController {
 
   /** The conversation with user `id`, oldest first: the latest page, or the one before `before`. */
   @Get(':id')
-  @ApiOkResponse({ type: [MessageResponseDto] })
+  @ApiOkResponse({ type: [ChatMessageResponseDto] })
   @ApiBadRequestResponse({ description: 'Malformed id, before or limit.' })
   @ApiNotFoundResponse({ description: 'No such user.' })
   conversation(
     @CurrentAuth() auth: AuthContext,
     @Param('id', ObjectIdPipe) id: string,
     @Query() query: ConversationQueryDto,
-  ): Promise<MessageResponseDto[]> {
+  ): Promise<ChatMessageResponseDto[]> {
     return this.messages.conversation(auth.user._id, id, query);
   }
 
@@ -63,7 +63,7 @@ export class MessagesController {
     required: false,
     description: "The sending tab's socket id: that socket gets no `newMessage` copy of its own message.",
   })
-  @ApiCreatedResponse({ type: MessageResponseDto })
+  @ApiCreatedResponse({ type: ChatMessageResponseDto })
   @ApiBadRequestResponse({
     description:
       'Malformed id, no text and no image, invalid text, or an image that is not PNG, JPEG, WebP or GIF.',
@@ -86,7 +86,7 @@ export class MessagesController {
     @Param('id', ObjectIdPipe) id: string,
     @Body() dto: SendMessageDto,
     @Headers('x-socket-id') socketId?: string,
-  ): Promise<MessageResponseDto> {
+  ): Promise<ChatMessageResponseDto> {
     return this.messages.send(auth.user._id, id, dto, socketId);
   }
 }

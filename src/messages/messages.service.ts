@@ -16,7 +16,7 @@ import { decodeImageDataUri } from '../media/image-validator.js';
 import type { StoredImage } from '../media/media-storage.js';
 import type { UserRecord } from '../users/user.mapper.js';
 import { UsersService } from '../users/users.service.js';
-import type { MessageResponseDto } from './dto/message-response.dto.js';
+import type { ChatMessageResponseDto } from './dto/chat-message-response.dto.js';
 import { CONTACTS_DEFAULT, CONVERSATION_PAGE_DEFAULT } from './dto/paging.dto.js';
 import type { SendMessageDto } from './dto/send-message.dto.js';
 import { MESSAGE_SENT, type MessageSentEvent } from './message.events.js';
@@ -61,7 +61,7 @@ export class MessagesService implements OnModuleInit {
     me: Types.ObjectId,
     otherId: string,
     page: { before?: string; limit?: number },
-  ): Promise<MessageResponseDto[]> {
+  ): Promise<ChatMessageResponseDto[]> {
     const other = await this.requireUser(otherId);
     const older = page.before ? { _id: trusted({ $lt: new Types.ObjectId(page.before) }) } : {};
     const found = await this.messages
@@ -88,7 +88,7 @@ export class MessagesService implements OnModuleInit {
     receiverId: string,
     dto: SendMessageDto,
     senderSocketId?: string,
-  ): Promise<MessageResponseDto> {
+  ): Promise<ChatMessageResponseDto> {
     if (dto.text === undefined && dto.image === undefined) {
       throw new BadRequestException('A message needs text or an image');
     }

@@ -1,5 +1,5 @@
 /** A chat message as the reference frontend reads it; ids are strings. */
-export class MessageResponseDto {
+export class ChatMessageResponseDto {
   /** @example 6650f0c2a1b2c3d4e5f60720 */
   _id: string;
   /** @example 6650f0c2a1b2c3d4e5f60718 */
