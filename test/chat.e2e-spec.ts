@@ -13,7 +13,8 @@ import {
   record,
   refused,
 } from './support/sockets.js';
-import { createTestApp, TEST_ENV } from './support/test-app.js';
+import { DatabaseServer } from '../src/database/database-server.js';
+import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
 
 const FRONTEND_ORIGIN = 'http://localhost:5173';
 /** Long enough for a stray delivery over loopback to show up, even on a loaded machine. */
@@ -358,5 +359,24 @@ describe('Chat over Socket.IO (e2e)', () => {
       await settle();
       expect(got).toEqual([]);
     });
+  });
+});
+
+describe('Chat during a database outage (e2e)', () => {
+  it('refuses a handshake it cannot check with a connect_error that says so', async () => {
+    const app = await createTestApp(EMBEDDED_DB);
+    const baseUrl = await listenOnFreePort(app);
+    // Signed up but never checked: nothing of this session is cached, the handshake must ask the database.
+    const alice = await signUp(app);
+    await app.get(DatabaseServer).embedded!.stop();
+    const socket = openSocket(baseUrl, { extraHeaders: { cookie: alice.cookie } });
+    try {
+      const error = await refused(socket);
+      expect(error.message).toBe('The service is temporarily unavailable, please retry shortly');
+      expect(error.data).toEqual({ status: 503 });
+    } finally {
+      socket.disconnect();
+      await app.close();
+    }
   });
 });
