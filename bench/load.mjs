@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { startServer } from './server.mjs';
+import { startServer } from './support/server.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);

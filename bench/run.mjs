@@ -2,24 +2,18 @@
 // Usage: npm run bench   (builds, starts dist/main.js on a free port with the embedded database)
 // Env: BENCH_SECONDS (default 10), BENCH_BCRYPT_COST (default 12, the production default).
 import autocannon from 'autocannon';
-import { cpus, totalmem } from 'node:os';
-import { startServer } from './server.mjs';
+import { describeMachine, signUp, startServer } from './support/server.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const bcryptCost = process.env.BENCH_BCRYPT_COST ?? '12';
 const password = 'bench-password-violet-kettle';
 
-const { base, stop } = await startServer({ RATE_LIMIT_AUTH_PER_MINUTE: '0', BCRYPT_COST: bcryptCost });
+const server = await startServer({ RATE_LIMIT_AUTH_PER_MINUTE: '0', BCRYPT_COST: bcryptCost });
+const { base } = server;
 
 try {
   const email = `bench-${Date.now()}@example.com`;
-  const signup = await fetch(`${base}/api/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ fullName: 'Bench User', email, password }),
-  });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status}`);
-  const cookie = signup.headers.get('set-cookie').split(';')[0];
+  const { cookie } = await signUp(base, email, password);
 
   const check = { url: `${base}/api/auth/check`, headers: { cookie } };
   const login = {
@@ -29,7 +23,7 @@ try {
     body: JSON.stringify({ email, password }),
   };
 
-  console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`machine: ${describeMachine()}`);
   console.log(`bcrypt cost ${bcryptCost}, ${seconds} s per scenario\n`);
 
   report('check-auth alone (50 connections)', await run({ ...check, connections: 50 }));
@@ -41,7 +35,7 @@ try {
   report('login storm (16 connections)', storm);
   report('check-auth during the login storm (20 connections)', during);
 } finally {
-  await stop();
+  await server.stop();
 }
 
 function run(options) {

@@ -5,6 +5,7 @@ import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
+import { ChatIoAdapter } from './chat/socket-io.adapter.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
@@ -12,8 +13,10 @@ import { applyServerTimeouts } from './common/http/server-timeouts.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
+import { serveFrontend } from './frontend/serve-frontend.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
+import { SEND_MESSAGE_ROUTE } from './messages/messages.routes.js';
 
 export const API_PREFIX = 'api';
 
@@ -23,8 +26,8 @@ export const appOptions: NestApplicationOptions = { bodyParser: false, bufferLog
 /** The whole HTTP pipeline. main.ts and every e2e test call this, so tests run what production runs. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const { corsOrigins, trustProxy, logLevels, swaggerEnabled } = config.get('app', { infer: true });
-  const { maxBytes } = config.get('media', { infer: true });
+  const { corsOrigins, trustProxy, logLevels, swaggerEnabled, frontendDir } = config.get('app', { infer: true });
+  const { maxBytes, publicUrl } = config.get('media', { infer: true });
 
   app.useLogger(logLevels);
   applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
@@ -32,7 +35,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.disable('x-powered-by');
   app.setGlobalPrefix(API_PREFIX);
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // Pages of FRONTEND_DIR show pictures from Cloudinary (https) and from MEDIA_PUBLIC_URL.
+  const imgSrc = ["'self'", 'data:', 'blob:', 'https:', ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : [])];
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }));
   app.use(cookieParser());
   // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
   app.enableCors({
@@ -45,6 +50,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     next();
   });
   serveLocalMedia(app);
+  if (frontendDir) serveFrontend(app, frontendDir);
   // Nest answers unknown routes under /api; give every other path the same JSON 404.
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
@@ -52,7 +58,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   });
   app.use(
     jsonBodyParser({
-      largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE],
+      largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE, SEND_MESSAGE_ROUTE],
       // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.
       largeBodyLimit: Math.ceil((maxBytes * 4) / 3) + 4096,
       multipartRoutes: [AVATAR_MULTIPART_ROUTE],
@@ -60,6 +66,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
+  app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins));
   answerMalformedRequestsWithJson(app.getHttpServer());
   if (swaggerEnabled) setupSwagger(app);
   return app;

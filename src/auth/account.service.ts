@@ -4,7 +4,9 @@ import {
   Logger,
   NotFoundException,
 } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Types } from 'mongoose';
+import { USER_DELETED, type UserDeletedEvent } from '../common/events/auth.events.js';
 import { invalidField } from '../common/http/validation.js';
 import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';
 import { UsersService } from '../users/users.service.js';
@@ -30,6 +32,7 @@ export class AccountService {
     private readonly confirmation: PasswordConfirmation,
     private readonly emailTokens: EmailTokensService,
     @Inject(MEDIA_STORAGE) private readonly media: MediaStorage,
+    private readonly events: EventEmitter2,
   ) {}
 
   async listSessions({ user, session: current }: AuthContext): Promise<SessionResponseDto[]> {
@@ -71,7 +74,10 @@ export class AccountService {
     await this.emailTokens.revoke(user._id, ['email-change']);
   }
 
-  /** Deletes the user, then every session, then their stored picture (a failure there is only logged). */
+  /**
+   * Deletes the user, then every session, then their stored picture (a failure there is only logged);
+   * then waits for the features that keep data of the user (messages) to delete it.
+   */
   async deleteAccount({ user }: AuthContext, password: string): Promise<void> {
     await this.confirmation.confirm(user, password);
     const deleted = await this.users.delete(user._id);
@@ -84,5 +90,7 @@ export class AccountService {
           this.logger.warn(`Could not delete the picture of a deleted account: ${error.message}`),
         );
     }
+    const event: UserDeletedEvent = { userId: user._id.toHexString() };
+    await this.events.emitAsync(USER_DELETED, event);
   }
 }

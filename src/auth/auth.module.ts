@@ -30,6 +30,7 @@ import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
 import { SessionCookie } from './session-cookie.js';
 import { Session, SessionSchema } from './sessions/session.schema.js';
+import { SessionAuthenticator } from './sessions/session-authenticator.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { JWT_ALGORITHM, JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
 import { LoginFailure, LoginFailureSchema } from './throttling/login-failure.schema.js';
@@ -83,6 +84,7 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
     AuthService,
     AccountService,
     SessionsService,
+    SessionAuthenticator,
     SessionCookie,
     PasswordHasher,
     PasswordPolicy,
@@ -96,6 +98,6 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
     EmailVerificationService,
     EmailChangeService,
   ],
-  exports: [SessionsService, PasswordHasher, PasswordPolicy, SessionCookie],
+  exports: [SessionsService, SessionAuthenticator, PasswordHasher, PasswordPolicy, SessionCookie],
 })
 export class AuthModule {}

@@ -134,6 +134,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   SWAGGER_ENABLED?: boolean;
 
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  FRONTEND_DIR?: string;
+
   @IsOptional() @Transform(toLower) @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
 

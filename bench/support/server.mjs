@@ -1,9 +1,9 @@
-// Starts the built app (dist/main.js) for a benchmark: a free port, the embedded database in a fresh
-// folder, development settings plus `env`. Returns its base URL and a stop() that ends it with SIGTERM.
+// Starts the built app (dist/main.js) on a free port with the embedded database in a temporary
+// DATA_DIR, for the benchmarks. `stop()` ends it and removes the data.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 export async function startServer(env) {
@@ -23,6 +23,7 @@ export async function startServer(env) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+  /** Ends the server with SIGTERM; resolves to how it exited. */
   const stop = async () => {
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
     const result = await exited;
@@ -36,6 +37,26 @@ export async function startServer(env) {
     throw error;
   }
   return { base, stop };
+}
+
+export function describeMachine() {
+  return `${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+}
+
+/** Signs a user up; resolves to the `jwt=...` cookie and the user's id. */
+export async function signUp(base, email, password) {
+  const res = await fetch(`${base}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fullName: email.split('@')[0], email, password }),
+  });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status}`);
+  return { cookie: res.headers.get('set-cookie').split(';')[0], id: (await res.json())._id };
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function waitForHealth(base) {
