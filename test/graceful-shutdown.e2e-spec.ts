@@ -7,6 +7,7 @@ import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
 import { type AppProcess, startAppProcess } from './support/app-process.js';
 import { stopChild } from './support/child-process.js';
 import { pngOfSize } from './support/images.js';
+import { connectWithCookie } from './support/sockets.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -171,6 +172,24 @@ describe('Reliability: graceful shutdown (e2e)', () => {
       expect(login.status, email).toBe(200);
     }
   }, 180_000);
+
+  it.each(['websocket', 'polling'])(
+    'closes live chat sockets (%s) at once so their clients can reconnect, and exits 0 long before the grace period',
+    async (transport) => {
+      app = await startAppProcess({ DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '30000' });
+      const { token } = await signUpOver(app);
+      const socket = await connectWithCookie(app.base, `jwt=${token}`, { transports: [transport] });
+      const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      const signalled = Date.now();
+      app.process.kill('SIGTERM');
+      // The transport ends, not a server-side disconnect ("io server disconnect"), after which a
+      // Socket.IO client would not reconnect by itself.
+      expect(await disconnected).toMatch(/^transport (close|error)$/);
+      expect(await app.exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalled).toBeLessThan(15_000);
+    },
+    120_000,
+  );
 
   it('cuts a request that outlasts SHUTDOWN_GRACE_MS and still exits (status 1)', async () => {
     app = await startAppProcess({ DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '1000' });

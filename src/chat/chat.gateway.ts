@@ -14,6 +14,7 @@ import {
   USER_DELETED,
   type UserDeletedEvent,
 } from '../common/events/auth.events.js';
+import { APP_DRAINING } from '../common/events/lifecycle.events.js';
 import { MESSAGE_SENT, type MessageSentEvent } from '../messages/message.events.js';
 import { PRESENCE, type Presence } from './presence/presence.js';
 import { SocketAuthenticator } from './socket-authenticator.js';
@@ -108,6 +109,15 @@ export class ChatGateway
   @OnEvent(USER_DELETED)
   endUser({ userId }: UserDeletedEvent): void {
     this.server.in(userRoom(userId)).disconnectSockets(true);
+  }
+
+  /**
+   * Closes every connection at the transport level: unlike a server-side disconnect, that makes
+   * Socket.IO clients reconnect by themselves, to another instance or to the restarted one.
+   */
+  @OnEvent(APP_DRAINING)
+  closeConnections(): void {
+    this.server.engine.close();
   }
 
   private scheduleExpiry(socket: Socket, expiresAt: Date): void {

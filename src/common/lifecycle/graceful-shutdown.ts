@@ -1,5 +1,7 @@
 import { Logger, type INestApplication } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Server } from 'node:http';
+import { APP_DRAINING } from '../events/lifecycle.events.js';
 import { HttpDrain } from '../http/http-drain.js';
 import { InFlightHandlers } from './in-flight-handlers.interceptor.js';
 
@@ -25,6 +27,7 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number):
     logger.log(`${signal} received: finishing in-flight requests (up to ${graceMs} ms)`);
     // Once no connection is left, no handler can start: then wait for those whose client left.
     const requestsDone = drain.close().then(() => handlers.whenIdle());
+    await announceDraining(app, logger);
     const finished = await withinTime(requestsDone, graceMs);
     if (!finished) {
       drain.destroyConnections();
@@ -45,6 +48,15 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number):
     process.exit(finished && closed ? 0 : 1);
   };
   for (const signal of SIGNALS) process.on(signal, (received) => void shutdown(received));
+}
+
+/** Lets long-lived connections (chat sockets) end now rather than at the end of the grace period. */
+async function announceDraining(app: INestApplication, logger: Logger): Promise<void> {
+  try {
+    await app.get(EventEmitter2).emitAsync(APP_DRAINING);
+  } catch (error) {
+    logger.error(`Closing long-lived connections failed: ${(error as Error).message}`);
+  }
 }
 
 /** Whether `work` settled within `ms`. */
