@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { ApiIndexModule } from './api-index/api-index.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         MediaModule,
+        ApiIndexModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { createValidationPipe } from './common/http/validation.js';
@@ -51,6 +52,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.
       largeBodyLimit: Math.ceil((maxBytes * 4) / 3) + 4096,
       multipartRoutes: [AVATAR_MULTIPART_ROUTE],
+      // A cross-site form can post here, but it gets no cookie and cannot read the token it earns.
+      formRoutes: [TOKEN_ROUTE],
     }),
   );
   app.useGlobalPipes(createValidationPipe());

@@ -13,6 +13,7 @@ import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { CsrfOriginGuard } from './guards/csrf-origin.guard.js';
 import { SessionGuard } from './guards/session.guard.js';
 import { PasswordHasher } from './password/password-hasher.js';
@@ -58,6 +59,7 @@ import { LoginAttemptsService } from './throttling/login-attempts.service.js';
     { provide: APP_GUARD, useClass: CsrfOriginGuard },
     { provide: APP_GUARD, useClass: SessionGuard },
     AuthService,
+    PasswordGrantService,
     AccountService,
     SessionsService,
     SessionCookie,
