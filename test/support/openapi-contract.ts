@@ -36,7 +36,8 @@ export class OpenApiContract {
   check(exchange: Exchange): string | undefined {
     const problem = this.findProblem(exchange);
     if (!problem) return undefined;
-    const body = exchange.body.length ? ` Body: ${exchange.body.toString('utf8').slice(0, 500)}` : '';
+    const shown = exchange.body.length > 0 && /json|text/.test(exchange.contentType ?? '');
+    const body = shown ? ` Body: ${exchange.body.toString('utf8').slice(0, 500)}` : '';
     return `${exchange.method} ${exchange.url} answered ${exchange.status} (${exchange.contentType ?? 'no Content-Type'}): ${problem}.${body}`;
   }
 
@@ -176,7 +177,8 @@ export function watchResponses(server: Server, onResponse: (exchange: Exchange) 
     res.on('finish', () => {
       onResponse({
         method: req.method ?? 'GET',
-        url: req.url ?? '/',
+        // Express rewrites req.url inside mounted middleware (/media); originalUrl is what was asked.
+        url: (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
         status: res.statusCode,
         contentType: res.getHeader('content-type') as string | undefined,
         body: Buffer.concat(chunks),

@@ -3,6 +3,11 @@ import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 export class HealthIndicatorDto {
   /** @example up */
   status: string;
+  /**
+   * Milliseconds the check took.
+   * @example 2
+   */
+  responseTime?: number;
   /** Why the indicator is down. */
   message?: string;
 }
