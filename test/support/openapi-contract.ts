@@ -164,6 +164,15 @@ export function watchResponses(server: Server, onResponse: (exchange: Exchange) 
       size += buffer.length;
       if (size <= MAX_CAPTURED_BYTES) chunks.push(buffer);
     };
+    let headerType: string | undefined;
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((...args: unknown[]) => {
+      // Headers given to writeHead itself are not readable afterwards with getHeader().
+      const headers = args.find((arg) => typeof arg === 'object' && arg !== null && !Array.isArray(arg));
+      const type = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+      if (type !== undefined) headerType = String(type);
+      return writeHead(...args);
+    }) as typeof res.writeHead;
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.write = ((...args: unknown[]) => {
@@ -180,7 +189,7 @@ export function watchResponses(server: Server, onResponse: (exchange: Exchange) 
         // Express rewrites req.url inside mounted middleware (/media); originalUrl is what was asked.
         url: (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
         status: res.statusCode,
-        contentType: res.getHeader('content-type') as string | undefined,
+        contentType: headerType ?? (res.getHeader('content-type') as string | undefined),
         body: Buffer.concat(chunks),
         truncated: size > MAX_CAPTURED_BYTES,
       });
