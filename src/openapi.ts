@@ -10,7 +10,9 @@ import { createOpenApiDocument } from './config/swagger.js';
  * A preview app resolves the modules without creating any provider: no database, no listening socket.
  */
 async function writeOpenApiDocument(file: string): Promise<void> {
-  const app = await NestFactory.create(AppModule.forRoot({ ignoreEnvFile: true }), {
+  // The document does not depend on configuration: development defaults, whatever NODE_ENV says.
+  const options = { ignoreEnvFile: true, env: { NODE_ENV: 'development' } };
+  const app = await NestFactory.create(AppModule.forRoot(options), {
     preview: true,
     logger: ['error'],
   });
