@@ -21,7 +21,7 @@ export function errorContent(status: number, examples: ErrorExample[]) {
       schema: { $ref: getSchemaPath(ErrorResponseDto) },
       ...(values.length === 1
         ? { example: values[0].value }
-        : { examples: Object.fromEntries(values.map((value, index) => [slug(value.summary), value])) }),
+        : { examples: Object.fromEntries(values.map((value) => [slug(value.summary), value])) }),
     },
   };
 }
