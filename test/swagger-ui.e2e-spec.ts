@@ -4,7 +4,7 @@ import { signUp } from './support/auth.js';
 import { createTestApp } from './support/test-app.js';
 
 /** Debian's chromium; .ci/run installs it when missing. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 const UI_TIMEOUT_MS = 20_000;
 
 describe('Swagger UI in a real browser (e2e)', () => {
