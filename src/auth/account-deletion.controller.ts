@@ -2,7 +2,7 @@ import { Body, Controller, Delete, HttpCode, HttpStatus, Res } from '@nestjs/com
 import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
-import { ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
+import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { AccountService, WRONG_CURRENT_PASSWORD } from './account.service.js';
 import type { AuthContext } from './auth-context.js';
@@ -25,6 +25,7 @@ export class AccountDeletionController {
   @Delete('me')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The account is gone; the cookie is cleared.' })
+  @ApiError(400, 'The password is missing.', 'password must be a string')
   @ApiSession('Wrong password, or no valid session.', WRONG_CURRENT_PASSWORD)
   @ApiTooManyAttempts('Too many wrong passwords on this account.')
   async deleteMe(

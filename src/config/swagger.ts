@@ -38,7 +38,6 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Chat auth API')
     .setDescription(DESCRIPTION)
     .setVersion(PACKAGE_INFO.version)
-    .setLicense('UNLICENSED', 'https://en.wikipedia.org/wiki/Proprietary_software')
     .addServer('/', 'This server')
     .addOAuth2(
       {

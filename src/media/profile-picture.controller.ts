@@ -8,21 +8,18 @@ import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/user.mapper.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
-import { decodeImageDataUri } from './image-validator.js';
+import { decodeImageDataUri, IMAGE_DATA_URI_MESSAGE } from './image-validator.js';
 import { readMultipartFile } from './multipart-file-reader.js';
 import { ProfilePictureService } from './profile-picture.service.js';
+
+const IMAGE_REFUSED = 'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), or over 4096 × 4096 pixels.';
+const IMAGE_PROBLEMS = ['Only PNG, JPEG, WebP and GIF images are accepted', 'The image is damaged or incomplete'];
 
 /** Both ways to set the profile picture; they differ only in how the bytes arrive. */
 @Controller()
 @ApiTags('Profile pictures')
 @ApiSession()
 @ApiOkResponse({ type: UserResponseDto, description: 'The user, with the new `profilePic` URL.' })
-@ApiError(
-  400,
-  'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), or over 4096 × 4096 pixels.',
-  'Only PNG, JPEG, WebP and GIF images are accepted',
-  'The image is damaged or incomplete',
-)
 @ApiError(
   413,
   'The image is over MEDIA_MAX_BYTES (default 5 MB).',
@@ -40,6 +37,7 @@ export class ProfilePictureController {
 
   /** Sets the profile picture from a base64 data URI (what the reference frontend sends). */
   @Put('auth/update-profile')
+  @ApiError(400, IMAGE_REFUSED, IMAGE_DATA_URI_MESSAGE, ...IMAGE_PROBLEMS)
   async updateProfile(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: UpdateProfileDto,
@@ -51,6 +49,7 @@ export class ProfilePictureController {
   /** Sets the profile picture from a multipart upload, read as a stream (no base64 on the way). */
   @Put('users/me/avatar')
   @ApiConsumes('multipart/form-data')
+  @ApiError(400, IMAGE_REFUSED, 'The form field "file" with the image is missing', ...IMAGE_PROBLEMS)
   @ApiBody({
     schema: {
       type: 'object',
