@@ -84,6 +84,9 @@ describe('OpenAPI document (e2e)', () => {
     expect(check.security).toEqual([{ oauth2: [] }, { bearer: [] }]);
     const token = document.paths['/api/auth/token'].post as unknown as Operation;
     expect(token.security).toEqual([]);
+    for (const { where, op } of operations()) {
+      expect([[], [{ oauth2: [] }, { bearer: [] }]], where).toContainEqual(op.security);
+    }
   });
 
   it('gives every error status an example of the one error body with that status', () => {

@@ -3,7 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
-import { ApiSession } from '../common/openapi/api-session.decorator.js';
+import { ApiSession, ApiSessionUnauthorized } from '../common/openapi/api-session.decorator.js';
 import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
 import { AccountService, WRONG_CURRENT_PASSWORD } from './account.service.js';
 import type { AuthContext } from './auth-context.js';
@@ -62,7 +62,7 @@ export class AccountController {
     'newPassword must be at least 8 characters long',
     'newPassword must differ from the current password',
   )
-  @ApiSession('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
+  @ApiSessionUnauthorized('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
   @ApiTooManyAttempts('Too many wrong passwords on this account.')
   changePassword(@CurrentAuth() auth: AuthContext, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.account.changePassword(auth, dto);

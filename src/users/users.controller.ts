@@ -18,7 +18,7 @@ export class UsersController {
   /** The signed-in user (same as `GET /api/auth/check`). */
   @Get('me')
   @ApiOkResponse({ type: UserResponseDto })
-  me(@CurrentAuth() auth: AuthContext): UserResponseDto {
+  getMe(@CurrentAuth() auth: AuthContext): UserResponseDto {
     return toUserResponse(auth.user);
   }
 

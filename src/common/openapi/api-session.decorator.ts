@@ -17,6 +17,11 @@ export function ApiSession(unauthorizedDescription = 'No valid session.', ...mor
   return applyDecorators(
     ApiSecurity(OAUTH2_SCHEME),
     ApiBearerAuth(BEARER_SCHEME),
-    ApiError(401, unauthorizedDescription, ...more, NOT_AUTHENTICATED, SESSION_INVALID),
+    ApiSessionUnauthorized(unauthorizedDescription, ...more),
   );
+}
+
+/** The 401 of a session route, with the route's own 401 messages before the session guard's. */
+export function ApiSessionUnauthorized(description: string, ...more: string[]) {
+  return ApiError(401, description, ...more, NOT_AUTHENTICATED, SESSION_INVALID);
 }
