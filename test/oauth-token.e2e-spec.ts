@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, decodePayload, signUp, uniqueEmail } from './support/auth.js';
 import { createTestApp } from './support/test-app.js';
+import { unknownToKnownTimeRatio } from './support/timing.js';
 
 const WRONG_PASSWORD = 'definitely-not-the-password';
 const INVALID_GRANT = { statusCode: 400, message: 'Invalid email or password', error: 'invalid_grant' };
@@ -204,6 +205,27 @@ describe('OAuth 2.0 token route: the limits of login (e2e)', () => {
     expect(res.body).toEqual(TOO_MANY);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     await http().post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(429);
+  });
+});
+
+describe('OAuth 2.0 token route: timing (e2e)', () => {
+  it('takes as long for an unknown email as for a wrong password, as login does', async () => {
+    // A realistic cost, so that the password check dominates each request as in production.
+    const app = await createTestApp({ BCRYPT_COST: '10', RATE_LIMIT_AUTH_PER_MINUTE: '0' });
+    try {
+      const { email } = await signUp(app);
+      const failGrant = (username: string) =>
+        request(app.getHttpServer())
+          .post('/api/auth/token')
+          .type('form')
+          .send(new URLSearchParams({ grant_type: 'password', username, password: WRONG_PASSWORD }).toString())
+          .expect(400);
+      const ratio = await unknownToKnownTimeRatio(failGrant, email, uniqueEmail('nobody'));
+      expect(ratio).toBeGreaterThan(0.6);
+      expect(ratio).toBeLessThan(1.6);
+    } finally {
+      await app.close();
+    }
   });
 });
 
