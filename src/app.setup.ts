@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
+import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
@@ -31,6 +32,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(cookieParser());
+  // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
+  app.enableCors({
+    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
+    credentials: true,
+  });
   // Responses carry user data or session state: never store them in a shared or browser cache.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!req.path.startsWith(`/${SWAGGER_PATH}`)) res.setHeader('Cache-Control', 'no-store');
@@ -41,10 +47,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
     next(underApi ? undefined : new NotFoundException(`Cannot ${req.method} ${req.path}`));
-  });
-  app.enableCors({
-    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
-    credentials: true,
   });
   app.use(
     jsonBodyParser({
@@ -58,6 +60,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
+  answerMalformedRequestsWithJson(app.getHttpServer());
   if (swaggerEnabled) setupSwagger(app);
   return app;
 }

@@ -2,45 +2,38 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@
 import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import type { AppConfig } from '../../config/app-config.js';
-import { SESSION_COOKIE } from '../auth.constants.js';
+import { sessionCookieToken } from '../strategies/jwt-cookie.strategy.js';
+import { isCrossOriginRequestAllowed } from './cross-origin-protection.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Global CSRF defence for cookie-authenticated writes: the browser must say the request comes from
- * the API's own origin or one in CORS_ORIGINS (Origin, else Referer, else Sec-Fetch-Site). Requests
- * that carry none of these (curl, server to server) cannot be forged by a browser and pass.
+ * Global CSRF defence: a write authenticated by the session cookie must come from a page the browser
+ * says is ours, or from an origin in CORS_ORIGINS. Bearer-authenticated requests are exempt: a
+ * browser never adds that header by itself.
  */
 @Injectable()
 export class CsrfOriginGuard implements CanActivate {
-  private readonly allowed: Set<string>;
+  private readonly trustedOrigins: ReadonlySet<string>;
 
   constructor(config: ConfigService<AppConfig, true>) {
-    this.allowed = new Set(config.get('app.corsOrigins', { infer: true }));
+    this.trustedOrigins = new Set(config.get('app.corsOrigins', { infer: true }));
   }
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    if (SAFE_METHODS.has(req.method) || !req.cookies?.[SESSION_COOKIE]) return true;
-    if (this.isTrusted(req)) return true;
-    throw new ForbiddenException('Cross-site request refused');
-  }
-
-  private isTrusted(req: Request): boolean {
-    const origin = req.get('origin') ?? originOf(req.get('referer'));
-    if (origin !== undefined) {
-      return this.allowed.has(origin) || origin === `${req.protocol}://${req.get('host')}`;
-    }
-    const fetchSite = req.get('sec-fetch-site');
-    return fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
+    if (SAFE_METHODS.has(req.method) || sessionCookieToken(req) === null) return true;
+    const allowed = isCrossOriginRequestAllowed(req.headers, {
+      trustedOrigins: this.trustedOrigins,
+      trustForwardedHeaders: isFromTrustedProxy(req),
+    });
+    if (!allowed) throw new ForbiddenException('Cross-site request refused');
+    return true;
   }
 }
 
-function originOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).origin;
-  } catch {
-    return 'null';
-  }
+/** Express's own TRUST_PROXY decision for this connection, as it makes for req.protocol and req.host. */
+function isFromTrustedProxy(req: Request): boolean {
+  const trust = req.app.get('trust proxy fn') as (address: string | undefined, hop: number) => boolean;
+  return trust(req.socket.remoteAddress, 0);
 }

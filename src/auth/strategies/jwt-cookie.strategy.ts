@@ -14,12 +14,15 @@ import { SessionsService } from '../sessions/sessions.service.js';
 export const JWT_STRATEGY = 'jwt-cookie';
 export const JWT_ALGORITHM = 'HS256';
 
-/** The token from the `jwt` cookie (browsers) or from `Authorization: Bearer` (other REST clients). */
+/** The session token from the `jwt` cookie, which a browser sends by itself (hence the CSRF guard). */
+export function sessionCookieToken(req: Request): string | null {
+  const token: unknown = req.cookies?.[SESSION_COOKIE];
+  return typeof token === 'string' && token !== '' ? token : null;
+}
+
+/** The token from the cookie (browsers) or else from `Authorization: Bearer` (other REST clients). */
 export const extractSessionToken = ExtractJwt.fromExtractors([
-  (req: Request) => {
-    const token: unknown = req.cookies?.[SESSION_COOKIE];
-    return typeof token === 'string' && token !== '' ? token : null;
-  },
+  sessionCookieToken,
   ExtractJwt.fromAuthHeaderAsBearerToken(),
 ]);
 
@@ -44,8 +47,22 @@ export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) 
     });
   }
 
-  async validate(payload: Partial<SessionTokenPayload>): Promise<AuthContext | false> {
-    const { sub, sid } = payload;
+  /**
+   * jsonwebtoken reads claims off the payload without checking it is an object, so a correctly signed
+   * token whose payload is `null` throws a TypeError here, synchronously, which would become a 500.
+   */
+  authenticate(req: Request, options?: object): void {
+    try {
+      super.authenticate(req, options);
+    } catch {
+      this.fail(new Error('Malformed token payload'), 401);
+    }
+  }
+
+  async validate(payload: unknown): Promise<AuthContext | false> {
+    // A correctly signed token can still carry any JSON as its payload: null, a number, an array.
+    if (typeof payload !== 'object' || payload === null) return false;
+    const { sub, sid } = payload as Partial<SessionTokenPayload>;
     if (typeof sub !== 'string' || typeof sid !== 'string' || !isValidObjectId(sub)) return false;
     const [session, user] = await Promise.all([
       this.sessions.findActive(sid, sub),

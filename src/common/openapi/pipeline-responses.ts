@@ -28,7 +28,11 @@ export function addPipelineResponses(document: OpenAPIObject): void {
       add(415, 'The body is not JSON.', 'Content-Type must be application/json');
       // Any write that carries the session cookie, the public ones included (a forged logout).
       if (WRITES.has(method)) {
-        add(403, 'Cross-site request refused: the session cookie came from an Origin that is not allowed.', 'Cross-site request refused');
+        add(
+          403,
+          'Cross-site request refused: a cookie-authenticated write from a page on another origin that is not in CORS_ORIGINS.',
+          'Cross-site request refused',
+        );
       }
       add(503, 'The database is unreachable; retry after the Retry-After header.', SERVICE_UNAVAILABLE_MESSAGE, RETRY_AFTER_HEADER);
       op.security ??= [];
