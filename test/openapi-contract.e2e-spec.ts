@@ -161,10 +161,15 @@ describe('OpenAPI response contract of the e2e harness', () => {
     );
   });
 
-  it('lets unknown routes answer only the JSON 404', () => {
+  it('lets unknown routes answer only the JSON 404, or the body parser refusing the body first', () => {
     expect(contract.check({ ...base, method: 'GET', url: '/api/nope', status: 404, body: error(404) })).toBeUndefined();
+    expect(contract.check({ ...base, method: 'PUT', url: '/api', status: 415, body: error(415) })).toBeUndefined();
+    expect(contract.check({ ...base, method: 'HEAD', url: '/api/nope', status: 404, body: Buffer.alloc(0) })).toBeUndefined();
     expect(contract.check({ ...base, method: 'PATCH', url: '/api/auth/check', status: 200, body: json({}) })).toMatch(
       /no documented operation/,
+    );
+    expect(contract.check({ ...base, method: 'GET', url: '/api/nope', status: 404, body: json({ message: 'x' }) })).toMatch(
+      /required property 'statusCode'/,
     );
   });
 

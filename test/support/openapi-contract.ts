@@ -9,8 +9,10 @@ import addFormats from 'ajv-formats';
  * - OPTIONS (CORS preflight, answered by the cors middleware) is not an API operation: not checked.
  * - Swagger UI and its assets, and static media files: any status below 500; an error must be JSON
  *   in the error schema.
- * - A method and path that match no documented operation must be a 404 in the error schema (what
- *   the API answers for unknown routes).
+ * - A method and path that match no documented operation must answer what the pipeline answers
+ *   before routing: the 404 of an unknown route, or the body parser's 400, 413 or 415 (it reads the
+ *   body before the route is known); always in the error schema.
+ * - HEAD answers have no body: their status is checked as for GET.
  * - Otherwise the status must be documented for that operation, the Content-Type must be one the
  *   document lists for it, and a JSON body must match its schema. Objects in the document are
  *   treated as closed: a field the document does not list is a violation.
@@ -46,13 +48,15 @@ export class OpenApiContract {
     const path = url.split('?')[0];
     if (NOT_API.test(path)) {
       if (status >= 500) return 'a server error while serving a static file or the Swagger UI';
-      return status >= 400 && isJson(contentType) ? this.validate(ERROR_SCHEMA, body) : undefined;
+      return status >= 400 && isJson(contentType) && method !== 'HEAD' ? this.validate(ERROR_SCHEMA, body) : undefined;
     }
     const match = this.operations.find((candidate) => candidate.pattern.test(path));
     const operation = match?.item[method === 'HEAD' ? 'get' : method.toLowerCase()];
     if (!match || !operation) {
-      if (status !== 404) return `no documented operation for this method and path, and the status is not 404`;
-      return this.validate(ERROR_SCHEMA, body);
+      if (!UNKNOWN_ROUTE_STATUSES.has(status)) {
+        return `no documented operation for this method and path, and the status is not one an unknown route answers (${[...UNKNOWN_ROUTE_STATUSES].join(', ')})`;
+      }
+      return method === 'HEAD' ? undefined : this.validate(ERROR_SCHEMA, body);
     }
     const where = `${method.toLowerCase()} ${match.path}`;
     const response = operation.responses[String(status)] ?? operation.responses[`${String(status)[0]}XX`];
@@ -108,6 +112,8 @@ type Operation = {
 
 const DOC_ID = 'openapi';
 const ERROR_SCHEMA = { $ref: '#/components/schemas/ErrorResponseDto' };
+/** Unknown route (404), or a body the parser refused before routing: malformed (400), too large, not JSON. */
+const UNKNOWN_ROUTE_STATUSES = new Set([404, 400, 413, 415]);
 /** Not API operations: Swagger UI (HTML, scripts, styles) and the local media files. */
 const NOT_API = /^\/(api\/docs(?:[/-]|$)|media\/)/i;
 /** Bodies above this size (pictures) are not kept whole. */
