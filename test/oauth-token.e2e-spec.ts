@@ -9,7 +9,11 @@ import { unknownToKnownTimeRatio } from './support/timing.js';
 
 const WRONG_PASSWORD = 'definitely-not-the-password';
 const INVALID_GRANT = { statusCode: 400, message: 'Invalid email or password', error: 'invalid_grant' };
-const TOO_MANY = { statusCode: 429, message: 'Too many attempts, please try again later', error: 'Too Many Requests' };
+const TOO_MANY = {
+  statusCode: 429,
+  message: 'Too many attempts, please try again later',
+  error: 'Too Many Requests',
+};
 /** What Swagger UI's password flow sends by default: an empty client id and secret, as Basic. */
 const EMPTY_CLIENT = `Basic ${Buffer.from(':').toString('base64')}`;
 
@@ -52,7 +56,10 @@ describe('OAuth 2.0 token route: POST /api/auth/token (e2e)', () => {
     expect(Math.abs(before + res.body.expires_in - exp)).toBeLessThanOrEqual(5);
     expect(JSON.stringify(res.body)).not.toMatch(/password|\$2[aby]\$/i);
 
-    const check = await http().get('/api/auth/check').set('Authorization', bearer(res.body.access_token)).expect(200);
+    const check = await http()
+      .get('/api/auth/check')
+      .set('Authorization', bearer(res.body.access_token))
+      .expect(200);
     expect(check.body).toEqual(user);
   });
 
@@ -78,11 +85,19 @@ describe('OAuth 2.0 token route: POST /api/auth/token (e2e)', () => {
   it('answers the other RFC 6749 errors inside the usual error body', async () => {
     const { email } = await signUp(app);
     const cases: Array<[Record<string, string>, string, string]> = [
-      [{ grant_type: 'client_credentials' }, 'unsupported_grant_type', 'Only the password grant type is supported'],
+      [
+        { grant_type: 'client_credentials' },
+        'unsupported_grant_type',
+        'Only the password grant type is supported',
+      ],
       [{ username: email, password: GOOD_PASSWORD }, 'invalid_request', 'grant_type is required'],
       [{ grant_type: 'password', password: GOOD_PASSWORD }, 'invalid_request', 'username is required'],
       [{ grant_type: 'password', username: email }, 'invalid_request', 'password is required'],
-      [{ grant_type: 'password', username: email, password: GOOD_PASSWORD, scope: 'admin' }, 'invalid_scope', 'This API has no scopes: leave scope empty'],
+      [
+        { grant_type: 'password', username: email, password: GOOD_PASSWORD, scope: 'admin' },
+        'invalid_scope',
+        'This API has no scopes: leave scope empty',
+      ],
     ];
     for (const [fields, error, message] of cases) {
       const res = await formGrant(fields).expect(400);
@@ -93,7 +108,10 @@ describe('OAuth 2.0 token route: POST /api/auth/token (e2e)', () => {
       .type('form')
       .send(`grant_type=password&username=${encodeURIComponent(email)}&password=a&password=b`)
       .expect(400);
-    expect(repeated.body).toMatchObject({ error: 'invalid_request', message: 'password must be given once, as a string' });
+    expect(repeated.body).toMatchObject({
+      error: 'invalid_request',
+      message: 'password must be given once, as a string',
+    });
     const tooLong = await passwordGrant(email, 'x'.repeat(200)).expect(400);
     expect(tooLong.body.error).toBe('invalid_request');
   });
@@ -109,16 +127,21 @@ describe('OAuth 2.0 token route: POST /api/auth/token (e2e)', () => {
 
   it('opens a normal session: listed with its user agent, ended by logout with the bearer', async () => {
     const { email, cookie } = await signUp(app);
-    const res = await passwordGrant(email, GOOD_PASSWORD).set('User-Agent', 'PostmanRuntime/7.43.0').expect(200);
+    const res = await passwordGrant(email, GOOD_PASSWORD)
+      .set('User-Agent', 'PostmanRuntime/7.43.0')
+      .expect(200);
     const auth = bearer(res.body.access_token);
 
-    const sessions = (await http().get('/api/auth/sessions').set('Cookie', cookie).expect(200)).body as Array<{
+    const sessions = (await http().get('/api/auth/sessions').set('Cookie', cookie).expect(200))
+      .body as Array<{
       userAgent: string;
       current: boolean;
     }>;
     expect(sessions.map((session) => session.userAgent)).toContain('PostmanRuntime/7.43.0');
     const own = (await http().get('/api/auth/sessions').set('Authorization', auth).expect(200)).body;
-    expect(own.find((session: { current: boolean }) => session.current).userAgent).toBe('PostmanRuntime/7.43.0');
+    expect(own.find((session: { current: boolean }) => session.current).userAgent).toBe(
+      'PostmanRuntime/7.43.0',
+    );
 
     await http().post('/api/auth/logout').set('Authorization', auth).expect(200);
     await http().get('/api/auth/check').set('Authorization', auth).expect(401);
@@ -127,7 +150,8 @@ describe('OAuth 2.0 token route: POST /api/auth/token (e2e)', () => {
 
   it('is ended by logout-all, a password change and account deletion', async () => {
     const { email, cookie } = await signUp(app);
-    const token = async () => bearer((await passwordGrant(email, GOOD_PASSWORD).expect(200)).body.access_token);
+    const token = async () =>
+      bearer((await passwordGrant(email, GOOD_PASSWORD).expect(200)).body.access_token);
 
     const beforeLogoutAll = await token();
     await http().post('/api/auth/logout-all').set('Cookie', cookie).expect(204);
@@ -144,7 +168,11 @@ describe('OAuth 2.0 token route: POST /api/auth/token (e2e)', () => {
     await http().get('/api/auth/check').set('Authorization', other).expect(401);
     await http().get('/api/auth/check').set('Authorization', current).expect(200);
 
-    await http().delete('/api/users/me').set('Authorization', current).send({ password: newPassword }).expect(204);
+    await http()
+      .delete('/api/users/me')
+      .set('Authorization', current)
+      .send({ password: newPassword })
+      .expect(204);
     await http().get('/api/auth/check').set('Authorization', current).expect(401);
     expect((await passwordGrant(email, newPassword).expect(400)).body).toEqual(INVALID_GRANT);
   });
@@ -218,7 +246,9 @@ describe('OAuth 2.0 token route: timing (e2e)', () => {
         request(app.getHttpServer())
           .post('/api/auth/token')
           .type('form')
-          .send(new URLSearchParams({ grant_type: 'password', username, password: WRONG_PASSWORD }).toString())
+          .send(
+            new URLSearchParams({ grant_type: 'password', username, password: WRONG_PASSWORD }).toString(),
+          )
           .expect(400);
       const ratio = await unknownToKnownTimeRatio(failGrant, email, uniqueEmail('nobody'));
       expect(ratio).toBeGreaterThan(0.6);

@@ -60,7 +60,16 @@ describe('OpenAPI document (e2e)', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z]*$/);
     expect(ids).toEqual(
-      expect.arrayContaining(['signup', 'login', 'token', 'logout', 'checkAuth', 'listSessions', 'checkHealth', 'apiIndex']),
+      expect.arrayContaining([
+        'signup',
+        'login',
+        'token',
+        'logout',
+        'checkAuth',
+        'listSessions',
+        'checkHealth',
+        'apiIndex',
+      ]),
     );
   });
 
@@ -118,7 +127,8 @@ describe('OpenAPI response contract of the e2e harness', () => {
   let contract: OpenApiContract;
   let app: NestExpressApplication;
   const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-  const error = (statusCode: number, message = 'x', name = 'Not Found') => json({ statusCode, message, error: name });
+  const error = (statusCode: number, message = 'x', name = 'Not Found') =>
+    json({ statusCode, message, error: name });
   const base = { contentType: 'application/json; charset=utf-8' };
 
   beforeAll(async () => {
@@ -131,13 +141,27 @@ describe('OpenAPI response contract of the e2e harness', () => {
 
   it('accepts a documented status whose body matches its schema', () => {
     expect(
-      contract.check({ ...base, method: 'POST', url: '/api/auth/logout', status: 200, body: json({ message: 'Logged out successfully' }) }),
+      contract.check({
+        ...base,
+        method: 'POST',
+        url: '/api/auth/logout',
+        status: 200,
+        body: json({ message: 'Logged out successfully' }),
+      }),
     ).toBeUndefined();
   });
 
   it('refuses an undocumented status, naming the request and the documented ones', () => {
-    const problem = contract.check({ ...base, method: 'GET', url: '/api/auth/check?x=1', status: 418, body: error(418) });
-    expect(problem).toMatch(/^GET \/api\/auth\/check\?x=1 answered 418 .*status 418 is not documented for get \/api\/auth\/check \(documented: 200, /);
+    const problem = contract.check({
+      ...base,
+      method: 'GET',
+      url: '/api/auth/check?x=1',
+      status: 418,
+      body: error(418),
+    });
+    expect(problem).toMatch(
+      /^GET \/api\/auth\/check\?x=1 answered 418 .*status 418 is not documented for get \/api\/auth\/check \(documented: 200, /,
+    );
   });
 
   it('refuses a field the schema does not list, and a missing one', () => {
@@ -149,35 +173,63 @@ describe('OpenAPI response contract of the e2e harness', () => {
       body: json({ message: 'Logged out successfully', token: 'leak' }),
     });
     expect(extra).toMatch(/must NOT have additional properties \(token\)/);
-    const missing = contract.check({ ...base, method: 'GET', url: '/api/auth/check', status: 401, body: json({ message: 'x' }) });
+    const missing = contract.check({
+      ...base,
+      method: 'GET',
+      url: '/api/auth/check',
+      status: 401,
+      body: json({ message: 'x' }),
+    });
     expect(missing).toMatch(/must have required property 'statusCode'/);
   });
 
   it('refuses a body where the document has none, and a Content-Type it does not list', () => {
     const path = '/api/auth/sessions/6650f0c2a1b2c3d4e5f60719';
-    expect(contract.check({ ...base, method: 'DELETE', url: path, status: 204, body: json({}) })).toMatch(/documented without a body/);
-    expect(contract.check({ method: 'POST', url: '/api/auth/logout', status: 200, contentType: 'text/html', body: Buffer.from('<p>') })).toMatch(
-      /Content-Type is not one documented/,
+    expect(contract.check({ ...base, method: 'DELETE', url: path, status: 204, body: json({}) })).toMatch(
+      /documented without a body/,
     );
+    expect(
+      contract.check({
+        method: 'POST',
+        url: '/api/auth/logout',
+        status: 200,
+        contentType: 'text/html',
+        body: Buffer.from('<p>'),
+      }),
+    ).toMatch(/Content-Type is not one documented/);
   });
 
   it('lets unknown routes answer only the JSON 404, or the body parser refusing the body first', () => {
-    expect(contract.check({ ...base, method: 'GET', url: '/api/nope', status: 404, body: error(404) })).toBeUndefined();
-    expect(contract.check({ ...base, method: 'PUT', url: '/api', status: 415, body: error(415) })).toBeUndefined();
-    expect(contract.check({ ...base, method: 'HEAD', url: '/api/nope', status: 404, body: Buffer.alloc(0) })).toBeUndefined();
-    expect(contract.check({ ...base, method: 'PATCH', url: '/api/auth/check', status: 200, body: json({}) })).toMatch(
-      /no documented operation/,
-    );
-    expect(contract.check({ ...base, method: 'GET', url: '/api/nope', status: 404, body: json({ message: 'x' }) })).toMatch(
-      /required property 'statusCode'/,
-    );
+    expect(
+      contract.check({ ...base, method: 'GET', url: '/api/nope', status: 404, body: error(404) }),
+    ).toBeUndefined();
+    expect(
+      contract.check({ ...base, method: 'PUT', url: '/api', status: 415, body: error(415) }),
+    ).toBeUndefined();
+    expect(
+      contract.check({ ...base, method: 'HEAD', url: '/api/nope', status: 404, body: Buffer.alloc(0) }),
+    ).toBeUndefined();
+    expect(
+      contract.check({ ...base, method: 'PATCH', url: '/api/auth/check', status: 200, body: json({}) }),
+    ).toMatch(/no documented operation/);
+    expect(
+      contract.check({ ...base, method: 'GET', url: '/api/nope', status: 404, body: json({ message: 'x' }) }),
+    ).toMatch(/required property 'statusCode'/);
   });
 
   it('checks Swagger UI assets and media files by status and content type only', () => {
     const png = { method: 'GET', url: '/media/a/b.png', contentType: 'image/png', body: Buffer.from([0x89]) };
     expect(contract.check({ ...png, status: 200 })).toBeUndefined();
     expect(contract.check({ ...png, status: 500 })).toMatch(/server error/);
-    expect(contract.check({ method: 'GET', url: '/api/docs/swagger-ui.css', status: 200, contentType: 'text/css', body: Buffer.from('a{}') })).toBeUndefined();
+    expect(
+      contract.check({
+        method: 'GET',
+        url: '/api/docs/swagger-ui.css',
+        status: 200,
+        contentType: 'text/css',
+        body: Buffer.from('a{}'),
+      }),
+    ).toBeUndefined();
   });
 
   it('records what a server answers, through the same hook createTestApp installs', async () => {

@@ -30,7 +30,9 @@ describe('A client generated from the OpenAPI document (e2e)', () => {
 
   it('type-checks with tsc (openapi-typescript types used through openapi-fetch)', async () => {
     const run = promisify(execFile)(process.execPath, [TSC, '-p', `${CLIENT_DIR}tsconfig.json`]);
-    await expect(run.catch((error: { stdout: string }) => Promise.reject(new Error(error.stdout)))).resolves.toBeDefined();
+    await expect(
+      run.catch((error: { stdout: string }) => Promise.reject(new Error(error.stdout))),
+    ).resolves.toBeDefined();
   }, 60_000);
 
   it('gets a token, checks it, renames the user, lists sessions, logs out and sees the token refused', async () => {

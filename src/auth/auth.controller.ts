@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
@@ -113,7 +124,8 @@ export class AuthController {
   )
   @ApiTooManyAttempts('Too many attempts from this client or on this account (shared with login).')
   token(@Body() body: Record<string, unknown>, @Req() req: Request): Promise<TokenResponseDto> {
-    return this.passwordGrant.grant(body, req.is('application/x-www-form-urlencoded') !== false, clientInfo(req));
+    const isForm = Boolean(req.is('application/x-www-form-urlencoded'));
+    return this.passwordGrant.grant(body, isForm, clientInfo(req));
   }
 
   /** Revokes the current session (cookie or bearer token) and clears the cookie. Answers 200 also without a session. */
@@ -121,10 +133,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: MessageResponseDto })
-  async logout(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<MessageResponseDto> {
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MessageResponseDto> {
     // Cleared first, so the browser is signed out even if the server cannot revoke right now.
     this.cookie.clear(res);
     await this.auth.logout(extractSessionToken(req));

@@ -48,7 +48,12 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       OAUTH2_SCHEME,
     )
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The `access_token` of /api/auth/token.' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'The `access_token` of /api/auth/token.',
+      },
       BEARER_SCHEME,
     );
   for (const [name, description] of TAGS) builder.addTag(name, description);

@@ -12,8 +12,12 @@ import { decodeImageDataUri, IMAGE_DATA_URI_MESSAGE } from './image-validator.js
 import { readMultipartFile } from './multipart-file-reader.js';
 import { ProfilePictureService } from './profile-picture.service.js';
 
-const IMAGE_REFUSED = 'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), or over 4096 × 4096 pixels.';
-const IMAGE_PROBLEMS = ['Only PNG, JPEG, WebP and GIF images are accepted', 'The image is damaged or incomplete'];
+const IMAGE_REFUSED =
+  'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), or over 4096 × 4096 pixels.';
+const IMAGE_PROBLEMS = [
+  'Only PNG, JPEG, WebP and GIF images are accepted',
+  'The image is damaged or incomplete',
+];
 
 /** Both ways to set the profile picture; they differ only in how the bytes arrive. */
 @Controller()
@@ -26,7 +30,11 @@ const IMAGE_PROBLEMS = ['Only PNG, JPEG, WebP and GIF images are accepted', 'The
   'The image must be at most 5 MB',
   'The request body is too large',
 )
-@ApiError(502, 'The picture store failed; the profile is unchanged.', 'The picture could not be stored, please try again later')
+@ApiError(
+  502,
+  'The picture store failed; the profile is unchanged.',
+  'The picture could not be stored, please try again later',
+)
 @ApiError(
   504,
   'The picture store did not answer within UPLOAD_TIMEOUT_MS; the profile is unchanged.',

@@ -14,7 +14,11 @@ export interface SessionFlowResult {
  * What a client generated from the OpenAPI document does: sign in for a token, use it, sign out.
  * Type-checked by the test with `tsc`, so a document that stops describing these calls fails it.
  */
-export async function runSessionFlow(baseUrl: string, email: string, password: string): Promise<SessionFlowResult> {
+export async function runSessionFlow(
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<SessionFlowResult> {
   const client = createClient<paths>({ baseUrl });
 
   const granted = await client.POST('/api/auth/token', { body: { email, password } });

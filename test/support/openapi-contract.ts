@@ -25,7 +25,10 @@ export class OpenApiContract {
 
   constructor(document: OpenAPIObject) {
     addFormats.default(this.ajv);
-    this.ajv.addSchema({ $id: DOC_ID, components: { schemas: closeObjects(document.components?.schemas ?? {}) } });
+    this.ajv.addSchema({
+      $id: DOC_ID,
+      components: { schemas: closeObjects(document.components?.schemas ?? {}) },
+    });
     this.operations = Object.entries(document.paths).map(([path, item]) => ({
       path,
       // Routing ignores case and a trailing slash; the contract must too.
@@ -48,7 +51,9 @@ export class OpenApiContract {
     const path = url.split('?')[0];
     if (NOT_API.test(path)) {
       if (status >= 500) return 'a server error while serving a static file or the Swagger UI';
-      return status >= 400 && isJson(contentType) && method !== 'HEAD' ? this.validate(ERROR_SCHEMA, body) : undefined;
+      return status >= 400 && isJson(contentType) && method !== 'HEAD'
+        ? this.validate(ERROR_SCHEMA, body)
+        : undefined;
     }
     const match = this.operations.find((candidate) => candidate.pattern.test(path));
     const operation = match?.item[method === 'HEAD' ? 'get' : method.toLowerCase()];
@@ -66,7 +71,9 @@ export class OpenApiContract {
     if (method === 'HEAD' || status === 304) return undefined;
     const media = Object.keys(response.content ?? {});
     if (media.length === 0) {
-      return body.length === 0 ? undefined : `${where} ${status} is documented without a body, but one was sent`;
+      return body.length === 0
+        ? undefined
+        : `${where} ${status} is documented without a body, but one was sent`;
     }
     const type = media.find((candidate) => mediaType(contentType) === candidate);
     if (!type) return `Content-Type is not one documented for ${where} ${status} (${media.join(', ')})`;

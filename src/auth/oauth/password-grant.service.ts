@@ -44,7 +44,13 @@ export class PasswordGrantService {
         throw new OAuthError('invalid_request', `${name} must be given once, as a string`);
       }
     }
-    const { grant_type: grantType, username, email, password, scope } = params as Record<string, string | undefined>;
+    const {
+      grant_type: grantType,
+      username,
+      email,
+      password,
+      scope,
+    } = params as Record<string, string | undefined>;
     if (grantType === undefined && isForm) throw new OAuthError('invalid_request', 'grant_type is required');
     if (grantType !== undefined && grantType !== 'password') {
       throw new OAuthError('unsupported_grant_type', 'Only the password grant type is supported');

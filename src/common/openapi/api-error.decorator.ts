@@ -35,7 +35,10 @@ export function ApiError(status: number, description: string, ...examples: Error
 }
 
 export const RETRY_AFTER_HEADER = {
-  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', example: 60 } },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying.',
+    schema: { type: 'integer', example: 60 },
+  },
 };
 
 /** A 429 with Retry-After, from the per-client throttle or the per-account failure counter. */
@@ -52,5 +55,9 @@ export function ApiTooManyAttempts(description: string) {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 48);
 }

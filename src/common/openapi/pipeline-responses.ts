@@ -20,7 +20,11 @@ export function addPipelineResponses(document: OpenAPIObject): void {
     for (const [method, op] of Object.entries(path) as Array<[string, Operation]>) {
       if (!op?.responses) continue;
       const add = (status: number, description: string, message: string, headers?: object) => {
-        op.responses[status] ??= { description, content: errorContent(status, [message]), ...(headers && { headers }) };
+        op.responses[status] ??= {
+          description,
+          content: errorContent(status, [message]),
+          ...(headers && { headers }),
+        };
       };
       // Any request may carry a body, even where none is expected: it is parsed, and refused, first.
       add(400, 'The body is not valid JSON, or not a JSON object.', 'The request body is not valid JSON');
@@ -34,7 +38,12 @@ export function addPipelineResponses(document: OpenAPIObject): void {
           'Cross-site request refused',
         );
       }
-      add(503, 'The database is unreachable; retry after the Retry-After header.', SERVICE_UNAVAILABLE_MESSAGE, RETRY_AFTER_HEADER);
+      add(
+        503,
+        'The database is unreachable; retry after the Retry-After header.',
+        SERVICE_UNAVAILABLE_MESSAGE,
+        RETRY_AFTER_HEADER,
+      );
       op.security ??= [];
     }
   }
