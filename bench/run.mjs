@@ -2,35 +2,16 @@
 // Usage: npm run bench   (builds, starts dist/main.js on a free port with the embedded database)
 // Env: BENCH_SECONDS (default 10), BENCH_BCRYPT_COST (default 12, the production default).
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
+import { startServer } from './server.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const bcryptCost = process.env.BENCH_BCRYPT_COST ?? '12';
 const password = 'bench-password-violet-kettle';
 
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const dataDir = await mkdtemp(join(tmpdir(), 'chat-auth-bench-'));
-const server = spawn(process.execPath, ['dist/main.js'], {
-  env: {
-    ...process.env,
-    NODE_ENV: 'development',
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_AUTH_PER_MINUTE: '0',
-    BCRYPT_COST: bcryptCost,
-    SWAGGER_ENABLED: 'false',
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const { base, stop } = await startServer({ RATE_LIMIT_AUTH_PER_MINUTE: '0', BCRYPT_COST: bcryptCost });
 
 try {
-  await waitForHealth();
   const email = `bench-${Date.now()}@example.com`;
   const signup = await fetch(`${base}/api/auth/signup`, {
     method: 'POST',
@@ -60,9 +41,7 @@ try {
   report('login storm (16 connections)', storm);
   report('check-auth during the login storm (20 connections)', during);
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
-  await rm(dataDir, { recursive: true, force: true });
+  await stop();
 }
 
 function run(options) {
@@ -78,24 +57,3 @@ function report(name, result) {
   );
 }
 
-async function waitForHealth() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the server did not become healthy');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: found } = probe.address();
-      probe.close(() => resolve(found));
-    });
-    probe.on('error', reject);
-  });
-}

@@ -4,10 +4,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import type { Server } from 'node:http';
 import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
+import { applyServerTimeouts } from './common/http/server-timeouts.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
@@ -26,6 +28,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const { maxBytes } = config.get('media', { infer: true });
 
   app.useLogger(logLevels);
+  applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
   app.setGlobalPrefix(API_PREFIX);

@@ -4,23 +4,26 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { appOptions, configureApp, API_PREFIX } from './app.setup.js';
+import { exitGracefullyOnSignals } from './common/lifecycle/graceful-shutdown.js';
 import type { AppConfig } from './config/app-config.js';
 import { SWAGGER_PATH } from './config/swagger.js';
 import { DatabaseServer } from './database/database-server.js';
+import { MAILER, type Mailer } from './mail/mailer.js';
 import { MEDIA_STORAGE, type MediaStorage } from './media/media-storage.js';
 
 async function bootstrap() {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), appOptions);
   configureApp(app);
-  app.enableShutdownHooks();
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
   const { port, swaggerEnabled } = config.get('app', { infer: true });
+  exitGracefullyOnSignals(app, config.get('server.shutdownGraceMs', { infer: true }));
   await app.listen(port);
 
   const logger = new Logger('Bootstrap');
   const base = `http://localhost:${port}`;
   logger.log(`Database: ${app.get(DatabaseServer).describe()}`);
   logger.log(`Media store: ${app.get<MediaStorage>(MEDIA_STORAGE).describe()}`);
+  logger.log(`Mail: ${app.get<Mailer>(MAILER).describe()}`);
   logger.log(`API: ${base}/${API_PREFIX}`);
   logger.log(swaggerEnabled ? `Swagger UI: ${base}/${SWAGGER_PATH}` : 'Swagger UI: disabled');
 }

@@ -73,6 +73,16 @@ describe('OpenAPI document (e2e)', () => {
     );
   });
 
+  it('gives every operation a success: a 2XX response, or a 3XX for a link that redirects', () => {
+    for (const { where, op } of operations()) {
+      const statuses = Object.keys(op.responses);
+      const success =
+        statuses.some((status) => status.startsWith('2')) ||
+        statuses.some((status) => status.startsWith('3'));
+      expect(success, where).toBe(true);
+    }
+  });
+
   it('describes every tag it uses', () => {
     const declared = new Map((document.tags ?? []).map((tag) => [tag.name, tag.description]));
     for (const { where, op } of operations()) {

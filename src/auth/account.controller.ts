@@ -5,7 +5,8 @@ import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
 import { ApiSession, ApiSessionUnauthorized } from '../common/openapi/api-session.decorator.js';
 import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
-import { AccountService, WRONG_CURRENT_PASSWORD } from './account.service.js';
+import { AccountService } from './account.service.js';
+import { WRONG_CURRENT_PASSWORD } from './password/password-confirmation.js';
 import type { AuthContext } from './auth-context.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { SessionResponseDto } from './dto/session-response.dto.js';
@@ -33,10 +34,7 @@ export class AccountController {
   @ApiNoContentResponse({ description: 'The session is revoked.' })
   @ApiError(400, 'Malformed id.', INVALID_OBJECT_ID)
   @ApiError(404, 'No such session of the caller.', 'Session not found')
-  revokeSession(
-    @CurrentAuth() auth: AuthContext,
-    @Param('id', ObjectIdPipe) id: string,
-  ): Promise<void> {
+  revokeSession(@CurrentAuth() auth: AuthContext, @Param('id', ObjectIdPipe) id: string): Promise<void> {
     return this.account.revokeSession(auth, id);
   }
 

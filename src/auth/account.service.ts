@@ -3,22 +3,19 @@ import {
   Injectable,
   Logger,
   NotFoundException,
-  UnauthorizedException,
 } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { invalidField } from '../common/http/validation.js';
 import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';
-import type { UserRecord } from '../users/user.mapper.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthContext } from './auth-context.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { SessionResponseDto } from './dto/session-response.dto.js';
+import { EmailTokensService } from './email/email-tokens.service.js';
+import { PasswordConfirmation } from './password/password-confirmation.js';
 import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
 import { SessionsService } from './sessions/sessions.service.js';
-import { LoginAttemptsService } from './throttling/login-attempts.service.js';
-
-export const WRONG_CURRENT_PASSWORD = 'Current password is incorrect';
 
 /** What a signed-in user can do to their own account: sessions, password, deletion. */
 @Injectable()
@@ -30,7 +27,8 @@ export class AccountService {
     private readonly sessions: SessionsService,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
-    private readonly attempts: LoginAttemptsService,
+    private readonly confirmation: PasswordConfirmation,
+    private readonly emailTokens: EmailTokensService,
     @Inject(MEDIA_STORAGE) private readonly media: MediaStorage,
   ) {}
 
@@ -67,14 +65,15 @@ export class AccountService {
     if (dto.newPassword === dto.currentPassword) {
       throw invalidField('newPassword', 'newPassword must differ from the current password');
     }
-    await this.confirmPassword(user, dto.currentPassword);
+    await this.confirmation.confirm(user, dto.currentPassword);
     await this.users.setPasswordHash(user._id, await this.hasher.hash(dto.newPassword));
     await this.sessions.revokeAll(user._id, session._id);
+    await this.emailTokens.revoke(user._id, ['email-change']);
   }
 
   /** Deletes the user, then every session, then their stored picture (a failure there is only logged). */
   async deleteAccount({ user }: AuthContext, password: string): Promise<void> {
-    await this.confirmPassword(user, password);
+    await this.confirmation.confirm(user, password);
     const deleted = await this.users.delete(user._id);
     await this.sessions.revokeAll(user._id);
     const pictureKey = deleted?.profilePicKey;
@@ -85,16 +84,5 @@ export class AccountService {
           this.logger.warn(`Could not delete the picture of a deleted account: ${error.message}`),
         );
     }
-  }
-
-  /** Checks the caller's password under the same failed-attempt limit as login. */
-  private async confirmPassword(user: UserRecord, password: string): Promise<void> {
-    await this.attempts.countAttempt(user.email);
-    const stored = await this.users.getPasswordHash(user._id);
-    const { valid } = stored ? await this.hasher.verify(password, stored) : { valid: false };
-    if (!valid) {
-      throw new UnauthorizedException(WRONG_CURRENT_PASSWORD);
-    }
-    await this.attempts.reset(user.email);
   }
 }

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AllowUnverified } from '../common/decorators/allow-unverified.decorator.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
@@ -141,6 +142,7 @@ export class AuthController {
   }
 
   /** The signed-in user. */
+  @AllowUnverified()
   @Get('check')
   @ApiOkResponse({ type: UserResponseDto })
   @ApiSession()

@@ -6,6 +6,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
+import { MailModule } from '../mail/mail.module.js';
 import { MediaModule } from '../media/media.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountDeletionController } from './account-deletion.controller.js';
@@ -13,9 +14,19 @@ import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { EmailAddressController } from './email/email-address.controller.js';
+import { EmailChangeService } from './email/email-change.service.js';
+import { EmailLinks } from './email/email-links.js';
+import { EmailToken, EmailTokenSchema } from './email/email-token.schema.js';
+import { EmailTokensService } from './email/email-tokens.service.js';
+import { EmailVerificationService } from './email/email-verification.service.js';
+import { PasswordResetController } from './email/password-reset.controller.js';
+import { PasswordResetService } from './email/password-reset.service.js';
 import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { CsrfOriginGuard } from './guards/csrf-origin.guard.js';
+import { EmailVerifiedGuard } from './guards/email-verified.guard.js';
 import { SessionGuard } from './guards/session.guard.js';
+import { PasswordConfirmation } from './password/password-confirmation.js';
 import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
 import { SessionCookie } from './session-cookie.js';
@@ -24,15 +35,20 @@ import { SessionsService } from './sessions/sessions.service.js';
 import { JWT_ALGORITHM, JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
 import { LoginFailure, LoginFailureSchema } from './throttling/login-failure.schema.js';
 import { LoginAttemptsService } from './throttling/login-attempts.service.js';
+import { MailRequestCount, MailRequestCountSchema } from './throttling/mail-request-count.schema.js';
+import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
 
 @Module({
   imports: [
     UsersModule,
     MediaModule,
+    MailModule,
     PassportModule,
     MongooseModule.forFeature([
       { name: Session.name, schema: SessionSchema },
       { name: LoginFailure.name, schema: LoginFailureSchema },
+      { name: EmailToken.name, schema: EmailTokenSchema },
+      { name: MailRequestCount.name, schema: MailRequestCountSchema },
     ]),
     JwtModule.registerAsync({
       inject: [ConfigService],
@@ -53,11 +69,18 @@ import { LoginAttemptsService } from './throttling/login-attempts.service.js';
       },
     }),
   ],
-  controllers: [AuthController, AccountController, AccountDeletionController],
+  controllers: [
+    AuthController,
+    AccountController,
+    AccountDeletionController,
+    PasswordResetController,
+    EmailAddressController,
+  ],
   providers: [
-    // Order matters: the CSRF origin check runs before the session check.
+    // Order matters: the CSRF origin check, then the session, then whether its email is verified.
     { provide: APP_GUARD, useClass: CsrfOriginGuard },
     { provide: APP_GUARD, useClass: SessionGuard },
+    { provide: APP_GUARD, useClass: EmailVerifiedGuard },
     AuthService,
     PasswordGrantService,
     AccountService,
@@ -67,6 +90,13 @@ import { LoginAttemptsService } from './throttling/login-attempts.service.js';
     PasswordPolicy,
     LoginAttemptsService,
     JwtCookieStrategy,
+    PasswordConfirmation,
+    MailRequestQuota,
+    EmailTokensService,
+    EmailLinks,
+    PasswordResetService,
+    EmailVerificationService,
+    EmailChangeService,
   ],
   exports: [SessionsService, PasswordHasher, PasswordPolicy, SessionCookie],
 })

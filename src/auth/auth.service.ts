@@ -6,6 +6,7 @@ import { UsersService } from '../users/users.service.js';
 import type { SessionTokenPayload } from './auth-context.js';
 import type { LoginDto } from './dto/login.dto.js';
 import type { SignupDto } from './dto/signup.dto.js';
+import { EmailVerificationService } from './email/email-verification.service.js';
 import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
 import { type ClientInfo, type SessionRecord, SessionsService } from './sessions/sessions.service.js';
@@ -31,6 +32,7 @@ export class AuthService {
     private readonly policy: PasswordPolicy,
     private readonly attempts: LoginAttemptsService,
     private readonly jwt: JwtService,
+    private readonly verification: EmailVerificationService,
   ) {}
 
   async signup(dto: SignupDto, client: ClientInfo): Promise<SignedInSession> {
@@ -40,6 +42,8 @@ export class AuthService {
       fullName: dto.fullName,
       passwordHash: await this.hasher.hash(dto.password),
     });
+    // Not awaited: the mail server's speed must not be the signup's.
+    void this.verification.sendLink(user);
     return this.startSession(user, client);
   }
 

@@ -25,6 +25,8 @@ export interface AppConfig {
     uri?: string;
     /** Whether the embedded server keeps its data under dataDir (everywhere but in tests). */
     persistEmbedded: boolean;
+    /** Journal size at which the embedded server writes a new snapshot. */
+    embeddedJournalMaxBytes: number;
   };
   auth: {
     jwtSecret: string;
@@ -43,6 +45,30 @@ export interface AppConfig {
     maxBytes: number;
     uploadTimeoutMs: number;
   };
+  server: {
+    /** Time a client has to send its request headers (slowloris). */
+    headersTimeoutMs: number;
+    /** Time a client has to send its whole request, body included. */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open. */
+    keepAliveTimeoutMs: number;
+    /** How long in-flight requests may run on after SIGTERM/SIGINT. */
+    shutdownGraceMs: number;
+  };
+  mail: {
+    /** Unset: messages are written to outboxDir instead of being sent. */
+    smtpUrl?: string;
+    from: string;
+    timeoutMs: number;
+    outboxDir: string;
+    /** Where people land after following a link. */
+    appUrl: string;
+    /** This API's base URL as browsers see it, for the links in messages. */
+    apiUrl: string;
+    /** An app's own reset page, with `{token}` where the token goes. */
+    passwordResetUrl?: string;
+    requireEmailVerification: boolean;
+  };
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -57,12 +83,13 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
 
   const sameSite = env.COOKIE_SAMESITE ?? 'lax';
   const port = env.PORT ?? 5001;
+  const corsOrigins = parseOrigins(env.CORS_ORIGINS ?? 'http://localhost:5173');
   return {
     app: {
       env: nodeEnv,
       port,
       dataDir,
-      corsOrigins: parseOrigins(env.CORS_ORIGINS ?? 'http://localhost:5173'),
+      corsOrigins,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       swaggerEnabled: env.SWAGGER_ENABLED ?? !production,
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(env.LOG_LEVEL ?? 'log') + 1),
@@ -70,6 +97,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     database: {
       uri: env.MONGODB_URI,
       persistEmbedded: nodeEnv !== 'test',
+      embeddedJournalMaxBytes: env.EMBEDDED_JOURNAL_MAX_BYTES ?? 16 * 1024 * 1024,
     },
     auth: {
       jwtSecret: ownSecret(env, 'JWT_SECRET') ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),
@@ -90,7 +118,24 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       maxBytes: env.MEDIA_MAX_BYTES ?? 5 * 1024 * 1024,
       uploadTimeoutMs: env.UPLOAD_TIMEOUT_MS ?? 20_000,
     },
+    server: serverSettings(env),
+    mail: mailConfig(env, dataDir, port, corsOrigins),
   };
+}
+
+function serverSettings(env: EnvironmentVariables): AppConfig['server'] {
+  const settings = {
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS ?? 10_000,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? 60_000,
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+  };
+  if (settings.headersTimeoutMs > settings.requestTimeoutMs) {
+    throw new ConfigurationError([
+      'HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS',
+    ]);
+  }
+  return settings;
 }
 
 function assertProductionReady(env: EnvironmentVariables): void {
@@ -109,7 +154,33 @@ function assertProductionReady(env: EnvironmentVariables): void {
       'MEDIA_PUBLIC_URL is required in production when pictures are stored on local disk (CLOUDINARY_URL unset)',
     );
   }
+  if (!env.SMTP_URL) {
+    problems.push('SMTP_URL is required in production (without it mail is only written to DATA_DIR/outbox)');
+  }
+  if (!env.API_URL) problems.push('API_URL is required in production (the links in emails point to it)');
   if (problems.length > 0) throw new ConfigurationError(problems);
+}
+
+function mailConfig(
+  env: EnvironmentVariables,
+  dataDir: string,
+  port: number,
+  corsOrigins: string[],
+): AppConfig['mail'] {
+  if (env.SMTP_URL && !env.MAIL_FROM) {
+    throw new ConfigurationError(['MAIL_FROM is required when SMTP_URL is set']);
+  }
+  const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
+  return {
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM ?? 'Chat auth <no-reply@localhost>',
+    timeoutMs: env.SMTP_TIMEOUT_MS ?? 10_000,
+    outboxDir: join(dataDir, 'outbox'),
+    appUrl: withoutTrailingSlash(env.APP_URL ?? corsOrigins[0] ?? `http://localhost:${port}`),
+    apiUrl: withoutTrailingSlash(env.API_URL ?? `http://localhost:${port}`),
+    passwordResetUrl: env.PASSWORD_RESET_URL,
+    requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION ?? false,
+  };
 }
 
 /**

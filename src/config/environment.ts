@@ -16,6 +16,8 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export const SAME_SITE_VALUES = ['lax', 'strict', 'none'] as const;
 
+const HTTP_URL = /^https?:\/\/[^\s/?#]+\S*$/;
+
 /** The placeholder `.env.example` ships; a production boot refuses it. */
 export const SECRET_PLACEHOLDER = 'change-me-to-a-random-string-of-at-least-32-bytes';
 
@@ -46,6 +48,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   DATA_DIR?: string;
+
+  @IsOptional() @Transform(toInt) @Min(64 * 1024) @Max(1024 * 1024 * 1024) @IsInt()
+  EMBEDDED_JOURNAL_MAX_BYTES?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^mongodb(\+srv)?:\/\/\S+$/, {
     message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// connection string',
@@ -99,11 +104,50 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @Min(100) @Max(300000) @IsInt()
   UPLOAD_TIMEOUT_MS?: number;
 
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/\S+$/, {
+    message: 'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465',
+  })
+  SMTP_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  MAIL_FROM?: string;
+
+  @IsOptional() @Transform(toInt) @Min(100) @Max(120000) @IsInt()
+  SMTP_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(HTTP_URL, { message: 'APP_URL must be an http(s) URL' })
+  APP_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(HTTP_URL, {
+    message: 'API_URL must be an http(s) URL such as https://api.example.com',
+  })
+  API_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/\S*\{token\}\S*$/, {
+    message: 'PASSWORD_RESET_URL must be an http(s) URL containing {token}',
+  })
+  PASSWORD_RESET_URL?: string;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  REQUIRE_EMAIL_VERIFICATION?: boolean;
+
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   SWAGGER_ENABLED?: boolean;
 
   @IsOptional() @Transform(toLower) @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  @IsOptional() @Transform(toInt) @Min(0) @Max(600_000) @IsInt()
+  SHUTDOWN_GRACE_MS?: number;
+
+  @IsOptional() @Transform(toInt) @Min(100) @Max(600_000) @IsInt()
+  HTTP_HEADERS_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @Min(100) @Max(3_600_000) @IsInt()
+  HTTP_REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @Min(100) @Max(600_000) @IsInt()
+  HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
 }
 
 /** A bad environment: the message names every offending variable; no stack is worth printing. */

@@ -3,7 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { TOKEN_ROUTE } from '../auth/auth.constants.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { BEARER_SCHEME, OAUTH2_SCHEME } from '../common/openapi/api-session.decorator.js';
-import { addPipelineResponses } from '../common/openapi/pipeline-responses.js';
+import { addPipelineResponses } from './openapi-pipeline-responses.js';
 import { PACKAGE_INFO } from './package-info.js';
 
 export const SWAGGER_PATH = 'api/docs';
@@ -25,6 +25,8 @@ const TAGS: Array<[string, string]> = [
   ['Auth', 'Sign up, sign in (cookie or token), sign out.'],
   ['Sessions', "The caller's signed-in devices, and the password."],
   ['Account', 'The signed-in user: read, rename, delete.'],
+  ['Email address', 'Verify the address, or change it, through emailed links.'],
+  ['Password reset', 'Forgotten passwords: an emailed single-use link sets a new one.'],
   ['Profile pictures', 'Set the profile picture, as a data URI or a multipart upload.'],
   ['Health', 'What this API is and whether it can serve.'],
 ];

@@ -29,6 +29,7 @@ export class DatabaseServer implements OnApplicationShutdown {
     if (this.settings.uri) return { uri: this.settings.uri };
     this.embeddedServer = new EmbeddedMongo({
       dataDir: this.settings.persistEmbedded ? this.dataDir : undefined,
+      journalMaxBytes: this.settings.embeddedJournalMaxBytes,
     });
     const uri = `${await this.embeddedServer.start()}/${EMBEDDED_DB_NAME}`;
     // The embedded server does not speak the streaming heartbeat protocol.
@@ -42,7 +43,7 @@ export class DatabaseServer implements OnApplicationShutdown {
         .replace(/\?.*$/, '')}`;
     }
     return this.settings.persistEmbedded
-      ? `embedded MongoDB-compatible server, data in ${join(this.dataDir, 'embedded-mongo')}`
+      ? `embedded MongoDB-compatible server, data journaled in ${join(this.dataDir, 'embedded-mongo')}`
       : 'embedded MongoDB-compatible server, in memory';
   }
 

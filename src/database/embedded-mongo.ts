@@ -1,65 +1,51 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { AddressInfo, Server } from 'node:net';
-import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
-import {
-  CommandRouter,
-  CongoServer,
-  plugins,
-} from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+import { CommandRouter, CongoServer, plugins } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import type { IStorageAdapter } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+import { DurableStore } from './durable-store.js';
+import type { JournalOp } from './journal-ops.js';
+import { hookStorage } from './storage-hooks.js';
+import { UniqueIndexes } from './unique-indexes.js';
 
 /*
  * Why this exists: no mongod binary can be installed on our development and CI machines, so when
  * MONGODB_URI is unset we run CongoDB (a MongoDB wire-protocol server written in TypeScript) in-process
  * and connect Mongoose to it over TCP like to any MongoDB. CongoDB has gaps this module closes or works
  * around, so the application behaves as on a real server:
- * - it does not enforce unique secondary indexes: every command here runs one at a time, and inserts and
- *   updates are checked against the unique indexes, failing with a real duplicate-key error (11000);
+ * - it does not enforce unique secondary indexes: every command here runs one at a time, and writes are
+ *   checked against in-memory maps of the unique indexes, failing with a real duplicate-key error (11000);
  * - its index commands cache per collection name for the whole process, so a second server in one
  *   process (the e2e tests) would write its indexes into the first one's storage: we answer them here;
- * - it cannot persist BSON types faithfully (dates and ObjectIds come back as strings): we snapshot the
- *   data ourselves as canonical Extended JSON under DATA_DIR;
+ * - it cannot persist anything durably: with a data folder, every change is journaled and fsync'ed
+ *   before its reply goes out, with snapshots as canonical Extended JSON (see DurableStore);
  * - collation, TTL expiry, transactions, $text, change streams and string _ids do not work, and every
  *   query scans its whole collection: application code must not depend on any of these.
  */
 
-type StoredDocument = Record<string, unknown> & { _id: unknown };
 type IndexSpec = Awaited<ReturnType<IStorageAdapter['getIndexes']>>[number];
-interface Snapshot {
-  databases: Record<string, Record<string, { docs: StoredDocument[]; indexes: IndexSpec[] }>>;
-}
-
-const { EJSON } = plugins.bson;
-const WRITE_COMMANDS = new Set([
-  'insert',
-  'update',
-  'delete',
-  'findAndModify',
-  'createIndexes',
-  'dropIndexes',
-  'drop',
-  'dropDatabase',
-  'create',
-  'renameCollection',
-]);
+type Reply = Awaited<ReturnType<CommandRouter['route']>>;
 
 const INDEX_COMMANDS = new Set(['createIndexes', 'listIndexes', 'dropIndexes']);
+const DEFAULT_JOURNAL_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface EmbeddedMongoOptions {
-  /** Folder for the data snapshot; omit to keep everything in memory. */
+  /** DATA_DIR: the data is kept in its `embedded-mongo` folder; omit to keep everything in memory. */
   dataDir?: string;
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
+  /** Journal size that triggers a new snapshot (default 16 MiB). */
+  journalMaxBytes?: number;
+  /** How long to wait for a previous process to release DATA_DIR before refusing to start. */
+  lockWaitMs?: number;
 }
 
 export class EmbeddedMongo {
-  private readonly logger = new Logger(EmbeddedMongo.name);
   private server?: CongoServer;
-  private snapshotFile?: string;
-  private persistTimer?: NodeJS.Timeout;
-  private persisting: Promise<void> = Promise.resolve();
+  private store?: DurableStore;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The changes of the command now running, in order; undefined while restoring. */
+  private changes?: JournalOp[];
+  /** The collection and filter of the command now running, when it has a single one. */
+  private target?: QueryTarget;
 
   constructor(private readonly options: EmbeddedMongoOptions = {}) {}
 
@@ -72,111 +58,140 @@ export class EmbeddedMongo {
   async start(): Promise<string> {
     const server = new CongoServer({ host: '127.0.0.1', port: this.options.port ?? 0 });
     const storage = server.getStorage();
+    const uniques = new UniqueIndexes();
+    hookStorage(storage, uniques, {
+      report: (change) => this.changes?.push(change),
+      candidateIds: (db, coll) => {
+        const target = this.target;
+        return target?.db === db && target.coll === coll
+          ? uniques.candidateIds(db, coll, target.filter)
+          : undefined;
+      },
+    });
     if (this.options.dataDir) {
-      const dir = join(this.options.dataDir, 'embedded-mongo');
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      this.snapshotFile = join(dir, 'snapshot.ejson');
-      await storage.initialize();
-      // Before the uniqueness checks are installed: the snapshot was unique when it was written.
-      await this.restore(storage);
+      this.store = new DurableStore(storage, (work) => this.exclusive(work), {
+        dataDir: this.options.dataDir,
+        journalMaxBytes: this.options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES,
+        lockWaitMs: this.options.lockWaitMs,
+      });
+      await this.store.open();
     }
-    this.enforceUniqueIndexes(storage);
-    this.serializeCommands(server, storage);
-    await server.start();
+    this.routeCommandsThroughQueue(server, storage);
+    try {
+      await server.start();
+    } catch (error) {
+      await this.store?.close();
+      throw error;
+    }
     this.server = server;
     return this.uri;
   }
 
+  /** Stops answering, then writes a final snapshot and releases DATA_DIR. */
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    clearTimeout(this.persistTimer);
     await server.stop();
-    await this.persistNow(server.getStorage());
+    await this.exclusive(async () => undefined);
+    await this.store?.close();
+    this.store = undefined;
   }
 
-  /** Runs each command alone, so a uniqueness check and the write it guards cannot interleave. */
-  private serializeCommands(server: CongoServer, storage: IStorageAdapter): void {
+  /** Runs `work` alone: no command starts before it ends, so a uniqueness check and its write cannot interleave. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Each command runs alone and its changes are journaled in order; the reply waits until they are
+   * on disk, but the next command does not, so commands arriving meanwhile share the next fsync.
+   */
+  private routeCommandsThroughQueue(server: CongoServer, storage: IStorageAdapter): void {
     const router = new CommandRouter(storage, server);
     const route = router.route.bind(router);
-    router.route = (command) => {
+    router.route = async (command) => {
       const handle = INDEX_COMMANDS.has(command.commandName)
         ? () => indexCommand(storage, command.database, command.command)
         : () => route(command);
-      const result = this.queue.then(handle);
-      this.queue = result.catch(() => undefined);
-      if (this.snapshotFile && WRITE_COMMANDS.has(command.commandName)) {
-        void result.then(() => this.schedulePersist(storage));
+      const target = queryTarget(command);
+      const { reply, durable } = await this.exclusive(() => this.execute(handle, target));
+      try {
+        await durable;
+      } catch {
+        return errorReply(new Error('The write could not be saved to disk'));
       }
-      return result;
+      return reply;
     };
     (server as unknown as { commandRouter: CommandRouter }).commandRouter = router;
   }
 
-  private enforceUniqueIndexes(storage: IStorageAdapter): void {
-    const insertOne = storage.insertOne.bind(storage);
-    const updateById = storage.updateById.bind(storage);
-    storage.insertOne = async (db, coll, doc) => {
-      await assertUnique(storage, db, coll, doc as StoredDocument);
-      return insertOne(db, coll, doc);
-    };
-    storage.updateById = async (db, coll, id, doc) => {
-      await assertUnique(storage, db, coll, doc as StoredDocument);
-      return updateById(db, coll, id, doc);
-    };
-  }
-
-  private schedulePersist(storage: IStorageAdapter): void {
-    clearTimeout(this.persistTimer);
-    this.persistTimer = setTimeout(() => {
-      this.persistNow(storage).catch((error: Error) =>
-        this.logger.error(`Could not save the embedded database snapshot: ${error.message}`),
-      );
-    }, 50);
-  }
-
-  private persistNow(storage: IStorageAdapter): Promise<void> {
-    const file = this.snapshotFile;
-    if (!file) return Promise.resolve();
-    // A failed snapshot must not stop the ones after it.
-    this.persisting = this.persisting.catch(() => undefined).then(async () => {
-      const snapshot: Snapshot = { databases: {} };
-      for (const db of await storage.listDatabases()) {
-        snapshot.databases[db] = {};
-        for (const coll of await storage.listCollections(db)) {
-          snapshot.databases[db][coll] = {
-            docs: (await storage.findAll(db, coll)) as StoredDocument[],
-            indexes: await storage.getIndexes(db, coll),
-          };
-        }
-      }
-      const tmp = `${file}.${process.pid}.tmp`;
-      // The snapshot holds password hashes: readable by the server's user only.
-      await writeFile(tmp, EJSON.stringify(snapshot, { relaxed: false }), { mode: 0o600 });
-      await rename(tmp, file);
-    });
-    return this.persisting;
-  }
-
-  private async restore(storage: IStorageAdapter): Promise<void> {
-    let text: string;
+  private async execute(
+    handle: () => Promise<Reply>,
+    target: QueryTarget | undefined,
+  ): Promise<{ reply: Reply; durable: Promise<void> }> {
+    const changes: JournalOp[] = [];
+    this.changes = changes;
+    this.target = target;
+    let reply: Reply;
     try {
-      text = await readFile(this.snapshotFile!, 'utf8');
-    } catch {
-      return;
+      reply = await handle();
+    } catch (error) {
+      // A rejected route would leave the client waiting: the server answers it with no request id.
+      reply = errorReply(error as Error);
+    } finally {
+      this.changes = undefined;
+      this.target = undefined;
     }
-    const snapshot = EJSON.parse(text, { relaxed: false }) as Snapshot;
-    for (const [db, collections] of Object.entries(snapshot.databases)) {
-      for (const [coll, { docs, indexes }] of Object.entries(collections)) {
-        await storage.createCollection(db, coll);
-        for (const index of indexes) {
-          if (index.name !== '_id_') await storage.saveIndex(db, coll, index.name, index);
-        }
-        await storage.insertMany(db, coll, docs);
-      }
-    }
+    const durable = changes.length > 0 && this.store ? this.store.commit(changes) : Promise.resolve();
+    // Observed here so a failure is not reported as unhandled before the caller awaits it.
+    durable.catch(() => undefined);
+    return { reply, durable };
   }
+}
+
+interface QueryTarget {
+  db: string;
+  coll: string;
+  filter: Record<string, unknown>;
+}
+
+type CommandBody = Record<string, unknown>;
+type ParsedCommand = Parameters<CommandRouter['route']>[0];
+
+/** The one collection and filter a query or single-statement write works on, for the candidate lookup. */
+function queryTarget({
+  database,
+  commandName,
+  command,
+  documentSequences,
+}: ParsedCommand): QueryTarget | undefined {
+  // As CongoDB's handlers read them: a document sequence replaces the field of the same name.
+  const statements = (field: string) => documentSequences?.get(field) ?? command[field];
+  const single = (list: unknown) =>
+    Array.isArray(list) && list.length === 1 ? (list[0] as CommandBody).q : undefined;
+  const filters = new Map<string, () => unknown>([
+    ['find', () => command.filter ?? {}],
+    ['count', () => command.query ?? {}],
+    ['findAndModify', () => command.query ?? {}],
+    ['update', () => single(statements('updates'))],
+    ['delete', () => single(statements('deletes'))],
+  ]);
+  const filter = filters.get(commandName)?.();
+  const coll = (command as CommandBody)[commandName];
+  if (typeof coll !== 'string' || filter === null || typeof filter !== 'object') return undefined;
+  return { db: database, coll, filter: filter as Record<string, unknown> };
+}
+
+function errorReply(error: Error & { code?: number; codeName?: string }): Reply {
+  return {
+    ok: 0,
+    errmsg: error.message,
+    code: error.code ?? 1,
+    codeName: error.codeName ?? 'InternalError',
+  } as unknown as Reply;
 }
 
 type IndexCommand = Record<string, unknown> & {
@@ -193,7 +208,11 @@ async function indexCommand(storage: IStorageAdapter, db: string, command: Index
     await storage.createCollection(db, coll);
     const numIndexesBefore = (await storage.getIndexes(db, coll)).length;
     for (const { key, name, unique, sparse, expireAfterSeconds } of command.indexes ?? []) {
-      const indexName = name ?? Object.entries(key).map(([field, dir]) => `${field}_${dir}`).join('_');
+      const indexName =
+        name ??
+        Object.entries(key)
+          .map(([field, dir]) => `${field}_${dir}`)
+          .join('_');
       await storage.saveIndex(db, coll, indexName, { key, unique, sparse, expireAfterSeconds });
     }
     const numIndexesAfter = (await storage.getIndexes(db, coll)).length;
@@ -214,48 +233,4 @@ async function indexCommand(storage: IStorageAdapter, db: string, command: Index
       : [String(command.index)];
   for (const name of names.filter((name) => name !== '_id_')) await storage.dropIndex(db, coll, name);
   return { ok: 1 };
-}
-
-async function assertUnique(
-  storage: IStorageAdapter,
-  db: string,
-  coll: string,
-  doc: StoredDocument,
-): Promise<void> {
-  const unique = (await storage.getIndexes(db, coll)).filter(
-    (index) => index.unique && index.name !== '_id_',
-  );
-  if (unique.length === 0) return;
-  const others = (await storage.findAll(db, coll)).filter(
-    (other) => !sameValue(other._id, doc._id),
-  );
-  for (const index of unique) {
-    const fields = Object.keys(index.key);
-    const values = fields.map((field) => readPath(doc, field));
-    if (index.sparse && values.every((value) => value === undefined)) continue;
-    const key = EJSON.stringify(values.map((value) => value ?? null));
-    const clash = others.some(
-      (other) =>
-        EJSON.stringify(fields.map((field) => readPath(other, field) ?? null)) === key,
-    );
-    if (clash) {
-      throw Object.assign(
-        new Error(`E11000 duplicate key error collection: ${db}.${coll} index: ${index.name}`),
-        { code: 11000, codeName: 'DuplicateKey' },
-      );
-    }
-  }
-}
-
-function readPath(doc: Record<string, unknown>, path: string): unknown {
-  let value: unknown = doc;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return EJSON.stringify({ v: a }) === EJSON.stringify({ v: b });
 }

@@ -2,7 +2,10 @@ import type { Types } from 'mongoose';
 import type { UserResponseDto } from './dto/user-response.dto.js';
 import type { User } from './schemas/user.schema.js';
 
-export type UserRecord = Pick<User, 'email' | 'fullName' | 'profilePic' | 'createdAt' | 'updatedAt'> & {
+export type UserRecord = Pick<
+  User,
+  'email' | 'fullName' | 'profilePic' | 'emailVerified' | 'createdAt' | 'updatedAt'
+> & {
   _id: Types.ObjectId;
 };
 
@@ -13,6 +16,7 @@ export function toUserResponse(user: UserRecord): UserResponseDto {
     fullName: user.fullName,
     email: user.email,
     profilePic: user.profilePic ?? '',
+    emailVerified: user.emailVerified === true,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

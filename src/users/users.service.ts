@@ -6,7 +6,7 @@ import { isDuplicateKeyError } from '../database/database-errors.js';
 import type { UserRecord } from './user.mapper.js';
 import { User } from './schemas/user.schema.js';
 
-const PUBLIC_FIELDS = 'email fullName profilePic createdAt updatedAt';
+const PUBLIC_FIELDS = 'email fullName profilePic emailVerified createdAt updatedAt';
 
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -50,6 +50,53 @@ export class UsersService implements OnModuleInit {
   /** findById for the per-request session check; every write below clears the entry. */
   findByIdCached(id: string): Promise<UserRecord | null> {
     return this.cache.getOrLoad(id, () => this.findById(id));
+  }
+
+  /** The account that owns `email`, or null (legacy mixed-case emails included). */
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    return (await this.findByEmailWithPassword(email))?.user ?? null;
+  }
+
+  /** Whether some account uses `email`. */
+  async isEmailTaken(email: string): Promise<boolean> {
+    return (await this.users.exists(this.hasMixedCaseEmails ? sameEmail(email) : { email })) !== null;
+  }
+
+  /** Marks the address verified if it is still the user's; null when it is not (changed meanwhile). */
+  markEmailVerified(id: Types.ObjectId, email: string): Promise<UserRecord | null> {
+    return this.updateWhileEmailIs(id, email, { emailVerified: true });
+  }
+
+  /**
+   * Moves the account to `newEmail`, verified by the link that brought the user here, if its address
+   * is still `currentEmail`. 409 when another account took `newEmail` meanwhile.
+   */
+  async changeEmail(
+    id: Types.ObjectId,
+    currentEmail: string,
+    newEmail: string,
+  ): Promise<UserRecord | null> {
+    if (await this.isEmailTaken(newEmail)) throw new ConflictException('Email already exists');
+    try {
+      return await this.updateWhileEmailIs(id, currentEmail, { email: newEmail, emailVerified: true });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new ConflictException('Email already exists');
+      throw error;
+    }
+  }
+
+  private async updateWhileEmailIs(
+    id: Types.ObjectId,
+    email: string,
+    fields: Partial<Pick<User, 'email' | 'emailVerified'>>,
+  ): Promise<UserRecord | null> {
+    const user = await this.users
+      .findOneAndUpdate({ _id: id, email }, { $set: fields }, { returnDocument: 'after' })
+      .select(PUBLIC_FIELDS)
+      .lean<UserRecord>()
+      .exec();
+    this.cache.delete(id.toHexString());
+    return user;
   }
 
   async findByEmailWithPassword(

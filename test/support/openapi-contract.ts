@@ -12,7 +12,7 @@ import addFormats from 'ajv-formats';
  * - A method and path that match no documented operation must answer what the pipeline answers
  *   before routing: the 404 of an unknown route, or the body parser's 400, 413 or 415 (it reads the
  *   body before the route is known); always in the error schema.
- * - HEAD answers have no body: their status is checked as for GET.
+ * - HEAD answers have no body, and redirects only a courtesy one: their status is checked alone.
  * - Otherwise the status must be documented for that operation, the Content-Type must be one the
  *   document lists for it, and a JSON body must match its schema. Objects in the document are
  *   treated as closed: a field the document does not list is a violation.
@@ -68,7 +68,8 @@ export class OpenApiContract {
     if (!response) {
       return `status ${status} is not documented for ${where} (documented: ${Object.keys(operation.responses).join(', ')})`;
     }
-    if (method === 'HEAD' || status === 304) return undefined;
+    // Redirects carry only a courtesy text body (Express writes "Found. Redirecting to ...").
+    if (method === 'HEAD' || (status >= 300 && status < 400)) return undefined;
     const media = Object.keys(response.content ?? {});
     if (media.length === 0) {
       return body.length === 0

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
@@ -18,6 +20,8 @@ export const TEST_ENV: Record<string, string> = {
   RATE_LIMIT_AUTH_PER_MINUTE: '0',
   JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
   PASSWORD_PEPPER: 'test-pepper-that-is-long-enough-0123456789',
+  // Outbox mail and local pictures of tests stay out of the developer's ./data.
+  DATA_DIR: join(tmpdir(), `chat-auth-e2e-${process.pid}`),
 };
 
 /**

@@ -19,6 +19,10 @@ export class User {
   @Prop({ default: '' })
   profilePic: string;
 
+  /** Whether the owner proved they read `email`. Absent on the reference backend's accounts: false. */
+  @Prop({ default: false })
+  emailVerified: boolean;
+
   /** Where the current profile picture is stored (so the old one can be deleted); never returned. */
   @Prop({ type: String, select: false, default: null })
   profilePicKey: string | null;

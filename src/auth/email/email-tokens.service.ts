@@ -1,0 +1,79 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, trusted, Types } from 'mongoose';
+import { isDuplicateKeyError } from '../../database/database-errors.js';
+import { EmailToken, type EmailTokenPurpose } from './email-token.schema.js';
+
+export interface EmailTokenGrant {
+  user: Types.ObjectId;
+  purpose: EmailTokenPurpose;
+  email: string;
+  newEmail?: string | null;
+}
+
+const TOKEN_BYTES = 32;
+/** base64url of TOKEN_BYTES bytes, without padding. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Single-use, expiring tokens for the links in emails. */
+@Injectable()
+export class EmailTokensService implements OnModuleInit {
+  constructor(
+    @InjectModel(EmailToken.name) private readonly tokens: Model<EmailToken>,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.tokens.init();
+  }
+
+  /** A new token for the grant, replacing the user's previous one for the same purpose. */
+  async issue(grant: EmailTokenGrant, ttlMs: number): Promise<string> {
+    const token = randomBytes(TOKEN_BYTES).toString('base64url');
+    const update = {
+      $set: {
+        tokenHash: hashToken(token),
+        email: grant.email,
+        newEmail: grant.newEmail ?? null,
+        expiresAt: new Date(Date.now() + ttlMs),
+      },
+    };
+    const replace = () =>
+      this.tokens
+        .updateOne({ user: grant.user, purpose: grant.purpose }, update, {
+          upsert: true,
+        })
+        .exec();
+    // Two concurrent first requests can both try to insert; the loser updates the winner's record.
+    await replace().catch((error: unknown) => {
+      if (!isDuplicateKeyError(error)) throw error;
+      return replace();
+    });
+    return token;
+  }
+
+  /** The grant of a live token of one of `purposes`, which is used up by this call; null otherwise. */
+  async consume(
+    token: string,
+    purposes: EmailTokenPurpose[],
+  ): Promise<EmailTokenGrant | null> {
+    if (!TOKEN_SHAPE.test(token)) return null;
+    return this.tokens
+      .findOneAndDelete({
+        tokenHash: hashToken(token),
+        purpose: trusted({ $in: purposes }),
+        expiresAt: trusted({ $gt: new Date() }),
+      })
+      .lean<EmailTokenGrant>()
+      .exec();
+  }
+
+  /** Voids the user's live tokens of these purposes (a pending email change after a new password). */
+  async revoke(user: Types.ObjectId, purposes: EmailTokenPurpose[]): Promise<void> {
+    await this.tokens.deleteMany({ user, purpose: trusted({ $in: purposes }) }).exec();
+  }
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

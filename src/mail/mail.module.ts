@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/app-config.js';
+import { MailService } from './mail.service.js';
+import { MAILER, type Mailer } from './mailer.js';
+import { OutboxMailer } from './outbox.mailer.js';
+import { SmtpMailer } from './smtp.mailer.js';
+
+@Module({
+  providers: [
+    {
+      provide: MAILER,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>): Mailer => {
+        const { smtpUrl, from, timeoutMs, outboxDir } = config.get('mail', {
+          infer: true,
+        });
+        return smtpUrl
+          ? new SmtpMailer(smtpUrl, from, timeoutMs)
+          : new OutboxMailer(outboxDir, from);
+      },
+    },
+    MailService,
+  ],
+  exports: [MailService, MAILER],
+})
+export class MailModule {}
