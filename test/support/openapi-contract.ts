@@ -55,8 +55,11 @@ export class OpenApiContract {
         ? this.validate(ERROR_SCHEMA, body)
         : undefined;
     }
-    const match = this.operations.find((candidate) => candidate.pattern.test(path));
-    const operation = match?.item[method === 'HEAD' ? 'get' : method.toLowerCase()];
+    const verb = method === 'HEAD' ? 'get' : method.toLowerCase();
+    // A literal path and a templated one can both match (`/users/me`, `/users/{id}`): prefer the one with this method.
+    const matches = this.operations.filter((candidate) => candidate.pattern.test(path));
+    const match = matches.find((candidate) => candidate.item[verb]) ?? matches[0];
+    const operation = match?.item[verb];
     if (!match || !operation) {
       if (!UNKNOWN_ROUTE_STATUSES.has(status)) {
         return `no documented operation for this method and path, and the status is not one an unknown route answers (${[...UNKNOWN_ROUTE_STATUSES].join(', ')})`;
