@@ -16,6 +16,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
           globalSetup: ['./test/support/global-setup.ts'],
+          setupFiles: ['./test/support/contract-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

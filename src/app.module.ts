@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ApiIndexModule } from './api-index/api-index.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { loadAppConfig } from './config/app-config.js';
@@ -41,6 +42,7 @@ export class AppModule {
         MediaModule,
         MessagesModule,
         ChatModule,
+        ApiIndexModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { ChatIoAdapter } from './chat/socket-io.adapter.js';
+import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
@@ -62,6 +63,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.
       largeBodyLimit: Math.ceil((maxBytes * 4) / 3) + 4096,
       multipartRoutes: [AVATAR_MULTIPART_ROUTE],
+      // A cross-site form can post here, but it gets no cookie and cannot read the token it earns.
+      formRoutes: [TOKEN_ROUTE],
     }),
   );
   app.useGlobalPipes(createValidationPipe());

@@ -1,5 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
 import { freePort } from './support/child-app.js';
 import { connectWithCookie, nextEvent } from './support/sockets.js';
@@ -119,6 +122,23 @@ describe('Built app: node dist/main.js (e2e)', () => {
       expect(await delivered).toEqual(await sent.json());
     } finally {
       socket.disconnect();
+    }
+  });
+
+  it('writes the served OpenAPI document with `npm run openapi` (dist/openapi.js), with no server or database', async () => {
+    const file = join(tmpdir(), `openapi-${process.pid}-${Date.now()}.json`);
+    try {
+      // An unreachable database: the script must never try it (it would hang, then fail).
+      execFileSync(process.execPath, ['dist/openapi.js', file], {
+        env: { ...process.env, MONGODB_URI: 'mongodb://127.0.0.1:9/never' },
+        stdio: 'pipe',
+        timeout: 60_000,
+      });
+      const written = JSON.parse(await readFile(file, 'utf8')) as object;
+      const served = (await (await call('/api/docs-json')).json()) as object;
+      expect(written).toEqual(served);
+    } finally {
+      await rm(file, { force: true });
     }
   });
 

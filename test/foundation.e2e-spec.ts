@@ -127,7 +127,9 @@ describe('Foundation (e2e)', () => {
     await request(app.getHttpServer()).get('/api/docs').expect(200).expect('Content-Type', /html/);
     const res = await request(app.getHttpServer()).get('/api/docs-json').expect(200);
     expect(res.body.openapi).toMatch(/^3\./);
-    expect(res.body.components.securitySchemes.cookie).toMatchObject({ in: 'cookie', name: 'jwt' });
+    // Only schemes Swagger UI can use: a page cannot set the HttpOnly session cookie.
+    expect(Object.keys(res.body.components.securitySchemes).sort()).toEqual(['bearer', 'oauth2']);
+    expect(res.body.components.securitySchemes.oauth2.flows.password.tokenUrl).toBe('/api/auth/token');
   });
 });
 

@@ -339,7 +339,7 @@ describe('Profile pictures on local disk (e2e)', () => {
       expect(Object.keys(operation.responses)).toEqual(
         expect.arrayContaining(['200', '400', '401', '413', '502', '504']),
       );
-      expect(operation.security).toEqual(expect.arrayContaining([{ cookie: [] }]));
+      expect(operation.security).toEqual(expect.arrayContaining([{ oauth2: [] }, { bearer: [] }]));
     }
   });
 });

@@ -1,15 +1,11 @@
 import { Body, Controller, Delete, HttpCode, HttpStatus, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCookieAuth,
-  ApiNoContentResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
+import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
+import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { AccountService } from './account.service.js';
+import { WRONG_CURRENT_PASSWORD } from './password/password-confirmation.js';
 import type { AuthContext } from './auth-context.js';
 import { DeleteAccountDto } from './dto/delete-account.dto.js';
 import { SessionCookie } from './session-cookie.js';
@@ -20,8 +16,6 @@ import { SessionCookie } from './session-cookie.js';
  */
 @Controller('users')
 @ApiTags('Account')
-@ApiCookieAuth('cookie')
-@ApiBearerAuth('bearer')
 export class AccountDeletionController {
   constructor(
     private readonly account: AccountService,
@@ -32,8 +26,9 @@ export class AccountDeletionController {
   @Delete('me')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The account is gone; the cookie is cleared.' })
-  @ApiUnauthorizedResponse({ description: 'Wrong password, or no valid session.' })
-  @ApiTooManyRequestsResponse({ description: 'Too many wrong passwords on this account.' })
+  @ApiError(400, 'The password is missing.', 'password must be a string')
+  @ApiSession('Wrong password, or no valid session.', WRONG_CURRENT_PASSWORD)
+  @ApiTooManyAttempts('Too many wrong passwords on this account.')
   async deleteMe(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: DeleteAccountDto,

@@ -1,27 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Put, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiCookieAuth,
-  ApiBearerAuth,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
-import { ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
+import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
+import { ApiSession, ApiSessionUnauthorized } from '../common/openapi/api-session.decorator.js';
+import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
 import { AccountService } from './account.service.js';
+import { WRONG_CURRENT_PASSWORD } from './password/password-confirmation.js';
 import type { AuthContext } from './auth-context.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { SessionResponseDto } from './dto/session-response.dto.js';
 import { SessionCookie } from './session-cookie.js';
 
 @Controller('auth')
-@ApiCookieAuth('cookie')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse({ description: 'No valid session.' })
+@ApiTags('Sessions')
+@ApiSession()
 export class AccountController {
   constructor(
     private readonly account: AccountService,
@@ -39,12 +32,9 @@ export class AccountController {
   @Delete('sessions/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The session is revoked.' })
-  @ApiBadRequestResponse({ description: 'Malformed id.' })
-  @ApiNotFoundResponse({ description: 'No such session of the caller.' })
-  revokeSession(
-    @CurrentAuth() auth: AuthContext,
-    @Param('id', ObjectIdPipe) id: string,
-  ): Promise<void> {
+  @ApiError(400, 'Malformed id.', INVALID_OBJECT_ID)
+  @ApiError(404, 'No such session of the caller.', 'Session not found')
+  revokeSession(@CurrentAuth() auth: AuthContext, @Param('id', ObjectIdPipe) id: string): Promise<void> {
     return this.account.revokeSession(auth, id);
   }
 
@@ -64,9 +54,14 @@ export class AccountController {
   @Put('password')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password changed.' })
-  @ApiBadRequestResponse({ description: 'The new password is too short, too common or unchanged.' })
-  @ApiUnauthorizedResponse({ description: 'Current password is incorrect, or no valid session.' })
-  @ApiTooManyRequestsResponse({ description: 'Too many wrong passwords on this account.' })
+  @ApiError(
+    400,
+    'The new password is too short, too common or unchanged.',
+    'newPassword must be at least 8 characters long',
+    'newPassword must differ from the current password',
+  )
+  @ApiSessionUnauthorized('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
+  @ApiTooManyAttempts('Too many wrong passwords on this account.')
   changePassword(@CurrentAuth() auth: AuthContext, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.account.changePassword(auth, dto);
   }

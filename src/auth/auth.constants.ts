@@ -1,2 +1,5 @@
 /** Name of the httpOnly cookie that carries the session JWT (the reference frontend's name). */
 export const SESSION_COOKIE = 'jwt';
+
+/** The OAuth 2.0 token endpoint (password grant): the one route that also takes a form body. */
+export const TOKEN_ROUTE = { method: 'POST', path: '/api/auth/token' };

@@ -1,28 +1,35 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
-  ApiConflictResponse,
-  ApiCookieAuth,
-  ApiBearerAuth,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiBadRequestResponse,
-  ApiCreatedResponse,
-  ApiOkResponse,
-} from '@nestjs/swagger';
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AllowUnverified } from '../common/decorators/allow-unverified.decorator.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
+import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
+import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/user.mapper.js';
 import type { AuthContext } from './auth-context.js';
-import { AuthService } from './auth.service.js';
+import { AuthService, INVALID_CREDENTIALS } from './auth.service.js';
+import { clientInfo } from './client-info.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
-import { AuthThrottlerGuard } from './guards/auth-throttler.guard.js';
+import { AuthThrottlerGuard, ThrottleBucket } from './guards/auth-throttler.guard.js';
+import { PasswordGrantService } from './oauth/password-grant.service.js';
+import { TokenRequestDto } from './oauth/token-request.dto.js';
+import { TokenResponseDto } from './oauth/token-response.dto.js';
 import { SessionCookie } from './session-cookie.js';
-import { clientInfo } from './client-info.js';
 import { extractSessionToken } from './strategies/jwt-cookie.strategy.js';
 
 const SESSION_COOKIE_HEADER = {
@@ -31,11 +38,14 @@ const SESSION_COOKIE_HEADER = {
     schema: { type: 'string' },
   },
 };
+const SIGN_IN_BUCKET = 'sign-in';
 
 @Controller('auth')
+@ApiTags('Auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly passwordGrant: PasswordGrantService,
     private readonly cookie: SessionCookie,
   ) {}
 
@@ -48,9 +58,15 @@ export class AuthController {
     description: 'The new user; the session cookie is set.',
     headers: SESSION_COOKIE_HEADER,
   })
-  @ApiBadRequestResponse({ description: 'Invalid fields, or a too short or too common password.' })
-  @ApiConflictResponse({ description: 'Email already exists.' })
-  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this client.' })
+  @ApiError(
+    400,
+    'Invalid fields, or a too short or too common password.',
+    'email must be a valid email address',
+    'password must be at least 8 characters long',
+    'password is too common, please choose a less guessable one',
+  )
+  @ApiError(409, 'Email already exists.', 'Email already exists')
+  @ApiTooManyAttempts('Too many attempts from this client.')
   async signup(
     @Body() dto: SignupDto,
     @Req() req: Request,
@@ -64,6 +80,7 @@ export class AuthController {
   /** Signs in with email and password; starts a new session (sets the `jwt` cookie). */
   @Public()
   @UseGuards(AuthThrottlerGuard)
+  @ThrottleBucket(SIGN_IN_BUCKET)
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
@@ -71,8 +88,9 @@ export class AuthController {
     description: 'The user; a new session cookie is set.',
     headers: SESSION_COOKIE_HEADER,
   })
-  @ApiUnauthorizedResponse({ description: 'Invalid email or password.' })
-  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this client or on this account.' })
+  @ApiError(400, 'Missing or malformed fields.', 'email must be a string')
+  @ApiError(401, 'Invalid email or password.', INVALID_CREDENTIALS)
+  @ApiTooManyAttempts('Too many attempts from this client or on this account.')
   async login(
     @Body() dto: LoginDto,
     @Req() req: Request,
@@ -83,15 +101,40 @@ export class AuthController {
     return toUserResponse(signedIn.user);
   }
 
-  /** Revokes the current session and clears the cookie. Answers 200 also without a session. */
+  /**
+   * OAuth 2.0 password grant (RFC 6749 4.3): signs in like login but returns the session token in the
+   * body and sets no cookie. Send it as `Authorization: Bearer <access_token>`; logout ends it.
+   * Takes the OAuth form (`grant_type=password&username=EMAIL&password=...`) or the login JSON.
+   */
+  @Public()
+  @UseGuards(AuthThrottlerGuard)
+  @ThrottleBucket(SIGN_IN_BUCKET)
+  @Post('token')
+  @HttpCode(HttpStatus.OK)
+  @Header('Pragma', 'no-cache')
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: TokenRequestDto })
+  @ApiOkResponse({ type: TokenResponseDto, description: 'A new session; its token is in the body.' })
+  @ApiError(
+    400,
+    'RFC 6749 5.2 error: `error` is the OAuth error code.',
+    { message: INVALID_CREDENTIALS, error: 'invalid_grant' },
+    { message: 'Only the password grant type is supported', error: 'unsupported_grant_type' },
+    { message: 'grant_type is required', error: 'invalid_request' },
+    { message: 'This API has no scopes: leave scope empty', error: 'invalid_scope' },
+  )
+  @ApiTooManyAttempts('Too many attempts from this client or on this account (shared with login).')
+  token(@Body() body: Record<string, unknown>, @Req() req: Request): Promise<TokenResponseDto> {
+    const isForm = Boolean(req.is('application/x-www-form-urlencoded'));
+    return this.passwordGrant.grant(body, isForm, clientInfo(req));
+  }
+
+  /** Revokes the current session (cookie or bearer token) and clears the cookie. Answers 200 also without a session. */
   @Public()
   @Post('logout')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: MessageResponseDto })
-  async logout(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<MessageResponseDto> {
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MessageResponseDto> {
     // Cleared first, so the browser is signed out even if the server cannot revoke right now.
     this.cookie.clear(res);
     await this.auth.logout(extractSessionToken(req));
@@ -102,10 +145,8 @@ export class AuthController {
   @AllowUnverified()
   @Get('check')
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiCookieAuth('cookie')
-  @ApiBearerAuth('bearer')
-  @ApiUnauthorizedResponse({ description: 'No valid session.' })
-  check(@CurrentAuth() auth: AuthContext): UserResponseDto {
+  @ApiSession()
+  checkAuth(@CurrentAuth() auth: AuthContext): UserResponseDto {
     return toUserResponse(auth.user);
   }
 }

@@ -22,6 +22,7 @@ import { EmailTokensService } from './email/email-tokens.service.js';
 import { EmailVerificationService } from './email/email-verification.service.js';
 import { PasswordResetController } from './email/password-reset.controller.js';
 import { PasswordResetService } from './email/password-reset.service.js';
+import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { CsrfOriginGuard } from './guards/csrf-origin.guard.js';
 import { EmailVerifiedGuard } from './guards/email-verified.guard.js';
 import { SessionGuard } from './guards/session.guard.js';
@@ -82,6 +83,7 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
     { provide: APP_GUARD, useClass: SessionGuard },
     { provide: APP_GUARD, useClass: EmailVerifiedGuard },
     AuthService,
+    PasswordGrantService,
     AccountService,
     SessionsService,
     SessionAuthenticator,

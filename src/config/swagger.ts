@@ -1,68 +1,72 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { SESSION_COOKIE } from '../auth/auth.constants.js';
+import { TOKEN_ROUTE } from '../auth/auth.constants.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { BEARER_SCHEME, OAUTH2_SCHEME } from '../common/openapi/api-session.decorator.js';
+import { addPipelineResponses } from './openapi-pipeline-responses.js';
+import { PACKAGE_INFO } from './package-info.js';
 
 export const SWAGGER_PATH = 'api/docs';
+export const OPENAPI_JSON_PATH = `${SWAGGER_PATH}-json`;
 
-export function setupSwagger(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Chat auth API')
-      .setDescription(
-        'Authentication and profile API for chat apps. Errors are always `{ statusCode, message, error, errors? }` with one string `message`.',
-      )
-      .setVersion('1.0')
-      .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, 'cookie')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-      .build(),
-    { extraModels: [ErrorResponseDto] },
-  );
-  addErrorResponses(document);
-  SwaggerModule.setup(SWAGGER_PATH, app, document, { jsonDocumentUrl: `${SWAGGER_PATH}-json` });
-}
+const DESCRIPTION = `Authentication and profile API for chat apps.
 
-type Operation = {
-  requestBody?: unknown;
-  security?: unknown[];
-  responses: Record<string, { description: string; content?: unknown }>;
-};
+**Signing in.** Browsers use \`POST /api/auth/login\`, which sets the \`jwt\` HttpOnly session cookie.
+Other clients (curl, Postman, mobile apps, servers, Swagger UI's *Authorize* button) get the same kind of
+session token from \`POST /api/auth/token\` (OAuth 2.0 password grant) and send it as
+\`Authorization: Bearer <token>\`. Every session is listed by \`GET /api/auth/sessions\` and ended by logout.
+
+**Errors** are always \`{ statusCode, message, error, errors? }\` with one string \`message\`;
+\`error\` is the HTTP reason phrase, or the OAuth error code on the token route.
+
+**Cross-site writes.** A write that carries the session cookie must come from an allowed Origin (403 otherwise).`;
+
+const TAGS: Array<[string, string]> = [
+  ['Auth', 'Sign up, sign in (cookie or token), sign out.'],
+  ['Sessions', "The caller's signed-in devices, and the password."],
+  ['Account', 'The signed-in user: read, rename, delete.'],
+  ['Email address', 'Verify the address, or change it, through emailed links.'],
+  ['Password reset', 'Forgotten passwords: an emailed single-use link sets a new one.'],
+  ['Profile pictures', 'Set the profile picture, as a data URI or a multipart upload.'],
+  ['Health', 'What this API is and whether it can serve.'],
+];
 
 /**
- * The errors every route can answer come from the shared pipeline (body parser, CSRF guard,
- * database), not from the controllers: documented here once, all with the one error schema.
+ * The OpenAPI document, built from the controllers' metadata only: no provider is used, so
+ * `npm run openapi` builds it from a preview app without a database.
  */
-function addErrorResponses(document: OpenAPIObject): void {
-  const errorBody = {
-    'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } },
-  };
-  for (const path of Object.values(document.paths)) {
-    for (const [method, op] of Object.entries(path) as Array<[string, Operation]>) {
-      if (!op?.responses) continue;
-      const add = (status: string, description: string) => {
-        op.responses[status] ??= { description };
-      };
-      if (op.requestBody) {
-        add('400', 'The body is invalid.');
-        add('413', 'The body is too large.');
-        add('415', 'The body is not JSON (or, for uploads, not multipart).');
-      }
-      // Any write that carries the session cookie is checked, public routes (logout) included.
-      const crossSite =
-        'Cross-site request refused: a cookie-authenticated write from a page on another origin that is not in CORS_ORIGINS';
-      const notVerified = op.security?.length
-        ? '`Email not verified` (only with REQUIRE_EMAIL_VERIFICATION)'
-        : undefined;
-      if (['post', 'put', 'patch', 'delete'].includes(method)) {
-        add('403', notVerified ? `${crossSite}; or ${notVerified}.` : `${crossSite}.`);
-      } else if (notVerified) {
-        add('403', `${notVerified}.`);
-      }
-      add('503', 'The database is unreachable; retry after the Retry-After header.');
-      for (const [status, response] of Object.entries(op.responses)) {
-        if (Number(status) >= 400) response.content ??= errorBody;
-      }
-    }
-  }
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('Chat auth API')
+    .setDescription(DESCRIPTION)
+    .setVersion(PACKAGE_INFO.version)
+    .addServer('/', 'This server')
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description: 'Email (as username) and password; no client id, no scopes.',
+        flows: { password: { tokenUrl: TOKEN_ROUTE.path, scopes: {} } },
+      },
+      OAUTH2_SCHEME,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'The `access_token` of /api/auth/token.',
+      },
+      BEARER_SCHEME,
+    );
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const document = SwaggerModule.createDocument(app, builder.build(), {
+    extraModels: [ErrorResponseDto],
+    operationIdFactory: (_controller, method) => method,
+  });
+  addPipelineResponses(document);
+  return document;
+}
+
+export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup(SWAGGER_PATH, app, createOpenApiDocument(app), { jsonDocumentUrl: OPENAPI_JSON_PATH });
 }

@@ -2,10 +2,16 @@ import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import type { Connection } from 'mongoose';
-import { ApiServiceUnavailableResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/decorators/public.decorator.js';
+import { ApiError } from '../common/openapi/api-error.decorator.js';
+import { HealthIndicatorDto, HealthResponseDto } from './dto/health-response.dto.js';
+
+const DATABASE_DOWN = 'The database is not reachable';
 
 @Controller('health')
+@ApiTags('Health')
+@ApiExtraModels(HealthIndicatorDto)
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
@@ -16,12 +22,15 @@ export class HealthController {
   /** Liveness and readiness: 200 when the database answers a ping within a second. */
   @Public()
   @Get()
-  @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })
-  async check() {
+  @ApiOkResponse({ type: HealthResponseDto })
+  @ApiError(503, 'The database does not answer.', DATABASE_DOWN)
+  async checkHealth(): Promise<HealthResponseDto> {
     try {
-      return await this.health.check([() => this.mongoose.pingCheck('database', { connection: this.connection, timeout: 1000 })]);
+      return (await this.health.check([
+        () => this.mongoose.pingCheck('database', { connection: this.connection, timeout: 1000 }),
+      ])) as HealthResponseDto;
     } catch {
-      throw new ServiceUnavailableException('The database is not reachable');
+      throw new ServiceUnavailableException(DATABASE_DOWN);
     }
   }
 }

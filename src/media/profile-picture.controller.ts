@@ -1,48 +1,51 @@
 import { Body, Controller, Put, Req } from '@nestjs/common';
-import {
-  ApiBadGatewayResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiBody,
-  ApiConsumes,
-  ApiCookieAuth,
-  ApiGatewayTimeoutResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiPayloadTooLargeResponse,
-  ApiUnauthorizedResponse,
-  ApiUnsupportedMediaTypeResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
+import { ApiError } from '../common/openapi/api-error.decorator.js';
+import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/user.mapper.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
-import { decodeImageDataUri } from './image-validator.js';
+import { decodeImageDataUri, IMAGE_DATA_URI_MESSAGE } from './image-validator.js';
 import { readMultipartFile } from './multipart-file-reader.js';
 import { ProfilePictureService } from './profile-picture.service.js';
+
+const IMAGE_REFUSED =
+  'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), or over 4096 × 4096 pixels.';
+const IMAGE_PROBLEMS = [
+  'Only PNG, JPEG, WebP and GIF images are accepted',
+  'The image is damaged or incomplete',
+];
 
 /** Both ways to set the profile picture; they differ only in how the bytes arrive. */
 @Controller()
 @ApiTags('Profile pictures')
-@ApiCookieAuth('cookie')
-@ApiBearerAuth('bearer')
+@ApiSession()
 @ApiOkResponse({ type: UserResponseDto, description: 'The user, with the new `profilePic` URL.' })
-@ApiBadRequestResponse({
-  description: 'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), or over 4096 × 4096 pixels.',
-})
-@ApiUnauthorizedResponse({ description: 'No valid session.' })
-@ApiPayloadTooLargeResponse({ description: 'The image is over MEDIA_MAX_BYTES (default 5 MB).' })
-@ApiBadGatewayResponse({ description: 'The picture store failed; the profile is unchanged.' })
-@ApiGatewayTimeoutResponse({
-  description: 'The picture store did not answer within UPLOAD_TIMEOUT_MS; the profile is unchanged.',
-})
+@ApiError(
+  413,
+  'The image is over MEDIA_MAX_BYTES (default 5 MB).',
+  'The image must be at most 5 MB',
+  'The request body is too large',
+)
+@ApiError(
+  502,
+  'The picture store failed; the profile is unchanged.',
+  'The picture could not be stored, please try again later',
+)
+@ApiError(
+  504,
+  'The picture store did not answer within UPLOAD_TIMEOUT_MS; the profile is unchanged.',
+  'The picture store did not answer in time, please try again',
+)
 export class ProfilePictureController {
   constructor(private readonly pictures: ProfilePictureService) {}
 
   /** Sets the profile picture from a base64 data URI (what the reference frontend sends). */
   @Put('auth/update-profile')
+  @ApiError(400, IMAGE_REFUSED, IMAGE_DATA_URI_MESSAGE, ...IMAGE_PROBLEMS)
   async updateProfile(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: UpdateProfileDto,
@@ -54,6 +57,7 @@ export class ProfilePictureController {
   /** Sets the profile picture from a multipart upload, read as a stream (no base64 on the way). */
   @Put('users/me/avatar')
   @ApiConsumes('multipart/form-data')
+  @ApiError(400, IMAGE_REFUSED, 'The form field "file" with the image is missing', ...IMAGE_PROBLEMS)
   @ApiBody({
     schema: {
       type: 'object',
@@ -61,7 +65,7 @@ export class ProfilePictureController {
       properties: { file: { type: 'string', format: 'binary', description: 'PNG, JPEG, WebP or GIF.' } },
     },
   })
-  @ApiUnsupportedMediaTypeResponse({ description: 'The body is not multipart/form-data.' })
+  @ApiError(415, 'The body is not multipart/form-data.', 'Content-Type must be multipart/form-data')
   async uploadAvatar(@CurrentAuth() auth: AuthContext, @Req() req: Request): Promise<UserResponseDto> {
     const bytes = await readMultipartFile(req, 'file', this.pictures.maxBytes);
     return toUserResponse(await this.pictures.replace(auth.user._id, bytes));

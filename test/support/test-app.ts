@@ -5,6 +5,8 @@ import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { appOptions, configureApp } from '../../src/app.setup.js';
+import { createOpenApiDocument } from '../../src/config/swagger.js';
+import { enforceContract } from './openapi-contract.js';
 import { loadSwaggerPluginMetadata } from './swagger-metadata.js';
 
 /** For tests about the embedded server itself (outage, restart, index enforcement). */
@@ -35,6 +37,8 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
   configureApp(app);
+  // Every response must be one the OpenAPI document describes (a failing test names the request).
+  enforceContract(app.getHttpServer(), createOpenApiDocument(app));
   await app.init();
   return app;
 }

@@ -11,21 +11,12 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCookieAuth,
-  ApiOkResponse,
-  ApiResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AllowUnverified } from '../../common/decorators/allow-unverified.decorator.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
+import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
+import { ApiSession } from '../../common/openapi/api-session.decorator.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { UserResponseDto } from '../../users/dto/user-response.dto.js';
 import { toUserResponse } from '../../users/user.mapper.js';
@@ -36,8 +27,10 @@ import { ChangeEmailDto } from './dto/change-email.dto.js';
 import { EmailTokenDto } from './dto/email-token.dto.js';
 import { EmailChangeService } from './email-change.service.js';
 import { EmailVerificationService } from './email-verification.service.js';
+import { INVALID_TOKEN } from './password-reset.service.js';
+import { WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
 
-const INVALID_TOKEN_DOC = '`Invalid or expired token` (bad, expired or used).';
+const INVALID_TOKEN_DOC = 'The token is bad, expired or used.';
 
 @Controller('auth')
 @ApiTags('Email address')
@@ -59,8 +52,9 @@ export class EmailAddressController {
   @ApiResponse({
     status: HttpStatus.SEE_OTHER,
     description: 'Verified; `Location` is APP_URL.',
+    headers: { Location: { description: 'APP_URL', schema: { type: 'string' } } },
   })
-  @ApiBadRequestResponse({ description: INVALID_TOKEN_DOC })
+  @ApiError(400, INVALID_TOKEN_DOC, INVALID_TOKEN)
   async verifyByLink(@Query() query: EmailTokenDto): Promise<{ url: string }> {
     await this.verification.verify(query.token);
     return { url: this.appUrl };
@@ -75,13 +69,9 @@ export class EmailAddressController {
     type: UserResponseDto,
     description: 'The user, with `emailVerified: true`.',
   })
-  @ApiBadRequestResponse({ description: INVALID_TOKEN_DOC })
-  @ApiConflictResponse({
-    description: 'The new address of an email change was taken meanwhile.',
-  })
-  @ApiTooManyRequestsResponse({
-    description: 'Too many requests from this client.',
-  })
+  @ApiError(400, INVALID_TOKEN_DOC, INVALID_TOKEN)
+  @ApiError(409, 'The new address of an email change was taken meanwhile.', 'Email already exists')
+  @ApiTooManyAttempts('Too many requests from this client.')
   async verify(@Body() dto: EmailTokenDto): Promise<UserResponseDto> {
     return toUserResponse(await this.verification.verify(dto.token));
   }
@@ -91,16 +81,10 @@ export class EmailAddressController {
   @UseGuards(AuthThrottlerGuard)
   @Post('resend-verification')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiCookieAuth('cookie')
-  @ApiBearerAuth('bearer')
+  @ApiSession()
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiUnauthorizedResponse({ description: 'No valid session.' })
-  @ApiTooManyRequestsResponse({
-    description: 'Too many requests from this client or for this account.',
-  })
-  async resendVerification(
-    @CurrentAuth() auth: AuthContext,
-  ): Promise<MessageResponseDto> {
+  @ApiTooManyAttempts('Too many requests from this client or for this account.')
+  async resendVerification(@CurrentAuth() auth: AuthContext): Promise<MessageResponseDto> {
     return { message: await this.verification.resend(auth.user) };
   }
 
@@ -111,19 +95,16 @@ export class EmailAddressController {
   @AllowUnverified()
   @Put('email')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiCookieAuth('cookie')
-  @ApiBearerAuth('bearer')
+  @ApiSession('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse({
-    description: 'Invalid fields, or the new address is the current one.',
-  })
-  @ApiUnauthorizedResponse({
-    description: 'Current password is incorrect, or no valid session.',
-  })
-  @ApiConflictResponse({ description: 'Email already exists.' })
-  @ApiTooManyRequestsResponse({
-    description: 'Too many wrong passwords on this account.',
-  })
+  @ApiError(
+    400,
+    'Invalid fields, or the new address is the current one.',
+    'newEmail must be a valid email address',
+    'newEmail must differ from the current email',
+  )
+  @ApiError(409, 'Email already exists.', 'Email already exists')
+  @ApiTooManyAttempts('Too many wrong passwords on this account.')
   async changeEmail(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: ChangeEmailDto,

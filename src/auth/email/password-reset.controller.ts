@@ -1,38 +1,22 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Header,
-  HttpCode,
-  HttpStatus,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiProduces,
   ApiQuery,
   ApiTags,
-  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { Public } from '../../common/decorators/public.decorator.js';
+import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { MessageResponseDto } from '../dto/message-response.dto.js';
 import { AuthThrottlerGuard } from '../guards/auth-throttler.guard.js';
 import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import { ResetPasswordDto } from './dto/reset-password.dto.js';
-import {
-  PasswordResetService,
-  RESET_LINK_SENT,
-} from './password-reset.service.js';
-import {
-  RESET_PASSWORD_SCRIPT,
-  resetPasswordPage,
-} from './reset-password-page.js';
+import { INVALID_TOKEN, PasswordResetService, RESET_LINK_SENT } from './password-reset.service.js';
+import { RESET_PASSWORD_SCRIPT, resetPasswordPage } from './reset-password-page.js';
 
 const TOO_MANY = 'Too many requests from this client or for this address.';
 
@@ -60,12 +44,9 @@ export class PasswordResetController {
   @Post('forgot-password')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiTooManyRequestsResponse({
-    description: `${TOO_MANY} At most 3 per hour per address.`,
-  })
-  async forgotPassword(
-    @Body() dto: ForgotPasswordDto,
-  ): Promise<MessageResponseDto> {
+  @ApiError(400, 'Missing or malformed email.', 'email must be a valid email address')
+  @ApiTooManyAttempts(`${TOO_MANY} At most 3 per hour per address.`)
+  async forgotPassword(@Body() dto: ForgotPasswordDto): Promise<MessageResponseDto> {
     await this.reset.requestReset(dto.email);
     return { message: RESET_LINK_SENT };
   }
@@ -103,13 +84,13 @@ export class PasswordResetController {
   @ApiNoContentResponse({
     description: 'Password changed; every session is revoked.',
   })
-  @ApiBadRequestResponse({
-    description:
-      '`Invalid or expired token` (bad, expired or used), or a refused new password.',
-  })
-  @ApiTooManyRequestsResponse({
-    description: 'Too many requests from this client.',
-  })
+  @ApiError(
+    400,
+    'The token is bad, expired or used, or the new password is refused.',
+    INVALID_TOKEN,
+    'newPassword must be at least 8 characters long',
+  )
+  @ApiTooManyAttempts('Too many requests from this client.')
   resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
     return this.reset.resetPassword(dto.token, dto.newPassword);
   }

@@ -1,6 +1,7 @@
 import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { NOT_AUTHENTICATED, SESSION_INVALID } from '../../common/openapi/api-session.decorator.js';
 import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator.js';
 import { JWT_STRATEGY } from '../strategies/jwt-cookie.strategy.js';
 
@@ -24,9 +25,7 @@ export class SessionGuard extends AuthGuard(JWT_STRATEGY) {
     if (error) throw error;
     if (!auth) {
       const missing = info instanceof Error && info.message === 'No auth token';
-      throw new UnauthorizedException(
-        missing ? 'Not authenticated' : 'Your session is invalid or has expired, please log in again',
-      );
+      throw new UnauthorizedException(missing ? NOT_AUTHENTICATED : SESSION_INVALID);
     }
     return auth;
   }

@@ -9,6 +9,7 @@ import {
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
+import { OAuthError } from '../http/oauth-error.js';
 import { isDatabaseUnavailable, isDuplicateKeyError } from '../../database/database-errors.js';
 
 export interface FieldError {
@@ -23,6 +24,8 @@ export interface ErrorBody {
   error: string;
   errors?: FieldError[];
 }
+
+export const SERVICE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable, please retry shortly';
 
 /** Seconds a client should wait before retrying a 503 (the database is unreachable). */
 const RETRY_AFTER_SECONDS = 5;
@@ -52,7 +55,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception);
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
-      return body(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unavailable, please retry shortly');
+      return body(HttpStatus.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);
     }
     if (isDuplicateKeyError(exception)) {
       return body(HttpStatus.CONFLICT, 'The resource already exists');
@@ -78,7 +81,8 @@ function fromHttpException(exception: HttpException): ErrorBody {
   if (typeof message === 'string') text = message;
   else if (Array.isArray(message) && typeof message[0] === 'string') text = message[0];
   else text = exception.message || defaultError(status);
-  return { ...body(status, text), ...(Array.isArray(errors) && errors.length ? { errors } : {}) };
+  const error = exception instanceof OAuthError ? exception.code : defaultError(status);
+  return { statusCode: status, message: text, error, ...(Array.isArray(errors) && errors.length ? { errors } : {}) };
 }
 
 function body(statusCode: number, message: string): ErrorBody {

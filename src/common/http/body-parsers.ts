@@ -27,11 +27,19 @@ export function jsonBodyParser(options: {
   largeBodyRoutes: BodyRoute[];
   largeBodyLimit: number;
   multipartRoutes: BodyRoute[];
+  /** Routes that also take application/x-www-form-urlencoded (the OAuth token route). */
+  formRoutes: BodyRoute[];
 }): RequestHandler {
   // No compressed bodies (415): inflating is work an attacker chooses, and zlib's errors are cryptic.
   const parserOptions = { strict: false, inflate: false };
   const small = express.json({ ...parserOptions, limit: DEFAULT_JSON_LIMIT_BYTES });
   const large = express.json({ ...parserOptions, limit: options.largeBodyLimit });
+  const form = express.urlencoded({
+    extended: false,
+    inflate: false,
+    limit: DEFAULT_JSON_LIMIT_BYTES,
+    parameterLimit: 32,
+  });
   const matches = (routes: BodyRoute[], req: Request) => {
     // Routing ignores case and a trailing slash, so this match must too.
     const path = req.path.toLowerCase().replace(/\/+$/, '');
@@ -55,6 +63,9 @@ export function jsonBodyParser(options: {
       return large(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
     }
     if (req.is('multipart/form-data') && matches(options.multipartRoutes, req)) return next();
+    if (req.is('application/x-www-form-urlencoded') && matches(options.formRoutes, req)) {
+      return form(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
+    }
     next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
   };
 }

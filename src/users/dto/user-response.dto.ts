@@ -6,10 +6,15 @@ export class UserResponseDto {
   fullName: string;
   /** @example ada@example.com */
   email: string;
-  /** URL of the profile picture, or an empty string. */
+  /**
+   * URL of the profile picture, or an empty string.
+   * @example https://res.cloudinary.com/demo/image/upload/v1717000000/chat-auth/avatars/6650f0c2a1b2c3d4e5f60718.png
+   */
   profilePic: string;
   /** Whether the email address was confirmed through a link sent to it. */
   emailVerified: boolean;
+  /** @example 2026-05-24T09:30:00.000Z */
   createdAt: Date;
+  /** @example 2026-05-25T17:02:11.000Z */
   updatedAt: Date;
 }

@@ -1,0 +1,63 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { STATUS_CODES } from 'node:http';
+import { ErrorResponseDto } from '../dto/error-response.dto.js';
+import { TOO_MANY_ATTEMPTS_MESSAGE } from '../http/too-many-requests.exception.js';
+
+/** One message a route really answers with; `error` defaults to the HTTP reason phrase. */
+export type ErrorExample = string | { message: string; error?: string; summary?: string };
+
+/** The error response body for a status, with one named example per message the API answers. */
+export function errorContent(status: number, examples: ErrorExample[]) {
+  const values = examples.map((example) => {
+    const { message, error, summary } = typeof example === 'string' ? { message: example } : example;
+    return {
+      summary: summary ?? message,
+      value: { statusCode: status, message, error: error ?? STATUS_CODES[status] ?? 'Error' },
+    };
+  });
+  return {
+    'application/json': {
+      schema: { $ref: getSchemaPath(ErrorResponseDto) },
+      ...(values.length === 1
+        ? { example: values[0].value }
+        : { examples: Object.fromEntries(values.map((value) => [slug(value.summary), value])) }),
+    },
+  };
+}
+
+/** Documents an error status of a route with the ErrorResponseDto schema and its real messages. */
+export function ApiError(status: number, description: string, ...examples: ErrorExample[]) {
+  return applyDecorators(
+    ApiExtraModels(ErrorResponseDto),
+    ApiResponse({ status, description, content: errorContent(status, examples) }),
+  );
+}
+
+export const RETRY_AFTER_HEADER = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying.',
+    schema: { type: 'integer', example: 60 },
+  },
+};
+
+/** A 429 with Retry-After, from the per-client throttle or the per-account failure counter. */
+export function ApiTooManyAttempts(description: string) {
+  return applyDecorators(
+    ApiExtraModels(ErrorResponseDto),
+    ApiResponse({
+      status: 429,
+      description,
+      headers: RETRY_AFTER_HEADER,
+      content: errorContent(429, [TOO_MANY_ATTEMPTS_MESSAGE]),
+    }),
+  );
+}
+
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 48);
+}
