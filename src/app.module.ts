@@ -5,6 +5,7 @@ import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MediaModule } from './media/media.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppModuleOptions {
@@ -31,6 +32,7 @@ export class AppModule {
       imports: [
         config,
         DatabaseModule,
+        RedisModule,
         HealthModule,
         UsersModule,
         AuthModule,

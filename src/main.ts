@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { SWAGGER_PATH } from './config/swagger.js';
 import { DatabaseServer } from './database/database-server.js';
 import { MEDIA_STORAGE, type MediaStorage } from './media/media-storage.js';
+import { RedisService } from './redis/redis.service.js';
 
 async function bootstrap() {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), appOptions);
@@ -21,6 +22,7 @@ async function bootstrap() {
   const base = `http://localhost:${port}`;
   logger.log(`Database: ${app.get(DatabaseServer).describe()}`);
   logger.log(`Media store: ${app.get<MediaStorage>(MEDIA_STORAGE).describe()}`);
+  logger.log(`Redis: ${app.get(RedisService).describe()}`);
   logger.log(`API: ${base}/${API_PREFIX}`);
   logger.log(swaggerEnabled ? `Swagger UI: ${base}/${SWAGGER_PATH}` : 'Swagger UI: disabled');
 }

@@ -7,6 +7,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
 import { MediaModule } from '../media/media.module.js';
+import { ResilientThrottlerStorage } from '../redis/resilient-throttler-storage.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountDeletionController } from './account-deletion.controller.js';
 import { AccountController } from './account.controller.js';
@@ -42,12 +43,13 @@ import { LoginAttemptsService } from './throttling/login-attempts.service.js';
       }),
     }),
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => {
+      inject: [ConfigService, ResilientThrottlerStorage],
+      useFactory: (config: ConfigService<AppConfig, true>, storage: ResilientThrottlerStorage) => {
         const perMinute = config.get('auth.rateLimitPerMinute', { infer: true });
         return {
           throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(perMinute, 1) }],
           skipIf: () => perMinute === 0,
+          storage,
         };
       },
     }),

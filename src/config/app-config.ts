@@ -43,6 +43,12 @@ export interface AppConfig {
     maxBytes: number;
     uploadTimeoutMs: number;
   };
+  redis: {
+    /** Unset: one instance, every limit and cache in-process. */
+    url?: string;
+    /** Prepended to every key and channel, so several deployments (or test runs) can share a server. */
+    keyPrefix: string;
+  };
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -88,6 +94,10 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       publicUrl: (env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}/media`).replace(/\/+$/, ''),
       maxBytes: env.MEDIA_MAX_BYTES ?? 5 * 1024 * 1024,
       uploadTimeoutMs: env.UPLOAD_TIMEOUT_MS ?? 20_000,
+    },
+    redis: {
+      url: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX ?? 'chat-auth:',
     },
   };
 }

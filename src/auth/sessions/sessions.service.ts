@@ -2,8 +2,10 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import { isValidObjectId, Model, trusted, Types } from 'mongoose';
-import { AUTH_CACHE_TTL_MS, ExpiringCache } from '../../common/expiring-cache.js';
+import { AUTH_CACHE_TTL_MS } from '../../common/expiring-cache.js';
+import type { SharedCache } from '../../common/shared-cache.js';
 import type { AppConfig } from '../../config/app-config.js';
+import { CacheInvalidationBus } from '../../redis/cache-invalidation.bus.js';
 import { Session } from './session.schema.js';
 
 export interface SessionRecord {
@@ -27,14 +29,19 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 @Injectable()
 export class SessionsService implements OnModuleInit {
   private readonly logger = new Logger(SessionsService.name);
-  private readonly cache = new ExpiringCache<SessionRecord>(AUTH_CACHE_TTL_MS);
+  /** Sessions by id, tagged by user; every revocation below reaches every instance's copy. */
+  private readonly cache: SharedCache<SessionRecord>;
   private readonly lifetimeMs: number;
 
   constructor(
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
     config: ConfigService<AppConfig, true>,
+    invalidation: CacheInvalidationBus,
   ) {
     this.lifetimeMs = config.get('auth.jwtExpiresInSeconds', { infer: true }) * 1000;
+    this.cache = invalidation.createCache<SessionRecord>('sessions', AUTH_CACHE_TTL_MS, (session) =>
+      session.user.toHexString(),
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -61,7 +68,7 @@ export class SessionsService implements OnModuleInit {
     );
     if (!session || session.user.toHexString() !== userId) return null;
     if (session.expiresAt.getTime() <= Date.now()) {
-      this.cache.delete(sid);
+      this.cache.deleteLocal(sid);
       return null;
     }
     this.touch(session);
@@ -78,13 +85,13 @@ export class SessionsService implements OnModuleInit {
 
   async revoke(sid: Types.ObjectId): Promise<void> {
     await this.sessions.deleteOne({ _id: sid }).exec();
-    this.cache.delete(sid.toHexString());
+    await this.cache.delete(sid.toHexString());
   }
 
   /** Revokes one of the user's own sessions; false when there is no such session of theirs. */
   async revokeOwn(userId: Types.ObjectId, sid: Types.ObjectId): Promise<boolean> {
     const { deletedCount } = await this.sessions.deleteOne({ _id: sid, user: userId }).exec();
-    this.cache.delete(sid.toHexString());
+    await this.cache.delete(sid.toHexString());
     return deletedCount > 0;
   }
 
@@ -92,9 +99,7 @@ export class SessionsService implements OnModuleInit {
   async revokeAll(userId: Types.ObjectId, keep?: Types.ObjectId): Promise<void> {
     const filter = keep ? { user: userId, _id: trusted({ $ne: keep }) } : { user: userId };
     await this.sessions.deleteMany(filter).exec();
-    this.cache.deleteWhere(
-      (session) => session.user.equals(userId) && !(keep && session._id.equals(keep)),
-    );
+    await this.cache.deleteTag(userId.toHexString(), keep?.toHexString());
   }
 
   private touch(session: SessionRecord): void {
