@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
+import { freePort } from './support/free-port.js';
 
 /**
  * The other e2e tests run the TypeScript through Vitest's compiler. Production runs what `nest build`
@@ -103,13 +103,3 @@ describe('Built app: node dist/main.js (e2e)', () => {
     expect(code === 0 || signal === 'SIGTERM').toBe(true);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
