@@ -1,45 +1,18 @@
 // Benchmarks for the hot paths (not tests): check-auth, login, and check-auth during a login storm.
 // Usage: npm run bench   (builds, starts dist/main.js on a free port with the embedded database)
 // Env: BENCH_SECONDS (default 10), BENCH_BCRYPT_COST (default 12, the production default).
-import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { password, printMachine, report, run, signUp, startServer } from './support.mjs';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const bcryptCost = process.env.BENCH_BCRYPT_COST ?? '12';
-const password = 'bench-password-violet-kettle';
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
 const dataDir = await mkdtemp(join(tmpdir(), 'chat-auth-bench-'));
-const server = spawn(process.execPath, ['dist/main.js'], {
-  env: {
-    ...process.env,
-    NODE_ENV: 'development',
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_AUTH_PER_MINUTE: '0',
-    BCRYPT_COST: bcryptCost,
-    SWAGGER_ENABLED: 'false',
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const server = await startServer({ DATA_DIR: dataDir, BCRYPT_COST: bcryptCost, REDIS_URL: '' });
 
 try {
-  await waitForHealth();
-  const email = `bench-${Date.now()}@example.com`;
-  const signup = await fetch(`${base}/api/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ fullName: 'Bench User', email, password }),
-  });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status}`);
-  const cookie = signup.headers.get('set-cookie').split(';')[0];
-
+  const { base } = server;
+  const { cookie, email } = await signUp(base);
   const check = { url: `${base}/api/auth/check`, headers: { cookie } };
   const login = {
     url: `${base}/api/auth/login`,
@@ -48,9 +21,7 @@ try {
     body: JSON.stringify({ email, password }),
   };
 
-  console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
-  console.log(`bcrypt cost ${bcryptCost}, ${seconds} s per scenario\n`);
-
+  printMachine(`bcrypt cost ${bcryptCost}`);
   report('check-auth alone (50 connections)', await run({ ...check, connections: 50 }));
   report('login alone (8 connections)', await run({ ...login, connections: 8 }));
   const [storm, during] = await Promise.all([
@@ -60,42 +31,6 @@ try {
   report('login storm (16 connections)', storm);
   report('check-auth during the login storm (20 connections)', during);
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
+  await server.stop();
   await rm(dataDir, { recursive: true, force: true });
-}
-
-function run(options) {
-  return autocannon({ duration: seconds, ...options });
-}
-
-function report(name, result) {
-  const ok = result['2xx'];
-  const other = result.non2xx + result.errors + result.timeouts;
-  console.log(
-    `${name}: ${result.requests.average.toFixed(0)} req/s, latency p50 ${result.latency.p50} ms, ` +
-      `p99 ${result.latency.p99} ms, max ${result.latency.max} ms (${ok} ok, ${other} not ok)`,
-  );
-}
-
-async function waitForHealth() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the server did not become healthy');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: found } = probe.address();
-      probe.close(() => resolve(found));
-    });
-    probe.on('error', reject);
-  });
 }
