@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, request, Agent } from 'node:http';
 import { EmbeddedMongo } from '../dist/database/embedded-mongo.js';
-import { freePort, printMachine, report, run, signUp, startServer } from './support.mjs';
+import { report, run, seconds } from './support/autocannon.mjs';
+import { describeMachine, freePort, signUp, startServer } from './support/server.mjs';
 
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const connections = 50;
@@ -18,21 +19,26 @@ const shared = {
   BCRYPT_COST: '4',
 };
 const withRedis = { ...shared, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:` };
-const running = [];
+const running = new Set();
 const start = async (env) => {
   const server = await startServer(env);
-  running.push(server);
+  running.add(server);
   return server;
+};
+const stop = async (server) => {
+  running.delete(server);
+  await server.stop();
 };
 
 try {
-  printMachine(`check-auth, ${connections} connections, one embedded database, Redis at ${redisUrl}`);
+  console.log(`machine: ${describeMachine()}`);
+  console.log(`check-auth, ${connections} connections, one embedded database, Redis at ${redisUrl}, ${seconds} s per scenario\n`);
   const plain = await start({ ...shared, REDIS_URL: '' });
-  const { cookie } = await signUp(plain.base);
+  const { cookie } = await signUp(plain.base, `bench-${Date.now()}@example.com`, 'bench-password-violet-kettle');
   const checkAuth = (base) => run({ url: `${base}/api/auth/check`, headers: { cookie }, connections });
 
   report('one instance, REDIS_URL unset', await checkAuth(plain.base));
-  await plain.stop();
+  await stop(plain);
 
   const [a, b] = await Promise.all([start(withRedis), start(withRedis)]);
   report('one instance, REDIS_URL set', await checkAuth(a.base));
@@ -45,7 +51,7 @@ try {
   report('two instances behind the proxy, REDIS_URL set', await checkAuth(proxyToBoth.base));
   proxyToBoth.close();
 } finally {
-  await Promise.all(running.map((server) => server.stop()));
+  await Promise.all([...running].map(stop));
   await mongo.stop();
 }
 

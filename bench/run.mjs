@@ -1,18 +1,19 @@
 // Benchmarks for the hot paths (not tests): check-auth, login, and check-auth during a login storm.
 // Usage: npm run bench   (builds, starts dist/main.js on a free port with the embedded database)
 // Env: BENCH_SECONDS (default 10), BENCH_BCRYPT_COST (default 12, the production default).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { password, printMachine, report, run, signUp, startServer } from './support.mjs';
+import { report, run, seconds } from './support/autocannon.mjs';
+import { describeMachine, signUp, startServer } from './support/server.mjs';
 
 const bcryptCost = process.env.BENCH_BCRYPT_COST ?? '12';
-const dataDir = await mkdtemp(join(tmpdir(), 'chat-auth-bench-'));
-const server = await startServer({ DATA_DIR: dataDir, BCRYPT_COST: bcryptCost, REDIS_URL: '' });
+const password = 'bench-password-violet-kettle';
+
+const server = await startServer({ BCRYPT_COST: bcryptCost, REDIS_URL: '' });
+const { base } = server;
 
 try {
-  const { base } = server;
-  const { cookie, email } = await signUp(base);
+  const email = `bench-${Date.now()}@example.com`;
+  const { cookie } = await signUp(base, email, password);
+
   const check = { url: `${base}/api/auth/check`, headers: { cookie } };
   const login = {
     url: `${base}/api/auth/login`,
@@ -21,7 +22,9 @@ try {
     body: JSON.stringify({ email, password }),
   };
 
-  printMachine(`bcrypt cost ${bcryptCost}`);
+  console.log(`machine: ${describeMachine()}`);
+  console.log(`bcrypt cost ${bcryptCost}, ${seconds} s per scenario\n`);
+
   report('check-auth alone (50 connections)', await run({ ...check, connections: 50 }));
   report('login alone (8 connections)', await run({ ...login, connections: 8 }));
   const [storm, during] = await Promise.all([
@@ -32,5 +35,4 @@ try {
   report('check-auth during the login storm (20 connections)', during);
 } finally {
   await server.stop();
-  await rm(dataDir, { recursive: true, force: true });
 }

@@ -1,10 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module.js';
+import { ChatModule } from './chat/chat.module.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MediaModule } from './media/media.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -31,12 +34,15 @@ export class AppModule {
       module: AppModule,
       imports: [
         config,
+        EventEmitterModule.forRoot(),
         DatabaseModule,
         RedisModule,
         HealthModule,
         UsersModule,
         AuthModule,
         MediaModule,
+        MessagesModule,
+        ChatModule,
       ],
     };
   }

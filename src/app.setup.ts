@@ -4,13 +4,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { ChatIoAdapter } from './chat/socket-io.adapter.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
+import { serveFrontend } from './frontend/serve-frontend.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
+import { SEND_MESSAGE_ROUTE } from './messages/messages.routes.js';
 
 export const API_PREFIX = 'api';
 
@@ -20,15 +23,17 @@ export const appOptions: NestApplicationOptions = { bodyParser: false, bufferLog
 /** The whole HTTP pipeline. main.ts and every e2e test call this, so tests run what production runs. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const { corsOrigins, trustProxy, logLevels, swaggerEnabled } = config.get('app', { infer: true });
-  const { maxBytes } = config.get('media', { infer: true });
+  const { corsOrigins, trustProxy, logLevels, swaggerEnabled, frontendDir } = config.get('app', { infer: true });
+  const { maxBytes, publicUrl } = config.get('media', { infer: true });
 
   app.useLogger(logLevels);
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
   app.setGlobalPrefix(API_PREFIX);
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // Pages of FRONTEND_DIR show pictures from Cloudinary (https) and from MEDIA_PUBLIC_URL.
+  const imgSrc = ["'self'", 'data:', 'blob:', 'https:', ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : [])];
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }));
   app.use(cookieParser());
   // Responses carry user data or session state: never store them in a shared or browser cache.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -36,6 +41,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     next();
   });
   serveLocalMedia(app);
+  if (frontendDir) serveFrontend(app, frontendDir);
   // Nest answers unknown routes under /api; give every other path the same JSON 404.
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
@@ -47,7 +53,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   });
   app.use(
     jsonBodyParser({
-      largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE],
+      largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE, SEND_MESSAGE_ROUTE],
       // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.
       largeBodyLimit: Math.ceil((maxBytes * 4) / 3) + 4096,
       multipartRoutes: [AVATAR_MULTIPART_ROUTE],
@@ -55,6 +61,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
+  app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins));
   if (swaggerEnabled) setupSwagger(app);
   return app;
 }

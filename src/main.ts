@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { appOptions, configureApp, API_PREFIX } from './app.setup.js';
+import { SOCKET_PATH } from './chat/socket-events.js';
 import type { AppConfig } from './config/app-config.js';
 import { SWAGGER_PATH } from './config/swagger.js';
 import { DatabaseServer } from './database/database-server.js';
@@ -15,7 +16,7 @@ async function bootstrap() {
   configureApp(app);
   app.enableShutdownHooks();
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const { port, swaggerEnabled } = config.get('app', { infer: true });
+  const { port, swaggerEnabled, frontendDir } = config.get('app', { infer: true });
   await app.listen(port);
 
   const logger = new Logger('Bootstrap');
@@ -24,6 +25,8 @@ async function bootstrap() {
   logger.log(`Media store: ${app.get<MediaStorage>(MEDIA_STORAGE).describe()}`);
   logger.log(`Redis: ${app.get(RedisService).describe()}`);
   logger.log(`API: ${base}/${API_PREFIX}`);
+  logger.log(`Chat socket: ${base}${SOCKET_PATH}`);
+  if (frontendDir) logger.log(`Frontend: ${frontendDir} at ${base}/`);
   logger.log(swaggerEnabled ? `Swagger UI: ${base}/${SWAGGER_PATH}` : 'Swagger UI: disabled');
 }
 

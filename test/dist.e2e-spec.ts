@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
 import { freePort } from './support/free-port.js';
+import { connectWithCookie, nextEvent } from './support/sockets.js';
 
 /**
  * The other e2e tests run the TypeScript through Vitest's compiler. Production runs what `nest build`
@@ -56,6 +57,7 @@ describe('Built app: node dist/main.js (e2e)', () => {
     expect(output).toMatch(/Database: embedded MongoDB-compatible server, in memory/);
     expect(output).toMatch(/Media store: local disk/);
     expect(output).toMatch(/API: http:\/\/localhost:\d+\/api/);
+    expect(output).toMatch(/Chat socket: http:\/\/localhost:\d+\/socket\.io/);
     expect(output).toMatch(/Swagger UI: http:\/\/localhost:\d+\/api\/docs/);
   });
 
@@ -95,6 +97,29 @@ describe('Built app: node dist/main.js (e2e)', () => {
     expect(Object.keys(doc.components.schemas.ErrorResponseDto.properties!)).toEqual(
       expect.arrayContaining(['statusCode', 'message', 'error', 'errors']),
     );
+  });
+
+  it('delivers a message sent over REST to the receiver\'s socket', async () => {
+    const signUp = async (name: string) => {
+      const body = JSON.stringify({ fullName: name, email: uniqueEmail('dist'), password: GOOD_PASSWORD });
+      const res = await call('/api/auth/signup', { method: 'POST', body });
+      return { cookie: cookieOf(res), id: ((await res.json()) as { _id: string })._id };
+    };
+    const alice = await signUp('Dist Alice');
+    const bob = await signUp('Dist Bob');
+    const socket = await connectWithCookie(base, bob.cookie);
+    try {
+      const delivered = nextEvent(socket, 'newMessage');
+      const sent = await call(`/api/messages/send/${bob.id}`, {
+        method: 'POST',
+        cookie: alice.cookie,
+        body: JSON.stringify({ text: 'from the built app' }),
+      });
+      expect(sent.status).toBe(201);
+      expect(await delivered).toEqual(await sent.json());
+    } finally {
+      socket.disconnect();
+    }
   });
 
   it('shuts down on SIGTERM', async () => {

@@ -5,7 +5,9 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Types } from 'mongoose';
+import { USER_DELETED, type UserDeletedEvent } from '../common/events/auth.events.js';
 import { invalidField } from '../common/http/validation.js';
 import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';
 import type { UserRecord } from '../users/user.mapper.js';
@@ -32,6 +34,7 @@ export class AccountService {
     private readonly policy: PasswordPolicy,
     private readonly attempts: LoginAttemptsService,
     @Inject(MEDIA_STORAGE) private readonly media: MediaStorage,
+    private readonly events: EventEmitter2,
   ) {}
 
   async listSessions({ user, session: current }: AuthContext): Promise<SessionResponseDto[]> {
@@ -72,7 +75,10 @@ export class AccountService {
     await this.sessions.revokeAll(user._id, session._id);
   }
 
-  /** Deletes the user, then every session, then their stored picture (a failure there is only logged). */
+  /**
+   * Deletes the user, then every session, then their stored picture (a failure there is only logged);
+   * then waits for the features that keep data of the user (messages) to delete it.
+   */
   async deleteAccount({ user }: AuthContext, password: string): Promise<void> {
     await this.confirmPassword(user, password);
     const deleted = await this.users.delete(user._id);
@@ -85,6 +91,8 @@ export class AccountService {
           this.logger.warn(`Could not delete the picture of a deleted account: ${error.message}`),
         );
     }
+    const event: UserDeletedEvent = { userId: user._id.toHexString() };
+    await this.events.emitAsync(USER_DELETED, event);
   }
 
   /** Checks the caller's password under the same failed-attempt limit as login. */

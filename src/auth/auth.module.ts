@@ -20,6 +20,7 @@ import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
 import { SessionCookie } from './session-cookie.js';
 import { Session, SessionSchema } from './sessions/session.schema.js';
+import { SessionAuthenticator } from './sessions/session-authenticator.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { JWT_ALGORITHM, JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
 import { LoginFailure, LoginFailureSchema } from './throttling/login-failure.schema.js';
@@ -62,12 +63,13 @@ import { LoginAttemptsService } from './throttling/login-attempts.service.js';
     AuthService,
     AccountService,
     SessionsService,
+    SessionAuthenticator,
     SessionCookie,
     PasswordHasher,
     PasswordPolicy,
     LoginAttemptsService,
     JwtCookieStrategy,
   ],
-  exports: [SessionsService, PasswordHasher, PasswordPolicy, SessionCookie],
+  exports: [SessionsService, SessionAuthenticator, PasswordHasher, PasswordPolicy, SessionCookie],
 })
 export class AuthModule {}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
 import {
@@ -19,6 +19,8 @@ export interface AppConfig {
     trustProxy: boolean | number | string;
     swaggerEnabled: boolean;
     logLevels: LogLevel[];
+    /** A built single-page app served from the API's origin; unset: none. */
+    frontendDir?: string;
   };
   database: {
     /** Unset: the embedded MongoDB-compatible server is started. */
@@ -72,6 +74,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       swaggerEnabled: env.SWAGGER_ENABLED ?? !production,
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(env.LOG_LEVEL ?? 'log') + 1),
+      frontendDir: env.FRONTEND_DIR === undefined ? undefined : frontendDir(env.FRONTEND_DIR),
     },
     database: {
       uri: env.MONGODB_URI,
@@ -136,6 +139,14 @@ function developmentSecret(nodeEnv: string, dataDir: string, name: string): stri
     writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
     return secret;
   }
+}
+
+function frontendDir(value: string): string {
+  const dir = resolve(value);
+  if (!existsSync(join(dir, 'index.html'))) {
+    throw new ConfigurationError([`FRONTEND_DIR must be a built frontend with an index.html: ${dir}`]);
+  }
+  return dir;
 }
 
 function sessionLifetime(value: string): number {

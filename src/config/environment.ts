@@ -112,6 +112,9 @@ export class EnvironmentVariables {
   })
   REDIS_KEY_PREFIX?: string;
 
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  FRONTEND_DIR?: string;
+
   @IsOptional() @Transform(toLower) @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
 }

@@ -27,7 +27,9 @@ export const MAX_IMAGE_PIXELS = 24_000_000;
 
 /** What the reference frontend sends: a base64 data URI of one of the accepted formats. */
 export const IMAGE_DATA_URI_PREFIX = /^data:image\/(?:png|jpeg|webp|gif);base64,/;
-export const IMAGE_DATA_URI_MESSAGE = 'profilePic must be a data:image/(png|jpeg|webp|gif);base64 data URI';
+export const imageDataUriMessage = (field: string) =>
+  `${field} must be a data:image/(png|jpeg|webp|gif);base64 data URI`;
+export const IMAGE_DATA_URI_MESSAGE = imageDataUriMessage('profilePic');
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export interface ValidatedImage {
@@ -43,12 +45,12 @@ export interface ValidatedImage {
  * The bytes of an image data URI. Only the prefix is matched with a regular expression; the payload
  * must be plain padded base64, and its decoded size is checked before anything is decoded.
  */
-export function decodeImageDataUri(value: string, maxBytes: number): Buffer {
+export function decodeImageDataUri(value: string, maxBytes: number, field = 'profilePic'): Buffer {
   const prefix = IMAGE_DATA_URI_PREFIX.exec(value);
-  if (!prefix) throw new BadRequestException(IMAGE_DATA_URI_MESSAGE);
+  if (!prefix) throw new BadRequestException(imageDataUriMessage(field));
   const payload = value.slice(prefix[0].length);
   if (payload.length % 4 !== 0 || !BASE64.test(payload)) {
-    throw new BadRequestException('profilePic is not valid base64');
+    throw new BadRequestException(`${field} is not valid base64`);
   }
   const padding = payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0;
   if ((payload.length / 4) * 3 - padding > maxBytes) throw imageTooLarge(maxBytes);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
 import { CloudinaryStorage } from './cloudinary.storage.js';
+import { ImageUploader } from './image-uploader.js';
 import { LocalDiskStorage } from './local-disk.storage.js';
 import { MEDIA_STORAGE, type MediaStorage } from './media-storage.js';
 import { ProfilePictureController } from './profile-picture.controller.js';
@@ -15,14 +16,15 @@ function createMediaStorage(config: ConfigService<AppConfig, true>): MediaStorag
   return new LocalDiskStorage(join(config.get('app.dataDir', { infer: true }), 'media'), publicUrl);
 }
 
-/** Profile pictures. Exports MEDIA_STORAGE for features that must delete a user's picture. */
+/** Profile pictures. Exports MEDIA_STORAGE and ImageUploader for features that store or delete pictures. */
 @Module({
   imports: [UsersModule],
   controllers: [ProfilePictureController],
   providers: [
     { provide: MEDIA_STORAGE, inject: [ConfigService], useFactory: createMediaStorage },
+    ImageUploader,
     ProfilePictureService,
   ],
-  exports: [MEDIA_STORAGE],
+  exports: [MEDIA_STORAGE, ImageUploader],
 })
 export class MediaModule {}

@@ -55,6 +55,22 @@ export class UsersService implements OnModuleInit {
     return this.users.findById(id).select(PUBLIC_FIELDS).lean<UserRecord>().exec();
   }
 
+  findManyByIds(ids: Types.ObjectId[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.users.find({ _id: trusted({ $in: ids }) }).select(PUBLIC_FIELDS).lean<UserRecord[]>().exec();
+  }
+
+  /** Users by name (then id), without `excluded`: the chat sidebar after the recent conversations. */
+  listByName(excluded: Types.ObjectId[], limit: number): Promise<UserRecord[]> {
+    return this.users
+      .find({ _id: trusted({ $nin: excluded }) })
+      .sort({ fullName: 1, _id: 1 })
+      .limit(limit)
+      .select(PUBLIC_FIELDS)
+      .lean<UserRecord[]>()
+      .exec();
+  }
+
   /** findById for the per-request session check; every write below clears the entry. */
   findByIdCached(id: string): Promise<UserRecord | null> {
     return this.cache.getOrLoad(id, () => this.findById(id));

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AppConfig } from '../../config/app-config.js';
 import { SESSION_COOKIE } from '../auth.constants.js';
 
@@ -27,13 +28,25 @@ export class CsrfOriginGuard implements CanActivate {
   }
 
   private isTrusted(req: Request): boolean {
-    const origin = req.get('origin') ?? originOf(req.get('referer'));
-    if (origin !== undefined) {
-      return this.allowed.has(origin) || origin === `${req.protocol}://${req.get('host')}`;
-    }
-    const fetchSite = req.get('sec-fetch-site');
-    return fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
+    return isTrustedOrigin(req.headers, this.allowed, req.protocol);
   }
+}
+
+/**
+ * The guard's origin check on bare headers, for requests that are not Express routes (the
+ * cookie-authenticated Socket.IO handshake). `protocol` is the API's own scheme as the client sees it.
+ */
+export function isTrustedOrigin(
+  headers: IncomingHttpHeaders,
+  allowed: ReadonlySet<string>,
+  protocol: string,
+): boolean {
+  const origin = headers.origin ?? originOf(headers.referer);
+  if (origin !== undefined) {
+    return allowed.has(origin) || origin === `${protocol}://${headers.host}`;
+  }
+  const fetchSite = headers['sec-fetch-site'];
+  return fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
 }
 
 function originOf(url: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { getModelToken, MongooseModule } from '@nestjs/mongoose';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { type Model, Types } from 'mongoose';
@@ -33,6 +34,7 @@ describe('SessionsService (on the embedded database)', () => {
         SessionsService,
         RedisService,
         CacheInvalidationBus,
+        EventEmitter2,
         { provide: ConfigService, useValue: config },
       ],
     }).compile();
@@ -45,9 +47,33 @@ describe('SessionsService (on the embedded database)', () => {
     await mongo.stop();
   });
 
+  it('announces the sessions each revocation ended (session.revoked)', async () => {
+    const events = moduleRef.get(EventEmitter2);
+    const announced: unknown[] = [];
+    const listener = (event: unknown) => announced.push(event);
+    events.on('session.revoked', listener);
+    try {
+      const user = newUser();
+      const [a, b, c] = await Promise.all([1, 2, 3].map(() => sessions.create(user, {})));
+      await sessions.revoke(a._id);
+      await sessions.revokeAll(user, c._id);
+      await sessions.revokeOwn(user, c._id);
+      await sessions.revokeOwn(user, c._id);
+      await sessions.revokeAll(user);
+      const userId = user.toHexString();
+      expect(announced).toEqual([
+        { userId, sessionIds: [a._id.toHexString()] },
+        { userId, sessionIds: [b._id.toHexString()] },
+        { userId, sessionIds: [c._id.toHexString()] },
+      ]);
+    } finally {
+      events.off('session.revoked', listener);
+    }
+  });
+
   /** Another instance (or this one after its cache has expired): it knows only what is in the database. */
   const freshService = () =>
-    new SessionsService(model, config, new CacheInvalidationBus(new RedisService(config)));
+    new SessionsService(model, config, new CacheInvalidationBus(new RedisService(config)), new EventEmitter2());
   const newUser = () => new Types.ObjectId();
   const storedLastSeen = async (sid: Types.ObjectId) =>
     (await model.findById(sid).lean().orFail().exec()).lastSeenAt.getTime();

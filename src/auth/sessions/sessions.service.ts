@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { isValidObjectId, Model, trusted, Types } from 'mongoose';
+import { SESSIONS_REVOKED, type SessionsRevokedEvent } from '../../common/events/auth.events.js';
 import { AUTH_CACHE_TTL_MS } from '../../common/expiring-cache.js';
 import type { SharedCache } from '../../common/shared-cache.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -37,6 +39,7 @@ export class SessionsService implements OnModuleInit {
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
     config: ConfigService<AppConfig, true>,
     invalidation: CacheInvalidationBus,
+    private readonly events: EventEmitter2,
   ) {
     this.lifetimeMs = config.get('auth.jwtExpiresInSeconds', { infer: true }) * 1000;
     this.cache = invalidation.createCache<SessionRecord>('sessions', AUTH_CACHE_TTL_MS, (session) =>
@@ -84,22 +87,41 @@ export class SessionsService implements OnModuleInit {
   }
 
   async revoke(sid: Types.ObjectId): Promise<void> {
-    await this.sessions.deleteOne({ _id: sid }).exec();
+    const revoked = await this.sessions
+      .findOneAndDelete({ _id: sid })
+      .select('user')
+      .lean<Pick<SessionRecord, 'user'>>()
+      .exec();
     await this.cache.delete(sid.toHexString());
+    if (revoked) this.announceRevoked(revoked.user, [sid]);
   }
 
   /** Revokes one of the user's own sessions; false when there is no such session of theirs. */
   async revokeOwn(userId: Types.ObjectId, sid: Types.ObjectId): Promise<boolean> {
     const { deletedCount } = await this.sessions.deleteOne({ _id: sid, user: userId }).exec();
     await this.cache.delete(sid.toHexString());
+    if (deletedCount > 0) this.announceRevoked(userId, [sid]);
     return deletedCount > 0;
   }
 
   /** Revokes every session of the user except `keep`, if given. */
   async revokeAll(userId: Types.ObjectId, keep?: Types.ObjectId): Promise<void> {
     const filter = keep ? { user: userId, _id: trusted({ $ne: keep }) } : { user: userId };
-    await this.sessions.deleteMany(filter).exec();
+    // The ids first, so the event can name them; a session created meanwhile is not revoked.
+    const found = await this.sessions.find(filter).select('_id').lean<Array<Pick<SessionRecord, '_id'>>>().exec();
+    const ids = found.map((session) => session._id);
+    if (ids.length > 0) await this.sessions.deleteMany({ _id: trusted({ $in: ids }) }).exec();
     await this.cache.deleteTag(userId.toHexString(), keep?.toHexString());
+    if (ids.length > 0) this.announceRevoked(userId, ids);
+  }
+
+  /** Tells the features that hold sessions open (the chat gateway's sockets) which ones ended. */
+  private announceRevoked(userId: Types.ObjectId, sessionIds: Types.ObjectId[]): void {
+    const event: SessionsRevokedEvent = {
+      userId: userId.toHexString(),
+      sessionIds: sessionIds.map((id) => id.toHexString()),
+    };
+    this.events.emit(SESSIONS_REVOKED, event);
   }
 
   private touch(session: SessionRecord): void {

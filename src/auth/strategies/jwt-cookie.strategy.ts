@@ -1,18 +1,13 @@
-import { createSecretKey } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import { isValidObjectId } from 'mongoose';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import type { AppConfig } from '../../config/app-config.js';
-import { UsersService } from '../../users/users.service.js';
 import { SESSION_COOKIE } from '../auth.constants.js';
 import type { AuthContext, SessionTokenPayload } from '../auth-context.js';
-import { SessionsService } from '../sessions/sessions.service.js';
+import { JWT_ALGORITHM, SessionAuthenticator } from '../sessions/session-authenticator.js';
 
+export { JWT_ALGORITHM } from '../sessions/session-authenticator.js';
 export const JWT_STRATEGY = 'jwt-cookie';
-export const JWT_ALGORITHM = 'HS256';
 
 /** The token from the `jwt` cookie (browsers) or from `Authorization: Bearer` (other REST clients). */
 export const extractSessionToken = ExtractJwt.fromExtractors([
@@ -23,34 +18,20 @@ export const extractSessionToken = ExtractJwt.fromExtractors([
   ExtractJwt.fromAuthHeaderAsBearerToken(),
 ]);
 
-/** Accepts a well-signed, unexpired token only while its session and its user still exist. */
+/** Passport's side of SessionAuthenticator, for the REST session guard. */
 @Injectable()
 export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
-  constructor(
-    config: ConfigService<AppConfig, true>,
-    private readonly sessions: SessionsService,
-    private readonly users: UsersService,
-  ) {
+  constructor(private readonly authenticator: SessionAuthenticator) {
     super({
       jwtFromRequest: extractSessionToken,
-      // A KeyObject (which jsonwebtoken accepts, though passport-jwt's types do not): given a string,
-      // jsonwebtoken first tries, and fails, to parse it as a public key on every verification, which
-      // cost a quarter of the CPU of each authenticated request.
-      secretOrKey: createSecretKey(
-        Buffer.from(config.get('auth.jwtSecret', { infer: true })),
-      ) as unknown as Buffer,
+      // jsonwebtoken accepts a KeyObject, though passport-jwt's types do not.
+      secretOrKey: authenticator.verificationKey as unknown as Buffer,
       algorithms: [JWT_ALGORITHM],
       ignoreExpiration: false,
     });
   }
 
   async validate(payload: Partial<SessionTokenPayload>): Promise<AuthContext | false> {
-    const { sub, sid } = payload;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || !isValidObjectId(sub)) return false;
-    const [session, user] = await Promise.all([
-      this.sessions.findActive(sid, sub),
-      this.users.findByIdCached(sub),
-    ]);
-    return session && user ? { user, session } : false;
+    return (await this.authenticator.validate(payload)) ?? false;
   }
 }

@@ -8,7 +8,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export interface BodyRoute {
   method: string;
-  path: string;
+  /** Lower case, no trailing slash; a RegExp for routes with parameters. */
+  path: string | RegExp;
 }
 
 /**
@@ -28,7 +29,11 @@ export function jsonBodyParser(options: {
   const matches = (routes: BodyRoute[], req: Request) => {
     // Routing ignores case and a trailing slash, so this match must too.
     const path = req.path.toLowerCase().replace(/\/+$/, '');
-    return routes.some((route) => route.method === req.method && route.path === path);
+    return routes.some(
+      (route) =>
+        route.method === req.method &&
+        (typeof route.path === 'string' ? route.path === path : route.path.test(path)),
+    );
   };
 
   // Named so Nest does not add its own JSON parser on top.

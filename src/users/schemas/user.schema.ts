@@ -30,3 +30,5 @@ export class User {
 export type UserDocument = HydratedDocument<User>;
 export const UserSchema = SchemaFactory.createForClass(User);
 UserSchema.index({ email: 1 }, { unique: true });
+/** The chat sidebar lists users by name: read in index order, stopped at the limit. */
+UserSchema.index({ fullName: 1, _id: 1 });

@@ -1,0 +1,121 @@
+import { Inject, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import {
+  SESSIONS_REVOKED,
+  type SessionsRevokedEvent,
+  USER_DELETED,
+  type UserDeletedEvent,
+} from '../common/events/auth.events.js';
+import { MESSAGE_SENT, type MessageSentEvent } from '../messages/message.events.js';
+import { PRESENCE, type Presence } from './presence/presence.js';
+import { SocketAuthenticator } from './socket-authenticator.js';
+import { SOCKET_EVENTS, SOCKET_PATH, sessionRoom, userRoom } from './socket-events.js';
+
+/** What the handshake established, kept on `socket.data`. */
+interface SocketSession {
+  userId: string;
+  sessionId: string;
+  expiryTimer?: NodeJS.Timeout;
+  /** Whether presence counts this socket (its disconnect must then be counted too). */
+  counted?: boolean;
+}
+
+/** setTimeout's limit (about 24.8 days); a later expiry is simply not scheduled. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Live chat on the API's own port. A socket exists only after its handshake proved a live session;
+ * it joins a room of its user (deliveries) and one of its session (revocation), and ends when its
+ * session does.
+ */
+@WebSocketGateway({ path: SOCKET_PATH })
+export class ChatGateway
+  implements OnGatewayInit<Server>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket>
+{
+  private readonly logger = new Logger(ChatGateway.name);
+  @WebSocketServer() private readonly server!: Server;
+
+  constructor(
+    private readonly authenticator: SocketAuthenticator,
+    @Inject(PRESENCE) private readonly presence: Presence,
+  ) {}
+
+  afterInit(server: Server): void {
+    // Refused here, the client gets a connect_error and never a connection.
+    server.use((socket, next) => {
+      this.authenticator.authenticate(socket).then(
+        ({ user, session }) => {
+          const data: SocketSession = {
+            userId: user._id.toHexString(),
+            sessionId: session._id.toHexString(),
+          };
+          socket.data = data;
+          this.scheduleExpiry(socket, session.expiresAt);
+          next();
+        },
+        (error: Error) => next(error),
+      );
+    });
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    const session = socket.data as SocketSession;
+    await socket.join([userRoom(session.userId), sessionRoom(session.sessionId)]);
+    const cameOnline = await this.presence.connect(session.userId);
+    session.counted = true;
+    // Ended (revoked) while presence was being updated: its disconnect was not counted yet.
+    if (socket.disconnected) return this.handleDisconnect(socket);
+    const online = await this.presence.online();
+    if (cameOnline) this.server.emit(SOCKET_EVENTS.onlineUsers, online);
+    else socket.emit(SOCKET_EVENTS.onlineUsers, online);
+  }
+
+  async handleDisconnect(socket: Socket): Promise<void> {
+    const session = socket.data as SocketSession | undefined;
+    if (!session) return;
+    clearTimeout(session.expiryTimer);
+    if (!session.counted) return;
+    session.counted = false;
+    if (await this.presence.disconnect(session.userId)) {
+      this.server.emit(SOCKET_EVENTS.onlineUsers, await this.presence.online());
+    }
+  }
+
+  @OnEvent(MESSAGE_SENT)
+  deliver({ message, senderSocketId }: MessageSentEvent): void {
+    let target = this.server.to(userRoom(message.receiverId)).to(userRoom(message.senderId));
+    // Only the sender's own socket may be left out: another id must not silence someone's delivery.
+    const sendingSocket = senderSocketId ? this.server.sockets.sockets.get(senderSocketId) : undefined;
+    if (sendingSocket && (sendingSocket.data as SocketSession).userId === message.senderId) {
+      target = target.except(sendingSocket.id);
+    }
+    target.emit(SOCKET_EVENTS.newMessage, message);
+  }
+
+  @OnEvent(SESSIONS_REVOKED)
+  endSessions({ sessionIds }: SessionsRevokedEvent): void {
+    for (const sessionId of sessionIds) this.server.in(sessionRoom(sessionId)).disconnectSockets(true);
+  }
+
+  @OnEvent(USER_DELETED)
+  endUser({ userId }: UserDeletedEvent): void {
+    this.server.in(userRoom(userId)).disconnectSockets(true);
+  }
+
+  private scheduleExpiry(socket: Socket, expiresAt: Date): void {
+    const remaining = expiresAt.getTime() - Date.now();
+    if (remaining > MAX_TIMER_MS) return;
+    (socket.data as SocketSession).expiryTimer = setTimeout(() => {
+      this.logger.debug(`Session of socket ${socket.id} expired`);
+      socket.disconnect(true);
+    }, remaining);
+  }
+}

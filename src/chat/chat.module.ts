@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { ChatGateway } from './chat.gateway.js';
+import { InMemoryPresence } from './presence/in-memory-presence.js';
+import { PRESENCE } from './presence/presence.js';
+import { SocketAuthenticator } from './socket-authenticator.js';
+
+/**
+ * The realtime side of the chat: a Socket.IO gateway that delivers messages (MESSAGE_SENT), tracks
+ * who is online, and ends the sockets of revoked sessions and deleted users (auth events).
+ */
+@Module({
+  imports: [AuthModule],
+  providers: [ChatGateway, SocketAuthenticator, { provide: PRESENCE, useClass: InMemoryPresence }],
+})
+export class ChatModule {}

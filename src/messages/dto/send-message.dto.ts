@@ -1,0 +1,38 @@
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IMAGE_DATA_URI_PREFIX, imageDataUriMessage } from '../../media/image-validator.js';
+
+export const MESSAGE_TEXT_MAX_LENGTH = 2000;
+
+/** What the reference frontend sends: `text` may be empty and `image` null when the other is given. */
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => {
+  const trimmed = typeof value === 'string' ? value.trim() : value;
+  return trimmed === '' || trimmed === null ? undefined : trimmed;
+};
+
+export class SendMessageDto {
+  /**
+   * 1 to 2,000 characters once trimmed; line breaks are kept, other control characters refused.
+   * @example 'See you at eight?'
+   */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Length(1, MESSAGE_TEXT_MAX_LENGTH, {
+    message: `text must be at most ${MESSAGE_TEXT_MAX_LENGTH} characters long`,
+  })
+  @Matches(/^(?:[^\p{Cc}\p{Cs}]|\n)*$/u, {
+    message: 'text must not contain control characters other than line breaks',
+  })
+  @IsString({ message: 'text must be a string' })
+  text?: string;
+
+  /**
+   * A picture as a base64 data URI: PNG, JPEG, WebP or GIF, at most MEDIA_MAX_BYTES once decoded.
+   * @example data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC
+   */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(IMAGE_DATA_URI_PREFIX, { message: imageDataUriMessage('image') })
+  @IsString({ message: imageDataUriMessage('image') })
+  image?: string;
+}
