@@ -5,6 +5,7 @@ import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ChatIoAdapter } from './chat/socket-io.adapter.js';
+import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { createValidationPipe } from './common/http/validation.js';
@@ -61,7 +62,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins));
+  app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins, app.get(RedisService)));
   if (swaggerEnabled) setupSwagger(app);
   return app;
 }

@@ -3,6 +3,8 @@ import { inject } from 'vitest';
 import { AppBuild, type AppInstance, startSharedDatabase } from './support/app-instances.js';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
 import { PrivateRedis, uniqueKeyPrefix } from './support/redis.js';
+import { connectWithCookie, disconnection, nextEvent, openSocket, record } from './support/sockets.js';
+import type { Socket } from 'socket.io-client';
 
 const redisUrl = inject('redisUrl');
 const RATE_LIMIT = 4;
@@ -39,6 +41,7 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
   let database: Awaited<ReturnType<typeof startSharedDatabase>>;
   let a: AppInstance;
   let b: AppInstance;
+  const prefix = uniqueKeyPrefix();
 
   const settings = () => ({
     MONGODB_URI: database.uri,
@@ -48,7 +51,7 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
 
   beforeAll(async () => {
     [build, database] = await Promise.all([AppBuild.compile(), startSharedDatabase()]);
-    const shared = { ...settings(), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: uniqueKeyPrefix() };
+    const shared = { ...settings(), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix };
     [a, b] = await Promise.all([build.start(shared), build.start(shared)]);
   }, 120_000);
 
@@ -140,6 +143,89 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
     const deleted = await b.request('DELETE', '/api/users/me', { cookie, body: { password: GOOD_PASSWORD } });
     expect(deleted.status).toBe(204);
     await expectRefusedWithin(a, cookie, REVOCATION_BOUND_MS);
+  });
+
+  describe('chat', () => {
+    const sockets: Socket[] = [];
+    const connect = async (instance: AppInstance, cookie: string) => {
+      const socket = await connectWithCookie(instance.base, cookie);
+      sockets.push(socket);
+      return socket;
+    };
+    const send = (instance: AppInstance, cookie: string, to: string, text: string) =>
+      instance.request('POST', `/api/messages/send/${to}`, { cookie, body: { text } });
+    /** The online list as a socket newly connected to `instance` is told it. */
+    const onlineSeenFrom = async (instance: AppInstance, cookie: string) => {
+      const socket = openSocket(instance.base, { extraHeaders: { cookie } });
+      const list = nextEvent<string[]>(socket, 'getOnlineUsers');
+      try {
+        return await list;
+      } finally {
+        socket.disconnect();
+      }
+    };
+
+    afterAll(() => {
+      for (const socket of sockets) socket.disconnect();
+    });
+
+    it('delivers a message sent through A live to the sockets on B', async () => {
+      const [alice, bob] = await Promise.all([signUp(a), signUp(b)]);
+      const bobOnB = await connect(b, bob.cookie);
+      const aliceOnB = await connect(b, alice.cookie);
+      const toBob = nextEvent<{ text: string; senderId: string }>(bobOnB, 'newMessage');
+      const toAlicesOtherTab = nextEvent<{ text: string }>(aliceOnB, 'newMessage');
+      expect((await send(a, alice.cookie, bob.user._id, 'hello across instances')).status).toBe(201);
+      expect(await toBob).toMatchObject({ text: 'hello across instances', senderId: alice.user._id });
+      expect(await toAlicesOtherTab).toMatchObject({ text: 'hello across instances' });
+    });
+
+    it('shows who is online on either instance to everyone', async () => {
+      const [carol, dave] = await Promise.all([signUp(a), signUp(b)]);
+      const daveOnB = await connect(b, dave.cookie);
+      const seenByDave = record<string[]>(daveOnB, 'getOnlineUsers');
+      const carolOnA = await connect(a, carol.cookie);
+      await vi.waitFor(() => expect(seenByDave.at(-1)).toContain(carol.user._id));
+      expect(seenByDave.at(-1)).toContain(dave.user._id);
+
+      carolOnA.disconnect();
+      await vi.waitFor(() => expect(seenByDave.at(-1)).not.toContain(carol.user._id));
+    });
+
+    it('disconnects a socket on B when its session logs out through A', async () => {
+      const erin = await signUp(a);
+      const erinOnB = await connect(b, erin.cookie);
+      const ended = disconnection(erinOnB);
+      expect((await a.request('POST', '/api/auth/logout', { cookie: erin.cookie })).status).toBe(200);
+      expect(await ended).toBe('io server disconnect');
+    });
+
+    it('counts the send limit once for both instances', async () => {
+      const [frank, grace] = await Promise.all([signUp(a), signUp(b)]);
+      for (let i = 0; i < 30; i++) {
+        expect((await send(i % 2 === 0 ? a : b, frank.cookie, grace.user._id, `message ${i}`)).status).toBe(201);
+      }
+      const refused = await send(b, frank.cookie, grace.user._id, 'one too many');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await send(a, frank.cookie, grace.user._id, 'still too many')).status).toBe(429);
+    });
+
+    it('drops the users of an instance that dies from the list, once its entry expires', async () => {
+      const [heidi, ivan] = await Promise.all([signUp(a), signUp(b)]);
+      const doomed = await build.start({ ...settings(), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+      try {
+        await connect(doomed, heidi.cookie);
+        expect(await onlineSeenFrom(b, ivan.cookie)).toContain(heidi.user._id);
+        await doomed.stop();
+        await vi.waitFor(async () => expect(await onlineSeenFrom(b, ivan.cookie)).not.toContain(heidi.user._id), {
+          timeout: 30_000,
+          interval: 1000,
+        });
+      } finally {
+        await doomed.stop();
+      }
+    }, 60_000);
   });
 
   describe('when Redis stops and comes back', () => {

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { ChatGateway } from './chat.gateway.js';
+import { RedisService } from '../redis/redis.service.js';
 import { InMemoryPresence } from './presence/in-memory-presence.js';
 import { PRESENCE } from './presence/presence.js';
+import { RedisPresence } from './presence/redis-presence.js';
 import { SocketAuthenticator } from './socket-authenticator.js';
 
 /**
@@ -11,6 +13,14 @@ import { SocketAuthenticator } from './socket-authenticator.js';
  */
 @Module({
   imports: [AuthModule],
-  providers: [ChatGateway, SocketAuthenticator, { provide: PRESENCE, useClass: InMemoryPresence }],
+  providers: [
+    ChatGateway,
+    SocketAuthenticator,
+    {
+      provide: PRESENCE,
+      inject: [RedisService],
+      useFactory: (redis: RedisService) => (redis.enabled ? new RedisPresence(redis) : new InMemoryPresence()),
+    },
+  ],
 })
 export class ChatModule {}

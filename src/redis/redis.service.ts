@@ -20,6 +20,8 @@ export class RedisService implements OnApplicationShutdown {
   readonly subscriber?: Redis;
   private readonly url?: string;
   private reachable?: boolean;
+  /** Connections made for others (the Socket.IO adapter), closed with the app. */
+  private readonly extraConnections: Redis[] = [];
 
   constructor(config: ConfigService<AppConfig, true>) {
     const { url, keyPrefix } = config.get('redis', { infer: true });
@@ -56,6 +58,18 @@ export class RedisService implements OnApplicationShutdown {
     return this.client?.status === 'ready';
   }
 
+  /**
+   * A plain connection for a library that manages its own names and subscriptions (no key prefix,
+   * commands queued while reconnecting); closed with the app.
+   */
+  createConnection(name: string): Redis {
+    if (!this.url) throw new Error('REDIS_URL is not set');
+    const connection = new Redis(this.url, { connectionName: `chat-auth-${name}` });
+    connection.on('error', () => undefined);
+    this.extraConnections.push(connection);
+    return connection;
+  }
+
   /** The channel or key name under this deployment's prefix (pub/sub channels get no automatic prefix). */
   channel(name: string): string {
     return `${this.keyPrefix}${name}`;
@@ -69,7 +83,7 @@ export class RedisService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(
-      [this.client, this.subscriber].map((connection) =>
+      [this.client, this.subscriber, ...this.extraConnections].map((connection) =>
         connection?.quit().catch(() => connection.disconnect()),
       ),
     );
