@@ -82,10 +82,11 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    const connections = [this.client, this.subscriber, ...this.extraConnections];
     await Promise.all(
-      [this.client, this.subscriber, ...this.extraConnections].map((connection) =>
-        connection?.quit().catch(() => connection.disconnect()),
-      ),
+      connections
+        .filter((connection) => connection !== undefined)
+        .map((connection) => connection.quit().catch(() => connection.disconnect())),
     );
   }
 

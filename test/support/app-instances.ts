@@ -21,8 +21,16 @@ export class AppBuild {
     await mkdir(dir, { recursive: true });
     await promisify(execFile)(process.execPath, [
       'node_modules/typescript/bin/tsc',
-      ...['-p', 'tsconfig.build.json', '--outDir', dir],
-      ...['--incremental', 'false', '--declaration', 'false', '--sourceMap', 'false'],
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      dir,
+      '--incremental',
+      'false',
+      '--declaration',
+      'false',
+      '--sourceMap',
+      'false',
     ]);
     // Under node_modules Node looks no further up for "type": "module".
     await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
