@@ -36,6 +36,14 @@ async function expectRefusedWithin(instance: AppInstance, cookie: string, bound:
   }
 }
 
+/** Waits until /api/health says `status` (ok: Redis connected and cache invalidations subscribed). */
+async function untilHealth(instance: AppInstance, status: 'ok' | 'degraded') {
+  await vi.waitFor(
+    async () => expect(((await (await instance.get('/api/health')).json()) as { status: string }).status).toBe(status),
+    { timeout: 10_000, interval: 50 },
+  );
+}
+
 describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', () => {
   let build: AppBuild;
   let database: Awaited<ReturnType<typeof startSharedDatabase>>;
@@ -53,6 +61,7 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
     [build, database] = await Promise.all([AppBuild.compile(), startSharedDatabase()]);
     const shared = { ...settings(), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix };
     [a, b] = await Promise.all([build.start(shared), build.start(shared)]);
+    await Promise.all([a, b].map((instance) => untilHealth(instance, 'ok')));
   }, 120_000);
 
   afterAll(async () => {
@@ -237,6 +246,7 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
       redis = await PrivateRedis.start();
       const own = { ...settings(), REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueKeyPrefix() };
       [c, d] = await Promise.all([build.start(own), build.start(own)]);
+      await Promise.all([c, d].map((instance) => untilHealth(instance, 'ok')));
     }, 60_000);
 
     afterAll(async () => {
@@ -244,19 +254,13 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
       await redis?.kill();
     });
 
-    const healthOf = async (instance: AppInstance) =>
-      (await (await instance.get('/api/health')).json()) as { status: string };
-
     it('keeps serving, stays correct while it is away, and shares state again once it is back', async () => {
       const { cookie } = await signUp(c);
       expect((await d.get('/api/auth/check', cookie)).status).toBe(200);
 
       await redis.kill();
       for (const instance of [c, d]) {
-        await vi.waitFor(async () => expect((await healthOf(instance)).status).toBe('degraded'), {
-          timeout: 5000,
-          interval: 50,
-        });
+        await untilHealth(instance, 'degraded');
         expect((await instance.get('/api/health')).status).toBe(200);
       }
       expect(d.output).toMatch(/Unreachable: rate limits count in this process and session\/user caches are bypassed/);
@@ -279,12 +283,7 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
       expect(c.output).toMatch(/RateLimits.*Redis unavailable .*counting in this process/);
 
       await redis.restart();
-      for (const instance of [c, d]) {
-        await vi.waitFor(async () => expect((await healthOf(instance)).status).toBe('ok'), {
-          timeout: 10_000,
-          interval: 50,
-        });
-      }
+      for (const instance of [c, d]) await untilHealth(instance, 'ok');
       expect(d.output).toMatch(/Connected: rate limits and cache invalidations are shared/);
 
       // Shared again, without a restart: revocation through C reaches D's cache.

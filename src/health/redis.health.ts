@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { CacheInvalidationBus } from '../redis/cache-invalidation.bus.js';
 import { RedisService } from '../redis/redis.service.js';
 
 const PING_TIMEOUT_MS = 1000;
@@ -13,22 +14,27 @@ export class RedisHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisService,
+    private readonly invalidation: CacheInvalidationBus,
   ) {}
 
   async check(key: 'redis') {
     const indicator = this.indicators.check(key);
-    const client = this.redis.client!;
+    const problem = await this.problem();
+    return problem ? indicator.degraded({ message: problem }) : indicator.up();
+  }
+
+  private async problem(): Promise<string | undefined> {
+    const consequence = 'rate limits count per instance, caches are bypassed';
+    if (!this.redis.isReady()) return `Redis is not connected: ${consequence}`;
     try {
-      if (!this.redis.isReady()) throw new Error('not connected');
       await Promise.race([
-        client.ping(),
+        this.redis.client!.ping(),
         new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), PING_TIMEOUT_MS).unref()),
       ]);
-      return indicator.up();
     } catch (error) {
-      return indicator.degraded({
-        message: `Redis ${(error as Error).message}: rate limits count per instance, caches are bypassed`,
-      });
+      return `Redis does not answer (${(error as Error).message}): ${consequence}`;
     }
+    if (!this.invalidation.trusted) return 'Cache invalidations are not subscribed yet: caches are bypassed';
+    return undefined;
   }
 }

@@ -33,13 +33,16 @@ export class CacheInvalidationBus implements OnModuleInit, InvalidationChannel {
     subscriber.on('message', (from: string, message: string) => {
       if (from === channel) this.receive(message);
     });
-    subscriber.on('ready', () => {
+    const subscribe = () => {
       subscriber.subscribe(channel).then(
         () => this.setSubscribed(true),
         (error: Error) => this.logger.warn(`Could not subscribe: ${error.message}`),
       );
-    });
+    };
+    subscriber.on('ready', subscribe);
     subscriber.on('close', () => this.setSubscribed(false));
+    // The connection may have become ready while other modules were still starting.
+    if (subscriber.status === 'ready') subscribe();
   }
 
   /** A cache whose deletes reach every instance; `tagOf` names the group an entry belongs to. */
