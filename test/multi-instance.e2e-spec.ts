@@ -226,11 +226,20 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
       try {
         await connect(doomed, heidi.cookie);
         expect(await onlineSeenFrom(b, ivan.cookie)).toContain(heidi.user._id);
+        const ivanOnB = await connect(b, ivan.cookie);
+        const seenByIvan = record<string[]>(ivanOnB, 'getOnlineUsers');
+        await vi.waitFor(() => expect(seenByIvan.at(-1)).toContain(heidi.user._id));
+        const listsBefore = seenByIvan.length;
         await doomed.stop();
-        await vi.waitFor(async () => expect(await onlineSeenFrom(b, ivan.cookie)).not.toContain(heidi.user._id), {
-          timeout: 30_000,
-          interval: 1000,
-        });
+        // Told without anyone connecting or disconnecting, once the dead instance's entry expires.
+        await vi.waitFor(
+          () => {
+            expect(seenByIvan.length).toBeGreaterThan(listsBefore);
+            expect(seenByIvan.at(-1)).not.toContain(heidi.user._id);
+          },
+          { timeout: 30_000, interval: 200 },
+        );
+        expect(seenByIvan.at(-1)).toContain(ivan.user._id);
       } finally {
         await doomed.stop();
       }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthModule } from '../auth/auth.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { RedisService } from '../redis/redis.service.js';
@@ -18,8 +19,9 @@ import { SocketAuthenticator } from './socket-authenticator.js';
     SocketAuthenticator,
     {
       provide: PRESENCE,
-      inject: [RedisService],
-      useFactory: (redis: RedisService) => (redis.enabled ? new RedisPresence(redis) : new InMemoryPresence()),
+      inject: [RedisService, EventEmitter2],
+      useFactory: (redis: RedisService, events: EventEmitter2) =>
+        redis.enabled ? new RedisPresence(redis, events) : new InMemoryPresence(),
     },
   ],
 })

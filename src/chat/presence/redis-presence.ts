@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { RedisService } from '../../redis/redis.service.js';
 import { InMemoryPresence } from './in-memory-presence.js';
-import type { Presence } from './presence.js';
+import { type Presence, PRESENCE_CHANGED } from './presence.js';
 
 /** How often an instance rewrites its entry, and how long the entry outlives a silent instance. */
 export const PRESENCE_HEARTBEAT_MS = 5_000;
@@ -14,7 +15,8 @@ const instanceKey = (id: string) => `presence:instance:${id}`;
 /**
  * Presence shared by every instance. Each instance counts its own sockets in memory and publishes
  * the set of its online users to Redis, with an expiry it renews every few seconds: the users of an
- * instance that dies drop out of everyone's list within PRESENCE_TTL_MS. While Redis is away each
+ * instance that dies drop out of everyone's list within PRESENCE_TTL_MS, and the instance that then
+ * removes its entry announces PRESENCE_CHANGED so the new list is sent. While Redis is away each
  * instance knows only its own users; the next heartbeat after Redis returns republishes them.
  */
 @Injectable()
@@ -24,7 +26,10 @@ export class RedisPresence implements Presence, OnModuleInit, BeforeApplicationS
   private readonly instanceId = randomUUID();
   private heartbeat?: NodeJS.Timeout;
 
-  constructor(private readonly redis: RedisService) {}
+  constructor(
+    private readonly redis: RedisService,
+    private readonly events: EventEmitter2,
+  ) {}
 
   onModuleInit(): void {
     this.heartbeat = setInterval(() => void this.publishAll(), PRESENCE_HEARTBEAT_MS).unref();
@@ -87,14 +92,18 @@ export class RedisPresence implements Presence, OnModuleInit, BeforeApplicationS
     transaction
       .zadd(INSTANCES_KEY, now + PRESENCE_TTL_MS, this.instanceId)
       .zremrangebyscore(INSTANCES_KEY, '-inf', now);
-    await this.attempt(transaction.exec());
+    const results = await this.attempt(transaction.exec());
+    // Only one instance removes a given dead entry, so only one announces it.
+    const removedInstances = results?.at(-1)?.[1];
+    if (typeof removedInstances === 'number' && removedInstances > 0) this.events.emit(PRESENCE_CHANGED);
   }
 
-  private async attempt(command: Promise<unknown> | undefined): Promise<void> {
+  private async attempt<T>(command: Promise<T> | undefined): Promise<T | undefined> {
     try {
-      await command;
+      return await command;
     } catch (error) {
       this.logger.warn(`Could not update shared presence: ${(error as Error).message}`);
+      return undefined;
     }
   }
 }
