@@ -8,6 +8,7 @@ import { ChatIoAdapter } from './chat/socket-io.adapter.js';
 import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
+import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
@@ -36,6 +37,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const imgSrc = ["'self'", 'data:', 'blob:', 'https:', ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : [])];
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }));
   app.use(cookieParser());
+  // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
+  app.enableCors({
+    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
+    credentials: true,
+  });
   // Responses carry user data or session state: never store them in a shared or browser cache.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!req.path.startsWith(`/${SWAGGER_PATH}`)) res.setHeader('Cache-Control', 'no-store');
@@ -48,10 +54,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
     next(underApi ? undefined : new NotFoundException(`Cannot ${req.method} ${req.path}`));
   });
-  app.enableCors({
-    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
-    credentials: true,
-  });
   app.use(
     jsonBodyParser({
       largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE, SEND_MESSAGE_ROUTE],
@@ -63,6 +65,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins, app.get(RedisService)));
+  answerMalformedRequestsWithJson(app.getHttpServer());
   if (swaggerEnabled) setupSwagger(app);
   return app;
 }

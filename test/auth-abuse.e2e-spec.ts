@@ -227,10 +227,21 @@ describe('Auth abuse: cross-site requests (e2e)', () => {
   it.each<[string, Record<string, string>]>([
     ['a foreign Origin', { Origin: 'https://evil.example' }],
     ['an opaque Origin (null)', { Origin: 'null' }],
-    ['only a foreign Referer', { Referer: 'https://evil.example/page' }],
-    ['only a malformed Referer', { Referer: 'not a url' }],
     ['only Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
     ['only Sec-Fetch-Site: same-site', { 'Sec-Fetch-Site': 'same-site' }],
+    ['Sec-Fetch-Site: cross-site from a foreign Origin', {
+      'Sec-Fetch-Site': 'cross-site',
+      Origin: 'https://evil.example',
+    }],
+    ['Sec-Fetch-Site: same-site from an unlisted sibling', {
+      'Sec-Fetch-Site': 'same-site',
+      Origin: 'http://blog.localhost:5173',
+    }],
+    ['Sec-Fetch-Site: cross-site even with the API’s own Host as Origin', {
+      'Sec-Fetch-Site': 'cross-site',
+      Host: 'api.example',
+      Origin: 'http://api.example',
+    }],
     ['a foreign Origin next to an allowed Referer', {
       Origin: 'https://evil.example',
       Referer: 'http://localhost:5173/chat',
@@ -262,14 +273,49 @@ describe('Auth abuse: cross-site requests (e2e)', () => {
 
   it.each<[string, Record<string, string>]>([
     ['an Origin from CORS_ORIGINS', { Origin: 'http://localhost:5173' }],
-    ['a Referer from CORS_ORIGINS', { Referer: 'http://localhost:5173/chat' }],
+    ['Sec-Fetch-Site: cross-site from an Origin in CORS_ORIGINS', {
+      'Sec-Fetch-Site': 'cross-site',
+      Origin: 'http://localhost:5173',
+    }],
+    ['Sec-Fetch-Site: same-site from an Origin in CORS_ORIGINS', {
+      'Sec-Fetch-Site': 'same-site',
+      Origin: 'http://localhost:5173',
+    }],
     ['the API’s own origin', { Host: 'api.example', Origin: 'http://api.example' }],
     ['Sec-Fetch-Site: same-origin', { 'Sec-Fetch-Site': 'same-origin' }],
+    ['Sec-Fetch-Site: same-origin whatever the Origin (a Host-rewriting proxy)', {
+      'Sec-Fetch-Site': 'same-origin',
+      Origin: 'https://chat.example',
+    }],
+    ['Sec-Fetch-Site: none (typed into the address bar)', { 'Sec-Fetch-Site': 'none' }],
     ['no Origin, Referer or Sec-Fetch-Site (curl)', {}],
+    // As in Go's CrossOriginProtection, Referer plays no part: every browser that sends no
+    // Sec-Fetch-Site still sends Origin on a write, so a request with neither is not a browser's.
+    ['only a foreign Referer (no browser sends that alone)', { Referer: 'https://evil.example/page' }],
   ])('accepts a cookie-authenticated write with %s', async (_name, headers) => {
     const { cookie } = await signUp(app);
     await http().post('/api/auth/logout').set('Cookie', cookie).set(headers).expect(200);
     await http().get('/api/auth/check').set('Cookie', cookie).expect(401);
+  });
+
+  it('does not apply to a Bearer-authenticated write (a browser never adds that header itself)', async () => {
+    const { token } = await signUp(app);
+    await http()
+      .patch('/api/users/me')
+      .set('Authorization', `Bearer ${token}`)
+      .set({ Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' })
+      .send({ fullName: 'Script Client' })
+      .expect(200);
+  });
+
+  it('applies to the cookie when a request carries both cookie and Bearer token', async () => {
+    const { cookie, token } = await signUp(app);
+    await http()
+      .post('/api/auth/logout')
+      .set('Cookie', cookie)
+      .set('Authorization', `Bearer ${token}`)
+      .set({ Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' })
+      .expect(403);
   });
 
   it('does not refuse reads with a foreign Origin (CORS keeps their answers from the page)', async () => {

@@ -103,7 +103,7 @@ describe('Auth (e2e)', () => {
       ['control characters in fullName', { fullName: 'Bad\u0007Name' }, /control characters/],
       ['an object fullName', { fullName: { first: 'A' } }, /fullName must be a string/],
       ['a bidirectional override in fullName', { fullName: 'Eve\u202Egnp.exe' }, /control characters/],
-      ['a lone surrogate in fullName', { fullName: 'a\ud800b' }, /control characters/],
+      ['a lone surrogate in fullName', { fullName: 'a\ud800b' }, /fullName must be valid Unicode text/],
       ['a password of only spaces', { password: ' '.repeat(12) }, /only spaces/],
       ['a password array', { password: ['abcdefghij'] }, /password must be a string/],
       ['a short password', { password: 'Ab1!x' }, /at least 8 characters/],

@@ -54,7 +54,7 @@ describe('Messages over REST, pictures on local disk (e2e)', () => {
       const bob = await signUp(app);
       const res = await api
         .send(alice.cookie, bob.user._id, {
-          text: '  Hello Bob\nhow are you?  ',
+          text: '  Hello Bob\r\nhow are you?  ',
         })
         .expect(201);
       expect(Object.keys(res.body).sort()).toEqual(MESSAGE_KEYS);
@@ -115,6 +115,7 @@ describe('Messages over REST, pictures on local disk (e2e)', () => {
       ['text over 2,000 characters', { text: 'x'.repeat(2001) }, 400, /at most 2000/],
       ['text with a NUL', { text: 'a\u0000b' }, 400, /control characters/],
       ['text with a tab', { text: 'a\tb' }, 400, /control characters/],
+      ['text with a lone carriage return', { text: 'a\rb' }, 400, /control characters/],
       ['text with an escape sequence', { text: 'a\u001b[31mb' }, 400, /control characters/],
       [
         'an unknown field',

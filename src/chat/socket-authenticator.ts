@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
 import cookieParser from 'cookie-parser';
 import type { Request, Response } from 'express';
-import type { TLSSocket } from 'node:tls';
 import type { Socket } from 'socket.io';
 import { SESSION_COOKIE } from '../auth/auth.constants.js';
 import type { AuthContext } from '../auth/auth-context.js';
-import { isTrustedOrigin } from '../auth/guards/csrf-origin.guard.js';
+import { isCrossOriginRequestAllowed } from '../auth/guards/cross-origin-protection.js';
 import { SessionAuthenticator } from '../auth/sessions/session-authenticator.js';
 import { extractSessionToken } from '../auth/strategies/jwt-cookie.strategy.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -38,24 +38,22 @@ export class HandshakeRefusedError extends Error {
 @Injectable()
 export class SocketAuthenticator {
   private readonly logger = new Logger(SocketAuthenticator.name);
-  private readonly allowedOrigins: ReadonlySet<string>;
-  private readonly trustProxy: boolean;
+  private readonly trustedOrigins: ReadonlySet<string>;
   private readonly parseCookies = cookieParser();
 
   constructor(
     private readonly sessions: SessionAuthenticator,
+    private readonly adapterHost: HttpAdapterHost,
     config: ConfigService<AppConfig, true>,
   ) {
-    const app = config.get('app', { infer: true });
-    this.allowedOrigins = new Set(app.corsOrigins);
-    this.trustProxy = app.trustProxy !== false;
+    this.trustedOrigins = new Set(config.get('app.corsOrigins', { infer: true }));
   }
 
   async authenticate(socket: Socket): Promise<AuthContext> {
     const { token, fromCookie } = this.tokenOf(socket);
     if (!token) throw new HandshakeRefusedError(HANDSHAKE_ERRORS.missing, 401);
-    const request = socket.request;
-    if (fromCookie && !isTrustedOrigin(request.headers, this.allowedOrigins, this.protocolOf(socket))) {
+    const policy = { trustedOrigins: this.trustedOrigins, trustForwardedHeaders: this.isFromTrustedProxy(socket) };
+    if (fromCookie && !isCrossOriginRequestAllowed(socket.request.headers, policy)) {
       throw new HandshakeRefusedError(HANDSHAKE_ERRORS.crossSite, 403);
     }
     let auth: AuthContext | null;
@@ -78,10 +76,10 @@ export class SocketAuthenticator {
     return { token, fromCookie: token !== null && request.cookies?.[SESSION_COOKIE] === token };
   }
 
-  /** The scheme the browser used, as Express's req.protocol would say under TRUST_PROXY. */
-  private protocolOf(socket: Socket): string {
-    const forwarded = socket.request.headers['x-forwarded-proto'];
-    if (this.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0].trim();
-    return (socket.request.socket as TLSSocket).encrypted ? 'https' : 'http';
+  /** Express's own TRUST_PROXY decision for this connection, as the CSRF guard takes it. */
+  private isFromTrustedProxy(socket: Socket): boolean {
+    const express = this.adapterHost.httpAdapter.getInstance<{ get(name: string): unknown }>();
+    const trust = express.get('trust proxy fn') as (address: string | undefined, hop: number) => boolean;
+    return trust(socket.request.socket.remoteAddress, 0);
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LogLevel } from '@nestjs/common';
+import { Logger, type LogLevel } from '@nestjs/common';
 import {
   ConfigurationError,
   LOG_LEVELS,
@@ -81,9 +81,10 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       persistEmbedded: nodeEnv !== 'test',
     },
     auth: {
-      jwtSecret: env.JWT_SECRET ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),
+      jwtSecret: ownSecret(env, 'JWT_SECRET') ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),
       jwtExpiresInSeconds: sessionLifetime(env.JWT_EXPIRES_IN ?? '7d'),
-      passwordPepper: env.PASSWORD_PEPPER ?? developmentSecret(nodeEnv, dataDir, 'password-pepper'),
+      passwordPepper:
+        ownSecret(env, 'PASSWORD_PEPPER') ?? developmentSecret(nodeEnv, dataDir, 'password-pepper'),
       cookieSameSite: sameSite,
       // Browsers drop SameSite=None cookies that are not Secure.
       cookieSecure: production || sameSite === 'none',
@@ -122,6 +123,16 @@ function assertProductionReady(env: EnvironmentVariables): void {
     );
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
+}
+
+/**
+ * The published placeholder is no secret: outside production (production refuses it) it counts as
+ * unset, so a `.env` copied from an older `.env.example` still gets a generated secret.
+ */
+function ownSecret(env: EnvironmentVariables, name: 'JWT_SECRET' | 'PASSWORD_PEPPER'): string | undefined {
+  if (env[name] !== SECRET_PLACEHOLDER) return env[name];
+  new Logger('Config').warn(`${name} is the published .env.example placeholder; using a generated secret instead`);
+  return undefined;
 }
 
 /**

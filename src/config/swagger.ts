@@ -48,8 +48,12 @@ function addErrorResponses(document: OpenAPIObject): void {
         add('413', 'The body is too large.');
         add('415', 'The body is not JSON (or, for uploads, not multipart).');
       }
-      if (op.security?.length && ['post', 'put', 'patch', 'delete'].includes(method)) {
-        add('403', 'Cross-site request refused: the Origin is not an allowed one.');
+      // Any write that carries the session cookie is checked, public routes (logout) included.
+      if (['post', 'put', 'patch', 'delete'].includes(method)) {
+        add(
+          '403',
+          'Cross-site request refused: a cookie-authenticated write from a page on another origin that is not in CORS_ORIGINS.',
+        );
       }
       add('503', 'The database is unreachable; retry after the Retry-After header.');
       for (const [status, response] of Object.entries(op.responses)) {

@@ -35,12 +35,12 @@ export async function signUp(
   return { res, user: res.body, cookie, token: tokenOf(cookie), email: body.email, password: body.password };
 }
 
-const b64url = (value: object | Buffer) =>
+const b64url = (value: unknown) =>
   (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
 
-/** Builds a JWT by hand, so tests can forge what an attacker could send. */
+/** Builds a JWT by hand, so tests can forge what an attacker could send (any JSON as payload). */
 export function forgeToken(
-  payload: object,
+  payload: unknown,
   options: { secret?: string; alg?: 'HS256' | 'none' } = {},
 ): string {
   const alg = options.alg ?? 'HS256';

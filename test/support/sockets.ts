@@ -53,6 +53,31 @@ export function nextEvent<T = unknown>(socket: Socket, event: string, timeoutMs 
   });
 }
 
+/**
+ * The first `event` whose payload satisfies `accept`. Presence broadcasts of other tests' sockets
+ * (closing in the background) may come first, so tests wait for the state they expect.
+ */
+export function eventMatching<T>(
+  socket: Socket,
+  event: string,
+  accept: (payload: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, listener);
+      reject(new Error(`no matching ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (payload: T) => {
+      if (!accept(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, listener);
+      resolve(payload);
+    };
+    socket.on(event, listener);
+  });
+}
+
 /** Every payload of `event` the socket receives from now on. */
 export function record<T = unknown>(socket: Socket, event: string): T[] {
   const received: T[] = [];

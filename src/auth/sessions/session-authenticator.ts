@@ -33,9 +33,10 @@ export class SessionAuthenticator {
 
   /** The session a raw token stands for, or null (bad signature, expired, revoked, user deleted). */
   async authenticate(token: string): Promise<AuthContext | null> {
-    let payload: Partial<SessionTokenPayload>;
+    let payload: unknown;
     try {
-      payload = await this.jwt.verifyAsync(token, {
+      // jsonwebtoken throws a TypeError on a signed non-object payload: a refusal like any other.
+      payload = await this.jwt.verifyAsync<object>(token, {
         secret: this.verificationKey as unknown as string,
         algorithms: [JWT_ALGORITHM],
       });
@@ -46,8 +47,10 @@ export class SessionAuthenticator {
   }
 
   /** Checks the claims of a token whose signature and expiry were already verified. */
-  async validate(payload: Partial<SessionTokenPayload>): Promise<AuthContext | null> {
-    const { sub, sid } = payload;
+  async validate(payload: unknown): Promise<AuthContext | null> {
+    // A correctly signed token can still carry any JSON as its payload: null, a number, an array.
+    if (typeof payload !== 'object' || payload === null) return null;
+    const { sub, sid } = payload as Partial<SessionTokenPayload>;
     if (typeof sub !== 'string' || typeof sid !== 'string' || !isValidObjectId(sub)) return null;
     const [session, user] = await Promise.all([
       this.sessions.findActive(sid, sub),

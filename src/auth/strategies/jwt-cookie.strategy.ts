@@ -3,18 +3,21 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { SESSION_COOKIE } from '../auth.constants.js';
-import type { AuthContext, SessionTokenPayload } from '../auth-context.js';
+import type { AuthContext } from '../auth-context.js';
 import { JWT_ALGORITHM, SessionAuthenticator } from '../sessions/session-authenticator.js';
 
 export { JWT_ALGORITHM } from '../sessions/session-authenticator.js';
 export const JWT_STRATEGY = 'jwt-cookie';
 
-/** The token from the `jwt` cookie (browsers) or from `Authorization: Bearer` (other REST clients). */
+/** The session token from the `jwt` cookie, which a browser sends by itself (hence the CSRF guard). */
+export function sessionCookieToken(req: Request): string | null {
+  const token: unknown = req.cookies?.[SESSION_COOKIE];
+  return typeof token === 'string' && token !== '' ? token : null;
+}
+
+/** The token from the cookie (browsers) or else from `Authorization: Bearer` (other REST clients). */
 export const extractSessionToken = ExtractJwt.fromExtractors([
-  (req: Request) => {
-    const token: unknown = req.cookies?.[SESSION_COOKIE];
-    return typeof token === 'string' && token !== '' ? token : null;
-  },
+  sessionCookieToken,
   ExtractJwt.fromAuthHeaderAsBearerToken(),
 ]);
 
@@ -31,7 +34,19 @@ export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) 
     });
   }
 
-  async validate(payload: Partial<SessionTokenPayload>): Promise<AuthContext | false> {
+  /**
+   * jsonwebtoken reads claims off the payload without checking it is an object, so a correctly signed
+   * token whose payload is `null` throws a TypeError here, synchronously, which would become a 500.
+   */
+  authenticate(req: Request, options?: object): void {
+    try {
+      super.authenticate(req, options);
+    } catch {
+      this.fail(new Error('Malformed token payload'), 401);
+    }
+  }
+
+  async validate(payload: unknown): Promise<AuthContext | false> {
     return (await this.authenticator.validate(payload)) ?? false;
   }
 }

@@ -1,10 +1,16 @@
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { invalidField } from './validation.js';
 
 export const DEFAULT_JSON_LIMIT_BYTES = 100 * 1024;
 /** Deeper bodies are refused before class-transformer, which recurses and would overflow the stack. */
 export const MAX_JSON_DEPTH = 16;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * JSON may escape half of a UTF-16 pair ("\ud800"). Such a string is not text: it cannot be stored as
+ * UTF-8, and validators that encode it (class-validator's isByteLength) throw.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export interface BodyRoute {
   method: string;
@@ -63,14 +69,18 @@ function checkShape(body: unknown): BadRequestException | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return new BadRequestException('The request body must be a JSON object');
   }
-  const stack: Array<[unknown, number]> = [[body, 1]];
+  const stack: Array<[unknown, number, string]> = [[body, 1, '']];
   while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
+    const [value, depth, field] = stack.pop()!;
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+      return invalidField(field, `${field} must be valid Unicode text`);
+    }
     if (typeof value !== 'object' || value === null) continue;
     if (depth > MAX_JSON_DEPTH) return new BadRequestException('The request body is nested too deeply');
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) return new BadRequestException(`${key} is not an allowed field`);
-      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+      if (LONE_SURROGATE.test(key)) return invalidField(field || 'body', 'Field names must be valid Unicode text');
+      stack.push([(value as Record<string, unknown>)[key], depth + 1, field ? `${field}.${key}` : key]);
     }
   }
   return undefined;

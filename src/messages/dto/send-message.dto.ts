@@ -6,7 +6,8 @@ export const MESSAGE_TEXT_MAX_LENGTH = 2000;
 
 /** What the reference frontend sends: `text` may be empty and `image` null when the other is given. */
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => {
-  const trimmed = typeof value === 'string' ? value.trim() : value;
+  // Windows line breaks become plain ones (a lone carriage return is still a control character).
+  const trimmed = typeof value === 'string' ? value.replace(/\r\n/g, '\n').trim() : value;
   return trimmed === '' || trimmed === null ? undefined : trimmed;
 };
 
