@@ -1,14 +1,13 @@
 // Benchmarks for the hot paths (not tests): check-auth, login, and check-auth during a login storm.
 // Usage: npm run bench   (builds, starts dist/main.js on a free port with the embedded database)
 // Env: BENCH_SECONDS (default 10), BENCH_BCRYPT_COST (default 12, the production default).
-import autocannon from 'autocannon';
+import { report, run, seconds } from './support/autocannon.mjs';
 import { describeMachine, signUp, startServer } from './support/server.mjs';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const bcryptCost = process.env.BENCH_BCRYPT_COST ?? '12';
 const password = 'bench-password-violet-kettle';
 
-const server = await startServer({ RATE_LIMIT_AUTH_PER_MINUTE: '0', BCRYPT_COST: bcryptCost });
+const server = await startServer({ RATE_LIMIT_AUTH_PER_MINUTE: '0', BCRYPT_COST: bcryptCost, REDIS_URL: '' });
 const { base } = server;
 
 try {
@@ -37,17 +36,3 @@ try {
 } finally {
   await server.stop();
 }
-
-function run(options) {
-  return autocannon({ duration: seconds, ...options });
-}
-
-function report(name, result) {
-  const ok = result['2xx'];
-  const other = result.non2xx + result.errors + result.timeouts;
-  console.log(
-    `${name}: ${result.requests.average.toFixed(0)} req/s, latency p50 ${result.latency.p50} ms, ` +
-      `p99 ${result.latency.p99} ms, max ${result.latency.max} ms (${ok} ok, ${other} not ok)`,
-  );
-}
-

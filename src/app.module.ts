@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppModuleOptions {
@@ -36,6 +37,7 @@ export class AppModule {
         config,
         EventEmitterModule.forRoot(),
         DatabaseModule,
+        RedisModule,
         HealthModule,
         UsersModule,
         AuthModule,

@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { ChatIoAdapter } from './chat/socket-io.adapter.js';
 import { TOKEN_ROUTE } from './auth/auth.constants.js';
+import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
 import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
@@ -69,7 +70,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins));
+  app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins, app.get(RedisService)));
   answerMalformedRequestsWithJson(app.getHttpServer());
   if (swaggerEnabled) setupSwagger(app);
   return app;

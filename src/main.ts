@@ -11,6 +11,7 @@ import { SWAGGER_PATH } from './config/swagger.js';
 import { DatabaseServer } from './database/database-server.js';
 import { MAILER, type Mailer } from './mail/mailer.js';
 import { MEDIA_STORAGE, type MediaStorage } from './media/media-storage.js';
+import { RedisService } from './redis/redis.service.js';
 
 async function bootstrap() {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), appOptions);
@@ -25,6 +26,7 @@ async function bootstrap() {
   logger.log(`Database: ${app.get(DatabaseServer).describe()}`);
   logger.log(`Media store: ${app.get<MediaStorage>(MEDIA_STORAGE).describe()}`);
   logger.log(`Mail: ${app.get<Mailer>(MAILER).describe()}`);
+  logger.log(`Redis: ${app.get(RedisService).describe()}`);
   logger.log(`API: ${base}/${API_PREFIX}`);
   logger.log(`Chat socket: ${base}${SOCKET_PATH}`);
   if (frontendDir) logger.log(`Frontend: ${frontendDir} at ${base}/`);

@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
-import { freePort } from './support/child-app.js';
+import { freePort } from './support/free-port.js';
 import { connectWithCookie, nextEvent } from './support/sockets.js';
 
 /**
@@ -26,6 +26,8 @@ describe('Built app: node dist/main.js (e2e)', () => {
         ...process.env,
         NODE_ENV: 'test',
         MONGODB_URI: '',
+        // The single-instance default; test/multi-instance.e2e-spec.ts covers REDIS_URL (CI sets it).
+        REDIS_URL: '',
         PORT: String(port),
         LOG_LEVEL: 'log',
         BCRYPT_COST: '4',
@@ -59,6 +61,7 @@ describe('Built app: node dist/main.js (e2e)', () => {
   it('logs the database, the media store and the URLs at start-up', () => {
     expect(output).toMatch(/Database: embedded MongoDB-compatible server, in memory/);
     expect(output).toMatch(/Media store: local disk/);
+    expect(output).toMatch(/Redis: not configured \(single instance/);
     expect(output).toMatch(/API: http:\/\/localhost:\d+\/api/);
     expect(output).toMatch(/Chat socket: http:\/\/localhost:\d+\/socket\.io/);
     expect(output).toMatch(/Swagger UI: http:\/\/localhost:\d+\/api\/docs/);

@@ -171,6 +171,8 @@ describe('Foundation: configuration (e2e)', () => {
     [{ JWT_EXPIRES_IN: 'forever' }, /JWT_EXPIRES_IN must be a number of seconds/],
     [{ COOKIE_SAMESITE: 'sometimes' }, /COOKIE_SAMESITE must be one of/],
     [{ CORS_ORIGINS: 'http://ok.example,not a url' }, /CORS_ORIGINS/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_KEY_PREFIX: 'has space' }, /REDIS_KEY_PREFIX must be/],
   ])('refuses to boot with %o', async (env, message) => {
     await expect(createTestApp(env)).rejects.toThrow(message);
   });

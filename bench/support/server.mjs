@@ -71,7 +71,7 @@ async function waitForHealth(base) {
   throw new Error('the server did not become healthy');
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port: found } = probe.address();

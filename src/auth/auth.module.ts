@@ -8,6 +8,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
 import { MailModule } from '../mail/mail.module.js';
 import { MediaModule } from '../media/media.module.js';
+import { ResilientThrottlerStorage } from '../redis/resilient-throttler-storage.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountDeletionController } from './account-deletion.controller.js';
 import { AccountController } from './account.controller.js';
@@ -60,12 +61,13 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
       }),
     }),
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => {
+      inject: [ConfigService, ResilientThrottlerStorage],
+      useFactory: (config: ConfigService<AppConfig, true>, storage: ResilientThrottlerStorage) => {
         const perMinute = config.get('auth.rateLimitPerMinute', { infer: true });
         return {
           throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(perMinute, 1) }],
           skipIf: () => perMinute === 0,
+          storage,
         };
       },
     }),

@@ -16,7 +16,7 @@ import {
 } from '../common/events/auth.events.js';
 import { APP_DRAINING } from '../common/events/lifecycle.events.js';
 import { MESSAGE_SENT, type MessageSentEvent } from '../messages/message.events.js';
-import { PRESENCE, type Presence } from './presence/presence.js';
+import { PRESENCE, PRESENCE_CHANGED, type Presence } from './presence/presence.js';
 import { SocketAuthenticator } from './socket-authenticator.js';
 import { SOCKET_EVENTS, SOCKET_PATH, sessionRoom, userRoom } from './socket-events.js';
 
@@ -99,6 +99,12 @@ export class ChatGateway
       target = target.except(sendingSocket.id);
     }
     target.emit(SOCKET_EVENTS.newMessage, message);
+  }
+
+  /** Users left without a disconnect seen here (an instance died): everyone gets the new list. */
+  @OnEvent(PRESENCE_CHANGED)
+  async announcePresence(): Promise<void> {
+    this.server.emit(SOCKET_EVENTS.onlineUsers, await this.presence.online());
   }
 
   @OnEvent(SESSIONS_REVOKED)

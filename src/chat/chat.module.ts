@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthModule } from '../auth/auth.module.js';
 import { ChatGateway } from './chat.gateway.js';
+import { RedisService } from '../redis/redis.service.js';
 import { InMemoryPresence } from './presence/in-memory-presence.js';
 import { PRESENCE } from './presence/presence.js';
+import { RedisPresence } from './presence/redis-presence.js';
 import { SocketAuthenticator } from './socket-authenticator.js';
 
 /**
@@ -11,6 +14,15 @@ import { SocketAuthenticator } from './socket-authenticator.js';
  */
 @Module({
   imports: [AuthModule],
-  providers: [ChatGateway, SocketAuthenticator, { provide: PRESENCE, useClass: InMemoryPresence }],
+  providers: [
+    ChatGateway,
+    SocketAuthenticator,
+    {
+      provide: PRESENCE,
+      inject: [RedisService, EventEmitter2],
+      useFactory: (redis: RedisService, events: EventEmitter2) =>
+        redis.enabled ? new RedisPresence(redis, events) : new InMemoryPresence(),
+    },
+  ],
 })
 export class ChatModule {}

@@ -1,21 +1,25 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
+import type { RedisService } from '../redis/redis.service.js';
 
 /**
  * The Socket.IO server on the API's own HTTP server, with the same CORS rule as REST: only
- * CORS_ORIGINS, with credentials. Extend it to add a Socket.IO adapter (e.g. Redis) for several instances.
+ * CORS_ORIGINS, with credentials. With REDIS_URL set, the official Redis adapter carries every
+ * broadcast, room emit and disconnectSockets() to the sockets of every instance.
  */
 export class ChatIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly corsOrigins: readonly string[],
+    private readonly redis?: RedisService,
   ) {
     super(app);
   }
 
   createIOServer(port: number, options?: Partial<ServerOptions>): Server {
-    return super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...(options as ServerOptions),
       cors: {
         origin: (origin, callback) =>
@@ -23,5 +27,13 @@ export class ChatIoAdapter extends IoAdapter {
         credentials: true,
       },
     }) as Server;
+    if (this.redis?.enabled) {
+      server.adapter(
+        createAdapter(this.redis.createConnection('socket.io-pub'), this.redis.createConnection('socket.io-sub'), {
+          key: this.redis.channel('socket.io'),
+        }),
+      );
+    }
+    return server;
   }
 }

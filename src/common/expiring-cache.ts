@@ -47,16 +47,17 @@ export class ExpiringCache<V> {
     this.entries.delete(key);
   }
 
-  deleteWhere(predicate: (value: V) => boolean): void {
+  deleteWhere(predicate: (value: V, key: string) => boolean): void {
     this.generation++;
     for (const [key, entry] of this.entries) {
-      if (predicate(entry.value)) this.entries.delete(key);
+      if (predicate(entry.value, key)) this.entries.delete(key);
     }
   }
 }
 
 /**
  * How long a validated session or user may be served from memory. Revocations and edits clear the
- * entries of the instance that made them at once; other instances may serve the old state this long.
+ * entries of the instance that made them at once, and of every other instance through Redis when
+ * REDIS_URL is set (see SharedCache); this TTL bounds what an instance could miss otherwise.
  */
 export const AUTH_CACHE_TTL_MS = 15_000;

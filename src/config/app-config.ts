@@ -71,6 +71,12 @@ export interface AppConfig {
     passwordResetUrl?: string;
     requireEmailVerification: boolean;
   };
+  redis: {
+    /** Unset: one instance, every limit and cache in-process. */
+    url?: string;
+    /** Prepended to every key and channel, so several deployments (or test runs) can share a server. */
+    keyPrefix: string;
+  };
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -123,6 +129,10 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     },
     server: serverSettings(env),
     mail: mailConfig(env, dataDir, port, corsOrigins),
+    redis: {
+      url: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX ?? 'chat-auth:',
+    },
   };
 }
 

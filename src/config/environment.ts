@@ -134,6 +134,16 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean()
   SWAGGER_ENABLED?: boolean;
 
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\/\S+$/, {
+    message: 'REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
+  })
+  REDIS_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[\w.:-]{1,64}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits, _ . : or -',
+  })
+  REDIS_KEY_PREFIX?: string;
+
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   FRONTEND_DIR?: string;
 

@@ -5,7 +5,9 @@ import type { Connection } from 'mongoose';
 import { ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/decorators/public.decorator.js';
 import { ApiError } from '../common/openapi/api-error.decorator.js';
+import { RedisService } from '../redis/redis.service.js';
 import { HealthIndicatorDto, HealthResponseDto } from './dto/health-response.dto.js';
+import { RedisHealthIndicator } from './redis.health.js';
 
 const DATABASE_DOWN = 'The database is not reachable';
 
@@ -16,19 +18,27 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly mongoose: MongooseHealthIndicator,
+    private readonly redisHealth: RedisHealthIndicator,
+    private readonly redis: RedisService,
     @InjectConnection() private readonly connection: Connection,
   ) {}
 
-  /** Liveness and readiness: 200 when the database answers a ping within a second. */
+  /**
+   * Liveness and readiness: 200 when the database answers a ping within a second. With REDIS_URL
+   * set Redis is reported too; when it does not answer the status is `degraded`, still 200, because
+   * the instance keeps serving correctly on its own.
+   */
   @Public()
   @Get()
   @ApiOkResponse({ type: HealthResponseDto })
   @ApiError(503, 'The database does not answer.', DATABASE_DOWN)
   async checkHealth(): Promise<HealthResponseDto> {
+    const checks = [
+      () => this.mongoose.pingCheck('database', { connection: this.connection, timeout: 1000 }),
+      ...(this.redis.enabled ? [() => this.redisHealth.check('redis')] : []),
+    ];
     try {
-      return (await this.health.check([
-        () => this.mongoose.pingCheck('database', { connection: this.connection, timeout: 1000 }),
-      ])) as HealthResponseDto;
+      return (await this.health.check(checks)) as HealthResponseDto;
     } catch {
       throw new ServiceUnavailableException(DATABASE_DOWN);
     }

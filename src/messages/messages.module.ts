@@ -6,6 +6,8 @@ import { MediaModule } from '../media/media.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
+import { RedisService } from '../redis/redis.service.js';
+import { ResilientThrottlerStorage } from '../redis/resilient-throttler-storage.js';
 import { InMemorySendRateLimiter } from './rate-limit/in-memory-send-rate-limiter.js';
 import {
   SEND_LIMIT,
@@ -13,11 +15,17 @@ import {
   type SendRateLimiter,
   UnlimitedSendRateLimiter,
 } from './rate-limit/send-rate-limiter.js';
+import { SharedSendRateLimiter } from './rate-limit/shared-send-rate-limiter.js';
 import { Message, MessageSchema } from './schemas/message.schema.js';
 
-function createSendRateLimiter(config: ConfigService<AppConfig, true>): SendRateLimiter {
+function createSendRateLimiter(
+  config: ConfigService<AppConfig, true>,
+  redis: RedisService,
+  storage: ResilientThrottlerStorage,
+): SendRateLimiter {
   // The one switch for every rate limit (load tests, local scripting).
   if (config.get('auth.rateLimitPerMinute', { infer: true }) === 0) return new UnlimitedSendRateLimiter();
+  if (redis.enabled) return new SharedSendRateLimiter(storage, SEND_LIMIT.messages, SEND_LIMIT.windowMs);
   return new InMemorySendRateLimiter(SEND_LIMIT.messages, SEND_LIMIT.windowMs);
 }
 
@@ -33,7 +41,7 @@ function createSendRateLimiter(config: ConfigService<AppConfig, true>): SendRate
     MessagesService,
     {
       provide: SEND_RATE_LIMITER,
-      inject: [ConfigService],
+      inject: [ConfigService, RedisService, ResilientThrottlerStorage],
       useFactory: createSendRateLimiter,
     },
   ],

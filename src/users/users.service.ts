@@ -1,8 +1,10 @@
 import { ConflictException, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { AUTH_CACHE_TTL_MS, ExpiringCache } from '../common/expiring-cache.js';
+import { AUTH_CACHE_TTL_MS } from '../common/expiring-cache.js';
+import type { SharedCache } from '../common/shared-cache.js';
 import { isDuplicateKeyError } from '../database/database-errors.js';
+import { CacheInvalidationBus } from '../redis/cache-invalidation.bus.js';
 import type { UserRecord } from './user.mapper.js';
 import { User } from './schemas/user.schema.js';
 
@@ -10,9 +12,15 @@ const PUBLIC_FIELDS = 'email fullName profilePic emailVerified createdAt updated
 
 @Injectable()
 export class UsersService implements OnModuleInit {
-  private readonly cache = new ExpiringCache<UserRecord>(AUTH_CACHE_TTL_MS);
+  /** Users by id; every write below clears every instance's copy. */
+  private readonly cache: SharedCache<UserRecord>;
 
-  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+  constructor(
+    @InjectModel(User.name) private readonly users: Model<User>,
+    invalidation: CacheInvalidationBus,
+  ) {
+    this.cache = invalidation.createCache<UserRecord>('users', AUTH_CACHE_TTL_MS);
+  }
 
   /**
    * Accounts written by the reference backend may keep upper-case letters in their email, which our
@@ -138,7 +146,7 @@ export class UsersService implements OnModuleInit {
 
   async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<void> {
     await this.users.updateOne({ _id: id }, { $set: { password: passwordHash } }).exec();
-    this.cache.delete(id.toHexString());
+    await this.cache.delete(id.toHexString());
   }
 
   /** Swaps the hash only if it is still `oldHash`, so a password changed meanwhile is not overwritten. */
@@ -154,7 +162,7 @@ export class UsersService implements OnModuleInit {
       .select(PUBLIC_FIELDS)
       .lean<UserRecord>()
       .exec();
-    this.cache.delete(id.toHexString());
+    await this.cache.delete(id.toHexString());
     return user;
   }
 
@@ -173,7 +181,7 @@ export class UsersService implements OnModuleInit {
       .select(`${PUBLIC_FIELDS} profilePicKey`)
       .lean<UserRecord & { profilePicKey?: string | null }>()
       .exec();
-    this.cache.delete(id.toHexString());
+    await this.cache.delete(id.toHexString());
     if (!before) return null;
     const { profilePicKey, ...user } = before;
     return {
@@ -189,7 +197,7 @@ export class UsersService implements OnModuleInit {
       .select('profilePicKey')
       .lean<{ profilePicKey?: string | null }>()
       .exec();
-    this.cache.delete(id.toHexString());
+    await this.cache.delete(id.toHexString());
     return deleted ? { profilePicKey: deleted.profilePicKey ?? null } : null;
   }
 }

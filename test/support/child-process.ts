@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-export { freePort } from './child-app.js';
+export { freePort } from './free-port.js';
 
 const RUN_TS = 'test/support/run-ts.mjs';
 

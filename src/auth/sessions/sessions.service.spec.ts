@@ -5,6 +5,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { type Model, Types } from 'mongoose';
 import type { AppConfig } from '../../config/app-config.js';
 import { EmbeddedMongo } from '../../database/embedded-mongo.js';
+import { CacheInvalidationBus } from '../../redis/cache-invalidation.bus.js';
+import { RedisService } from '../../redis/redis.service.js';
 import { Session, SessionSchema } from './session.schema.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -13,7 +15,10 @@ const MINUTE_MS = 60_000;
 
 describe('SessionsService (on the embedded database)', () => {
   const mongo = new EmbeddedMongo();
-  const config = new ConfigService<AppConfig, true>({ auth: { jwtExpiresInSeconds: LIFETIME_S } });
+  const config = new ConfigService<AppConfig, true>({
+    auth: { jwtExpiresInSeconds: LIFETIME_S },
+    redis: { keyPrefix: 'unit:' },
+  });
   let moduleRef: TestingModule;
   let sessions: SessionsService;
   let model: Model<Session>;
@@ -25,7 +30,13 @@ describe('SessionsService (on the embedded database)', () => {
         MongooseModule.forRoot(`${uri}/x`, { serverMonitoringMode: 'poll' }),
         MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
       ],
-      providers: [SessionsService, { provide: ConfigService, useValue: config }, EventEmitter2],
+      providers: [
+        SessionsService,
+        RedisService,
+        CacheInvalidationBus,
+        EventEmitter2,
+        { provide: ConfigService, useValue: config },
+      ],
     }).compile();
     await moduleRef.init();
     sessions = moduleRef.get(SessionsService);
@@ -61,7 +72,8 @@ describe('SessionsService (on the embedded database)', () => {
   });
 
   /** Another instance (or this one after its cache has expired): it knows only what is in the database. */
-  const freshService = () => new SessionsService(model, config, new EventEmitter2());
+  const freshService = () =>
+    new SessionsService(model, config, new CacheInvalidationBus(new RedisService(config)), new EventEmitter2());
   const newUser = () => new Types.ObjectId();
   const storedLastSeen = async (sid: Types.ObjectId) =>
     (await model.findById(sid).lean().orFail().exec()).lastSeenAt.getTime();

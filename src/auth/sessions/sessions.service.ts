@@ -4,8 +4,10 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { isValidObjectId, Model, trusted, Types } from 'mongoose';
 import { SESSIONS_REVOKED, type SessionsRevokedEvent } from '../../common/events/auth.events.js';
-import { AUTH_CACHE_TTL_MS, ExpiringCache } from '../../common/expiring-cache.js';
+import { AUTH_CACHE_TTL_MS } from '../../common/expiring-cache.js';
+import type { SharedCache } from '../../common/shared-cache.js';
 import type { AppConfig } from '../../config/app-config.js';
+import { CacheInvalidationBus } from '../../redis/cache-invalidation.bus.js';
 import { Session } from './session.schema.js';
 
 export interface SessionRecord {
@@ -29,15 +31,20 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 @Injectable()
 export class SessionsService implements OnModuleInit {
   private readonly logger = new Logger(SessionsService.name);
-  private readonly cache = new ExpiringCache<SessionRecord>(AUTH_CACHE_TTL_MS);
+  /** Sessions by id, tagged by user; every revocation below reaches every instance's copy. */
+  private readonly cache: SharedCache<SessionRecord>;
   private readonly lifetimeMs: number;
 
   constructor(
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
     config: ConfigService<AppConfig, true>,
+    invalidation: CacheInvalidationBus,
     private readonly events: EventEmitter2,
   ) {
     this.lifetimeMs = config.get('auth.jwtExpiresInSeconds', { infer: true }) * 1000;
+    this.cache = invalidation.createCache<SessionRecord>('sessions', AUTH_CACHE_TTL_MS, (session) =>
+      session.user.toHexString(),
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -64,7 +71,7 @@ export class SessionsService implements OnModuleInit {
     );
     if (!session || session.user.toHexString() !== userId) return null;
     if (session.expiresAt.getTime() <= Date.now()) {
-      this.cache.delete(sid);
+      this.cache.deleteLocal(sid);
       return null;
     }
     this.touch(session);
@@ -85,14 +92,14 @@ export class SessionsService implements OnModuleInit {
       .select('user')
       .lean<Pick<SessionRecord, 'user'>>()
       .exec();
-    this.cache.delete(sid.toHexString());
+    await this.cache.delete(sid.toHexString());
     if (revoked) this.announceRevoked(revoked.user, [sid]);
   }
 
   /** Revokes one of the user's own sessions; false when there is no such session of theirs. */
   async revokeOwn(userId: Types.ObjectId, sid: Types.ObjectId): Promise<boolean> {
     const { deletedCount } = await this.sessions.deleteOne({ _id: sid, user: userId }).exec();
-    this.cache.delete(sid.toHexString());
+    await this.cache.delete(sid.toHexString());
     if (deletedCount > 0) this.announceRevoked(userId, [sid]);
     return deletedCount > 0;
   }
@@ -104,9 +111,7 @@ export class SessionsService implements OnModuleInit {
     const found = await this.sessions.find(filter).select('_id').lean<Array<Pick<SessionRecord, '_id'>>>().exec();
     const ids = found.map((session) => session._id);
     if (ids.length > 0) await this.sessions.deleteMany({ _id: trusted({ $in: ids }) }).exec();
-    this.cache.deleteWhere(
-      (session) => session.user.equals(userId) && !(keep && session._id.equals(keep)),
-    );
+    await this.cache.deleteTag(userId.toHexString(), keep?.toHexString());
     if (ids.length > 0) this.announceRevoked(userId, ids);
   }
 

@@ -1,5 +1,8 @@
-/** Injection token of the presence registry (in memory today; a shared store can replace it). */
+/** Injection token of the presence registry (in memory, or in Redis with REDIS_URL set). */
 export const PRESENCE = Symbol('Presence');
+
+/** Announced when users went offline without a disconnect here (an instance died): lists are stale. */
+export const PRESENCE_CHANGED = 'presence.changed';
 
 /** Who is online, counted in sockets: a person with two tabs stays online until the last closes. */
 export interface Presence {

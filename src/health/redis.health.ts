@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { CacheInvalidationBus } from '../redis/cache-invalidation.bus.js';
+import { RedisService } from '../redis/redis.service.js';
+
+const PING_TIMEOUT_MS = 1000;
+
+/**
+ * Redis is `degraded`, never `down`, when it does not answer: the instance keeps serving correctly
+ * on its own (per-process rate limits, caches bypassed), so a load balancer must not drop it.
+ */
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly redis: RedisService,
+    private readonly invalidation: CacheInvalidationBus,
+  ) {}
+
+  async check(key: 'redis') {
+    const indicator = this.indicators.check(key);
+    const problem = await this.problem();
+    return problem ? indicator.degraded({ message: problem }) : indicator.up();
+  }
+
+  private async problem(): Promise<string | undefined> {
+    const consequence = 'rate limits count per instance, caches are bypassed';
+    if (!this.redis.isReady()) return `Redis is not connected: ${consequence}`;
+    try {
+      await Promise.race([
+        this.redis.client!.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), PING_TIMEOUT_MS).unref()),
+      ]);
+    } catch (error) {
+      return `Redis does not answer (${(error as Error).message}): ${consequence}`;
+    }
+    if (!this.invalidation.trusted) return 'Cache invalidations are not subscribed yet: caches are bypassed';
+    return undefined;
+  }
+}

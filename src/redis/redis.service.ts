@@ -1,0 +1,103 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { AppConfig } from '../config/app-config.js';
+
+/** How long a command may wait for Redis before the caller falls back to its in-process behaviour. */
+const COMMAND_TIMEOUT_MS = 1000;
+
+/**
+ * The connections to Redis when REDIS_URL is set: one for commands, one for pub/sub (a subscribed
+ * connection cannot send other commands). Commands fail at once while Redis is unreachable instead
+ * of queueing, so every caller can fall back to in-process behaviour; ioredis keeps reconnecting.
+ */
+@Injectable()
+export class RedisService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  readonly keyPrefix: string;
+  /** Absent without REDIS_URL. */
+  readonly client?: Redis;
+  readonly subscriber?: Redis;
+  private readonly url?: string;
+  private reachable?: boolean;
+  /** Connections made for others (the Socket.IO adapter), closed with the app. */
+  private readonly extraConnections: Redis[] = [];
+
+  constructor(config: ConfigService<AppConfig, true>) {
+    const { url, keyPrefix } = config.get('redis', { infer: true });
+    this.keyPrefix = keyPrefix;
+    this.url = url;
+    if (!url) return;
+    const options: RedisOptions = {
+      keyPrefix,
+      enableOfflineQueue: false,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 0,
+      // Reconnect quickly, then every second at most, for as long as it takes.
+      retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+    };
+    this.client = new Redis(url, { ...options, connectionName: 'chat-auth' });
+    this.subscriber = new Redis(url, {
+      ...options,
+      connectionName: 'chat-auth-subscriber',
+      autoResubscribe: false,
+    });
+    this.client.on('ready', () => this.setReachable(true));
+    this.client.on('close', () => this.setReachable(false));
+    // ioredis reports every failed reconnection attempt; the transitions above are logged once each.
+    this.client.on('error', () => undefined);
+    this.subscriber.on('error', () => undefined);
+  }
+
+  get enabled(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Whether commands can be sent right now. */
+  isReady(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  /**
+   * A plain connection for a library that manages its own names and subscriptions (no key prefix,
+   * commands queued while reconnecting); closed with the app.
+   */
+  createConnection(name: string): Redis {
+    if (!this.url) throw new Error('REDIS_URL is not set');
+    const connection = new Redis(this.url, { connectionName: `chat-auth-${name}` });
+    connection.on('error', () => undefined);
+    this.extraConnections.push(connection);
+    return connection;
+  }
+
+  /** The channel or key name under this deployment's prefix (pub/sub channels get no automatic prefix). */
+  channel(name: string): string {
+    return `${this.keyPrefix}${name}`;
+  }
+
+  /** For the start-up log: never includes credentials. */
+  describe(): string {
+    if (!this.url) return 'not configured (single instance: limits, caches and presence in this process)';
+    return `${this.url.replace(/\/\/[^@/]*@/, '//')} (key prefix ${this.keyPrefix})`;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const connections = [this.client, this.subscriber, ...this.extraConnections];
+    await Promise.all(
+      connections
+        .filter((connection) => connection !== undefined)
+        .map((connection) => connection.quit().catch(() => connection.disconnect())),
+    );
+  }
+
+  private setReachable(reachable: boolean): void {
+    if (reachable === this.reachable) return;
+    this.reachable = reachable;
+    if (reachable) this.logger.log('Connected: rate limits and cache invalidations are shared');
+    else {
+      this.logger.warn(
+        'Unreachable: rate limits count in this process and session/user caches are bypassed until it returns',
+      );
+    }
+  }
+}
