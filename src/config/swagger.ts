@@ -19,7 +19,10 @@ session token from \`POST /api/auth/token\` (OAuth 2.0 password grant) and send 
 **Errors** are always \`{ statusCode, message, error, errors? }\` with one string \`message\`;
 \`error\` is the HTTP reason phrase, or the OAuth error code on the token route.
 
-**Cross-site writes.** A write that carries the session cookie must come from an allowed Origin (403 otherwise).`;
+**Cross-site writes.** A write that carries the session cookie must come from an allowed Origin (403 otherwise).
+
+**Chat.** Messages are sent here; they are delivered live over Socket.IO on this origin at \`/socket.io\`,
+authenticated by the same session (see the README), which this document does not describe.`;
 
 const TAGS: Array<[string, string]> = [
   ['Auth', 'Sign up, sign in (cookie or token), sign out.'],
@@ -28,6 +31,7 @@ const TAGS: Array<[string, string]> = [
   ['Email address', 'Verify the address, or change it, through emailed links.'],
   ['Password reset', 'Forgotten passwords: an emailed single-use link sets a new one.'],
   ['Profile pictures', 'Set the profile picture, as a data URI or a multipart upload.'],
+  ['Messages', 'Chat: the people to talk to, conversations, and sending (delivered live over Socket.IO).'],
   ['Health', 'What this API is and whether it can serve.'],
 ];
 

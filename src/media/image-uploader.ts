@@ -12,6 +12,8 @@ import { validateImage } from './image-validator.js';
 import { MEDIA_STORAGE, type MediaStorage, type StoredImage } from './media-storage.js';
 
 const TIMED_OUT = Symbol('timed out');
+export const PICTURE_STORE_TIMED_OUT = 'The picture store did not answer in time, please try again';
+export const PICTURE_STORE_FAILED = 'The picture could not be stored, please try again later';
 
 /**
  * Validates an image's bytes and stores it within UPLOAD_TIMEOUT_MS, for every feature that takes
@@ -49,11 +51,11 @@ export class ImageUploader {
         (late) => this.discard(late.key, 'its upload finished after the timeout'),
         () => undefined,
       );
-      throw new GatewayTimeoutException('The picture store did not answer in time, please try again');
+      throw new GatewayTimeoutException(PICTURE_STORE_TIMED_OUT);
     } catch (error) {
       if (error instanceof HttpException) throw error;
       this.logger.error(`Picture upload for user ${ownerId} failed: ${describe(error)}`);
-      throw new BadGatewayException('The picture could not be stored, please try again later');
+      throw new BadGatewayException(PICTURE_STORE_FAILED);
     } finally {
       clearTimeout(timer);
     }

@@ -10,36 +10,15 @@ import { toUserResponse } from '../users/user.mapper.js';
 import { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { decodeImageDataUri, IMAGE_DATA_URI_MESSAGE } from './image-validator.js';
 import { readMultipartFile } from './multipart-file-reader.js';
+import { ApiPictureStore, IMAGE_PROBLEMS, IMAGE_REFUSED } from './picture-responses.openapi.js';
 import { ProfilePictureService } from './profile-picture.service.js';
-
-const IMAGE_REFUSED =
-  'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), or over 4096 × 4096 pixels.';
-const IMAGE_PROBLEMS = [
-  'Only PNG, JPEG, WebP and GIF images are accepted',
-  'The image is damaged or incomplete',
-];
 
 /** Both ways to set the profile picture; they differ only in how the bytes arrive. */
 @Controller()
 @ApiTags('Profile pictures')
 @ApiSession()
 @ApiOkResponse({ type: UserResponseDto, description: 'The user, with the new `profilePic` URL.' })
-@ApiError(
-  413,
-  'The image is over MEDIA_MAX_BYTES (default 5 MB).',
-  'The image must be at most 5 MB',
-  'The request body is too large',
-)
-@ApiError(
-  502,
-  'The picture store failed; the profile is unchanged.',
-  'The picture could not be stored, please try again later',
-)
-@ApiError(
-  504,
-  'The picture store did not answer within UPLOAD_TIMEOUT_MS; the profile is unchanged.',
-  'The picture store did not answer in time, please try again',
-)
+@ApiPictureStore('the profile is unchanged')
 export class ProfilePictureController {
   constructor(private readonly pictures: ProfilePictureService) {}
 

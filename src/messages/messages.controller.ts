@@ -1,42 +1,53 @@
 import { Body, Controller, Get, Headers, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBadGatewayResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiCookieAuth,
-  ApiCreatedResponse,
-  ApiGatewayTimeoutResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiPayloadTooLargeResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
-import { ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
+import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
+import { ApiSession } from '../common/openapi/api-session.decorator.js';
+import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
+import { imageDataUriMessage } from '../media/image-validator.js';
+import { ApiPictureStore, IMAGE_PROBLEMS, IMAGE_REFUSED } from '../media/picture-responses.openapi.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/user.mapper.js';
 import { ChatMessageResponseDto } from './dto/chat-message-response.dto.js';
-import { ContactsQueryDto, ConversationQueryDto } from './dto/paging.dto.js';
-import { SendMessageDto } from './dto/send-message.dto.js';
-import { MessagesService } from './messages.service.js';
+import {
+  CONTACTS_MAX,
+  ContactsQueryDto,
+  CONVERSATION_PAGE_MAX,
+  ConversationQueryDto,
+  INVALID_BEFORE,
+  limitMessage,
+} from './dto/paging.dto.js';
+import {
+  SendMessageDto,
+  TEXT_CONTROL_CHARACTERS,
+  TEXT_NOT_A_STRING,
+  TEXT_TOO_LONG,
+} from './dto/send-message.dto.js';
+import { SEND_LIMIT } from './rate-limit/send-rate-limiter.js';
+import {
+  MESSAGE_NEEDS_CONTENT,
+  MessagesService,
+  SENDING_TOO_FAST,
+  USER_NOT_FOUND,
+} from './messages.service.js';
 
 @Controller('messages')
 @ApiTags('Messages')
-@ApiCookieAuth('cookie')
-@ApiBearerAuth('bearer')
-@ApiUnauthorizedResponse({ description: 'No valid session.' })
+@ApiSession()
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   /** The chat sidebar: everyone but the caller, recent conversations first, then by name. */
   @Get('users')
   @ApiOkResponse({ type: [UserResponseDto] })
-  @ApiBadRequestResponse({ description: 'Invalid limit.' })
-  async contacts(
+  @ApiError(
+    400,
+    'Invalid limit, or an unknown query parameter.',
+    limitMessage(CONTACTS_MAX),
+    'sort is not an allowed field',
+  )
+  async listChatUsers(
     @CurrentAuth() auth: AuthContext,
     @Query() query: ContactsQueryDto,
   ): Promise<UserResponseDto[]> {
@@ -46,9 +57,15 @@ export class MessagesController {
   /** The conversation with user `id`, oldest first: the latest page, or the one before `before`. */
   @Get(':id')
   @ApiOkResponse({ type: [ChatMessageResponseDto] })
-  @ApiBadRequestResponse({ description: 'Malformed id, before or limit.' })
-  @ApiNotFoundResponse({ description: 'No such user.' })
-  conversation(
+  @ApiError(
+    400,
+    'Malformed id, before or limit, or an unknown query parameter.',
+    INVALID_OBJECT_ID,
+    INVALID_BEFORE,
+    limitMessage(CONVERSATION_PAGE_MAX),
+  )
+  @ApiError(404, 'No such user.', USER_NOT_FOUND)
+  getMessages(
     @CurrentAuth() auth: AuthContext,
     @Param('id', ObjectIdPipe) id: string,
     @Query() query: ConversationQueryDto,
@@ -63,25 +80,30 @@ export class MessagesController {
     required: false,
     description: "The sending tab's socket id: that socket gets no `newMessage` copy of its own message.",
   })
-  @ApiCreatedResponse({ type: ChatMessageResponseDto })
-  @ApiBadRequestResponse({
-    description:
-      'Malformed id, no text and no image, invalid text, or an image that is not PNG, JPEG, WebP or GIF.',
+  @ApiCreatedResponse({
+    type: ChatMessageResponseDto,
+    description: 'The message, as stored and delivered.',
   })
-  @ApiNotFoundResponse({ description: 'No such receiver.' })
-  @ApiPayloadTooLargeResponse({
-    description: 'The image is over MEDIA_MAX_BYTES.',
-  })
-  @ApiTooManyRequestsResponse({
-    description: 'Over 30 messages in 10 seconds; see Retry-After.',
-  })
-  @ApiBadGatewayResponse({
-    description: 'The picture store failed; nothing was stored.',
-  })
-  @ApiGatewayTimeoutResponse({
-    description: 'The picture store did not answer in time; nothing was stored.',
-  })
-  send(
+  @ApiError(
+    400,
+    `Malformed id, no text and no image, invalid text, or an unknown field. ${IMAGE_REFUSED}`,
+    INVALID_OBJECT_ID,
+    MESSAGE_NEEDS_CONTENT,
+    TEXT_TOO_LONG,
+    TEXT_CONTROL_CHARACTERS,
+    TEXT_NOT_A_STRING,
+    'senderId is not an allowed field',
+    imageDataUriMessage('image'),
+    'image is not valid base64',
+    ...IMAGE_PROBLEMS,
+  )
+  @ApiError(404, 'No such receiver.', USER_NOT_FOUND)
+  @ApiTooManyAttempts(
+    `Over ${SEND_LIMIT.messages} messages in ${SEND_LIMIT.windowMs / 1000} seconds from this user (off with RATE_LIMIT_AUTH_PER_MINUTE=0).`,
+    SENDING_TOO_FAST,
+  )
+  @ApiPictureStore('nothing was stored')
+  sendMessage(
     @CurrentAuth() auth: AuthContext,
     @Param('id', ObjectIdPipe) id: string,
     @Body() dto: SendMessageDto,

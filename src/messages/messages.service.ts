@@ -25,6 +25,9 @@ import { SEND_RATE_LIMITER, type SendRateLimiter } from './rate-limit/send-rate-
 import { Message } from './schemas/message.schema.js';
 
 const MESSAGE_FIELDS = 'senderId receiverId text image createdAt updatedAt';
+export const MESSAGE_NEEDS_CONTENT = 'A message needs text or an image';
+export const SENDING_TOO_FAST = 'You are sending messages too fast, please wait';
+export const USER_NOT_FOUND = 'User not found';
 /** Messages whose images are deleted per round when an account goes. */
 const DELETION_BATCH = 500;
 
@@ -90,11 +93,11 @@ export class MessagesService implements OnModuleInit {
     senderSocketId?: string,
   ): Promise<ChatMessageResponseDto> {
     if (dto.text === undefined && dto.image === undefined) {
-      throw new BadRequestException('A message needs text or an image');
+      throw new BadRequestException(MESSAGE_NEEDS_CONTENT);
     }
     const waitSeconds = await this.limiter.consume(sender.toHexString());
     if (waitSeconds > 0) {
-      throw new TooManyRequestsException(waitSeconds, 'You are sending messages too fast, please wait');
+      throw new TooManyRequestsException(waitSeconds, SENDING_TOO_FAST);
     }
     const bytes =
       dto.image === undefined ? undefined : decodeImageDataUri(dto.image, this.uploader.maxBytes, 'image');
@@ -156,7 +159,7 @@ export class MessagesService implements OnModuleInit {
 
   private async requireUser(id: string): Promise<UserRecord> {
     const user = await this.users.findByIdCached(id);
-    if (!user) throw new NotFoundException('User not found');
+    if (!user) throw new NotFoundException(USER_NOT_FOUND);
     return user;
   }
 

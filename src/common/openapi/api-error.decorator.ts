@@ -41,15 +41,18 @@ export const RETRY_AFTER_HEADER = {
   },
 };
 
-/** A 429 with Retry-After, from the per-client throttle or the per-account failure counter. */
-export function ApiTooManyAttempts(description: string) {
+/**
+ * A 429 with Retry-After: by default from the per-client throttle or the per-account failure
+ * counter, or from another limit with its own messages.
+ */
+export function ApiTooManyAttempts(description: string, ...messages: ErrorExample[]) {
   return applyDecorators(
     ApiExtraModels(ErrorResponseDto),
     ApiResponse({
       status: 429,
       description,
       headers: RETRY_AFTER_HEADER,
-      content: errorContent(429, [TOO_MANY_ATTEMPTS_MESSAGE]),
+      content: errorContent(429, messages.length > 0 ? messages : [TOO_MANY_ATTEMPTS_MESSAGE]),
     }),
   );
 }

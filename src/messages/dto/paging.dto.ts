@@ -7,9 +7,12 @@ export const CONVERSATION_PAGE_MAX = 200;
 export const CONTACTS_DEFAULT = 100;
 export const CONTACTS_MAX = 500;
 
+export const limitMessage = (max: number) => `limit must be an integer from 1 to ${max}`;
+export const INVALID_BEFORE = 'before must be a 24-character hexadecimal message id';
+
 /** An optional `limit` query parameter: a plain decimal integer from 1 to `max`. */
 function OptionalLimit(max: number) {
-  const message = `limit must be an integer from 1 to ${max}`;
+  const message = limitMessage(max);
   return applyDecorators(
     IsOptional(),
     // Query strings arrive as strings, and implicit conversion is off.
@@ -25,9 +28,7 @@ function OptionalLimit(max: number) {
 export class ConversationQueryDto {
   /** Only messages older than this message id (the oldest one of the page already shown). */
   @IsOptional()
-  @Matches(/^[a-f0-9]{24}$/i, {
-    message: 'before must be a 24-character hexadecimal message id',
-  })
+  @Matches(/^[a-f0-9]{24}$/i, { message: INVALID_BEFORE })
   before?: string;
 
   /** How many messages, at most 200 (default 50). */

@@ -3,6 +3,9 @@ import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IMAGE_DATA_URI_PREFIX, imageDataUriMessage } from '../../media/image-validator.js';
 
 export const MESSAGE_TEXT_MAX_LENGTH = 2000;
+export const TEXT_TOO_LONG = `text must be at most ${MESSAGE_TEXT_MAX_LENGTH} characters long`;
+export const TEXT_CONTROL_CHARACTERS = 'text must not contain control characters other than line breaks';
+export const TEXT_NOT_A_STRING = 'text must be a string';
 
 /** What the reference frontend sends: `text` may be empty and `image` null when the other is given. */
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => {
@@ -18,13 +21,9 @@ export class SendMessageDto {
    */
   @IsOptional()
   @Transform(emptyToUndefined)
-  @Length(1, MESSAGE_TEXT_MAX_LENGTH, {
-    message: `text must be at most ${MESSAGE_TEXT_MAX_LENGTH} characters long`,
-  })
-  @Matches(/^(?:[^\p{Cc}\p{Cs}]|\n)*$/u, {
-    message: 'text must not contain control characters other than line breaks',
-  })
-  @IsString({ message: 'text must be a string' })
+  @Length(1, MESSAGE_TEXT_MAX_LENGTH, { message: TEXT_TOO_LONG })
+  @Matches(/^(?:[^\p{Cc}\p{Cs}]|\n)*$/u, { message: TEXT_CONTROL_CHARACTERS })
+  @IsString({ message: TEXT_NOT_A_STRING })
   text?: string;
 
   /**
