@@ -242,6 +242,36 @@ describe('OpenAPI response contract of the e2e harness', () => {
     ).toBeUndefined();
   });
 
+  it('checks the FRONTEND_DIR app (GET outside /api) by status and content type only', () => {
+    const page = { method: 'GET', url: '/settings/profile', contentType: 'text/html; charset=utf-8' };
+    expect(contract.check({ ...page, status: 200, body: Buffer.from('<!doctype html>') })).toBeUndefined();
+    expect(
+      contract.check({ ...page, url: '/assets/index-abc.js', status: 200, body: Buffer.from('1') }),
+    ).toBeUndefined();
+    expect(
+      contract.check({ ...base, method: 'GET', url: '/x.js', status: 404, body: error(404) }),
+    ).toBeUndefined();
+    expect(contract.check({ ...page, status: 404, body: Buffer.from('<p>Not found</p>') })).toMatch(
+      /not JSON in the error schema/,
+    );
+    expect(contract.check({ ...page, status: 503, body: Buffer.from('<p>') })).toMatch(/server error/);
+    // The app serves GET and HEAD only: other methods outside /api are unknown routes.
+    expect(contract.check({ ...page, method: 'POST', status: 200, body: Buffer.from('<p>') })).toMatch(
+      /no documented operation/,
+    );
+  });
+
+  it('checks the Socket.IO transport by status only (its errors are its own JSON)', () => {
+    const polling = { ...base, method: 'GET', url: '/socket.io/?EIO=4&transport=polling' };
+    expect(
+      contract.check({ ...polling, status: 400, body: json({ code: 0, message: 'Transport unknown' }) }),
+    ).toBeUndefined();
+    expect(
+      contract.check({ ...polling, method: 'POST', status: 200, body: Buffer.from('ok') }),
+    ).toBeUndefined();
+    expect(contract.check({ ...polling, status: 500, body: Buffer.alloc(0) })).toMatch(/server error/);
+  });
+
   it('records what a server answers, through the same hook createTestApp installs', async () => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });

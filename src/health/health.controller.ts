@@ -7,9 +7,15 @@ import { Public } from '../common/decorators/public.decorator.js';
 import { ApiError } from '../common/openapi/api-error.decorator.js';
 import { RedisService } from '../redis/redis.service.js';
 import { HealthIndicatorDto, HealthResponseDto } from './dto/health-response.dto.js';
-import { RedisHealthIndicator } from './redis.health.js';
+import { REDIS_NOT_CONNECTED, RedisHealthIndicator, WITHOUT_REDIS } from './redis.health.js';
 
 const DATABASE_DOWN = 'The database is not reachable';
+
+/** A 200 report with the database up, and Redis as given. */
+function report(status: HealthResponseDto['status'], redis: HealthIndicatorDto): HealthResponseDto {
+  const indicators = { database: { status: 'up' as const }, redis };
+  return { status, info: indicators, error: {}, details: indicators };
+}
 
 @Controller('health')
 @ApiTags('Health')
@@ -30,7 +36,19 @@ export class HealthController {
    */
   @Public()
   @Get()
-  @ApiOkResponse({ type: HealthResponseDto })
+  @ApiOkResponse({
+    type: HealthResponseDto,
+    examples: {
+      ok: { summary: 'Everything answers', value: report('ok', { status: 'up' }) },
+      degraded: {
+        summary: 'Redis does not answer (still serving)',
+        value: report('degraded', {
+          status: 'degraded',
+          message: `${REDIS_NOT_CONNECTED}: ${WITHOUT_REDIS}`,
+        }),
+      },
+    },
+  })
   @ApiError(503, 'The database does not answer.', DATABASE_DOWN)
   async checkHealth(): Promise<HealthResponseDto> {
     const checks = [

@@ -4,6 +4,8 @@ import { CacheInvalidationBus } from '../redis/cache-invalidation.bus.js';
 import { RedisService } from '../redis/redis.service.js';
 
 const PING_TIMEOUT_MS = 1000;
+export const REDIS_NOT_CONNECTED = 'Redis is not connected';
+export const WITHOUT_REDIS = 'rate limits count per instance, caches are bypassed';
 
 /**
  * Redis is `degraded`, never `down`, when it does not answer: the instance keeps serving correctly
@@ -24,15 +26,14 @@ export class RedisHealthIndicator {
   }
 
   private async problem(): Promise<string | undefined> {
-    const consequence = 'rate limits count per instance, caches are bypassed';
-    if (!this.redis.isReady()) return `Redis is not connected: ${consequence}`;
+    if (!this.redis.isReady()) return `${REDIS_NOT_CONNECTED}: ${WITHOUT_REDIS}`;
     try {
       await Promise.race([
         this.redis.client!.ping(),
         new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), PING_TIMEOUT_MS).unref()),
       ]);
     } catch (error) {
-      return `Redis does not answer (${(error as Error).message}): ${consequence}`;
+      return `Redis does not answer (${(error as Error).message}): ${WITHOUT_REDIS}`;
     }
     if (!this.invalidation.trusted) return 'Cache invalidations are not subscribed yet: caches are bypassed';
     return undefined;

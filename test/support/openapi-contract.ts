@@ -7,8 +7,13 @@ import addFormats from 'ajv-formats';
  * Checks every response an e2e app sends against its own OpenAPI document (createTestApp installs
  * it). The rules, in order:
  * - OPTIONS (CORS preflight, answered by the cors middleware) is not an API operation: not checked.
- * - Swagger UI and its assets, and static media files: any status below 500; an error must be JSON
- *   in the error schema.
+ * - The Socket.IO transport (/socket.io/): any status below 500. Engine.IO answers these requests
+ *   before the server's other request listeners (this one included) ever see them, and its errors
+ *   are its own `{ code, message }`; the rule only says so should one arrive.
+ * - A GET or HEAD outside the REST API, which is all under /api: the Swagger UI and its assets, the
+ *   static media files and the single-page app of FRONTEND_DIR (its files, and index.html for page
+ *   URLs). Any status below 500 and any Content-Type, except that an error must be JSON in the
+ *   error schema (a missing file is the API's JSON 404).
  * - A method and path that match no documented operation must answer what the pipeline answers
  *   before routing: the 404 of an unknown route, or the body parser's 400, 413 or 415 (it reads the
  *   body before the route is known); always in the error schema.
@@ -49,11 +54,15 @@ export class OpenApiContract {
   private findProblem({ method, url, status, contentType, body, truncated }: Exchange): string | undefined {
     if (method === 'OPTIONS') return undefined;
     const path = url.split('?')[0];
-    if (NOT_API.test(path)) {
-      if (status >= 500) return 'a server error while serving a static file or the Swagger UI';
-      return status >= 400 && isJson(contentType) && method !== 'HEAD'
+    if (SOCKET_IO.test(path)) {
+      return status >= 500 ? 'a server error on the Socket.IO transport' : undefined;
+    }
+    if ((method === 'GET' || method === 'HEAD') && (!REST_API.test(path) || SWAGGER_UI.test(path))) {
+      if (status >= 500) return 'a server error while serving a static file, the app or the Swagger UI';
+      if (status < 400 || method === 'HEAD') return undefined;
+      return isJson(contentType)
         ? this.validate(ERROR_SCHEMA, body)
-        : undefined;
+        : 'an error outside the REST API that is not JSON in the error schema';
     }
     const verb = method === 'HEAD' ? 'get' : method.toLowerCase();
     // A literal path and a templated one can both match (`/users/me`, `/users/{id}`): prefer the one with this method.
@@ -125,8 +134,12 @@ const DOC_ID = 'openapi';
 const ERROR_SCHEMA = { $ref: '#/components/schemas/ErrorResponseDto' };
 /** Unknown route (404), or a body the parser refused before routing: malformed (400), too large, not JSON. */
 const UNKNOWN_ROUTE_STATUSES = new Set([404, 400, 413, 415]);
-/** Not API operations: Swagger UI (HTML, scripts, styles) and the local media files. */
-const NOT_API = /^\/(api\/docs(?:[/-]|$)|media\/)/i;
+/** Every REST operation is under /api. */
+const REST_API = /^\/api(?:\/|$)/i;
+/** Swagger UI (HTML, scripts, styles) and the document itself: not API operations. */
+const SWAGGER_UI = /^\/api\/docs(?:[/-]|$)/i;
+/** Socket.IO's long-polling and WebSocket upgrade requests (Engine.IO). */
+const SOCKET_IO = /^\/socket\.io\//i;
 /** Bodies above this size (pictures) are not kept whole. */
 const MAX_CAPTURED_BYTES = 1024 * 1024;
 

@@ -1,14 +1,17 @@
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 
 export class HealthIndicatorDto {
-  /** @example up */
-  status: string;
+  /**
+   * `degraded`: not answering, but the instance still serves correctly without it (Redis).
+   * @example up
+   */
+  status: 'up' | 'degraded';
   /**
    * Milliseconds the check took.
    * @example 2
    */
   responseTime?: number;
-  /** Why the indicator is down. */
+  /** Why the indicator is degraded. */
   message?: string;
 }
 
@@ -19,15 +22,21 @@ const indicators = (description: string, example: object) =>
     additionalProperties: { $ref: getSchemaPath(HealthIndicatorDto) },
     example,
   });
-const UP = { database: { status: 'up' } };
+const UP = { database: { status: 'up' }, redis: { status: 'up' } };
 
-/** The health report (Terminus): one entry per indicator, here only `database`. */
+/**
+ * The health report (Terminus): one entry per indicator, `database` and, with REDIS_URL set,
+ * `redis`. A 200 has no indicator that is down.
+ */
 export class HealthResponseDto {
-  /** @example ok */
-  status: string;
-  @indicators('The indicators that are up.', UP)
+  /**
+   * `degraded` when an indicator is (Redis not answering): still 200, the instance keeps serving.
+   * @example ok
+   */
+  status: 'ok' | 'degraded';
+  @indicators('The indicators that are up or degraded.', UP)
   info: Record<string, HealthIndicatorDto>;
-  @indicators('The indicators that are down (empty in a 200).', {})
+  @indicators('The indicators that are down (always empty in a 200).', {})
   error: Record<string, HealthIndicatorDto>;
   @indicators('Every indicator.', UP)
   details: Record<string, HealthIndicatorDto>;
