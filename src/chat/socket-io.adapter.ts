@@ -29,9 +29,11 @@ export class ChatIoAdapter extends IoAdapter {
     }) as Server;
     if (this.redis?.enabled) {
       server.adapter(
-        createAdapter(this.redis.createConnection('socket.io-pub'), this.redis.createConnection('socket.io-sub'), {
-          key: this.redis.channel('socket.io'),
-        }),
+        createAdapter(
+          this.redis.createConnection('socket.io-pub'),
+          this.redis.createConnection('socket.io-sub', { subscriber: true }),
+          { key: this.redis.channel('socket.io') },
+        ),
       );
     }
     return server;

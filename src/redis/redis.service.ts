@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Command, Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 
 /** How long a command may wait for Redis before the caller falls back to its in-process behaviour. */
@@ -60,11 +60,16 @@ export class RedisService implements OnApplicationShutdown {
 
   /**
    * A plain connection for a library that manages its own names and subscriptions (no key prefix,
-   * commands queued while reconnecting); closed with the app.
+   * commands queued while reconnecting); closed with the app. A `subscriber` connection's commands
+   * wait for Redis however long it is away, so its subscriptions are made whenever it comes (and
+   * renewed after each reconnection); other commands give up after ioredis' default retries.
    */
-  createConnection(name: string): Redis {
+  createConnection(name: string, { subscriber = false } = {}): Redis {
     if (!this.url) throw new Error('REDIS_URL is not set');
-    const connection = new Redis(this.url, { connectionName: `chat-auth-${name}` });
+    const connection = new ForgettableCommandsRedis(this.url, {
+      connectionName: `chat-auth-${name}`,
+      ...(subscriber && { maxRetriesPerRequest: null }),
+    });
     connection.on('error', () => undefined);
     this.extraConnections.push(connection);
     return connection;
@@ -86,7 +91,12 @@ export class RedisService implements OnApplicationShutdown {
     await Promise.all(
       connections
         .filter((connection) => connection !== undefined)
-        .map((connection) => connection.quit().catch(() => connection.disconnect())),
+        // QUIT would wait in the offline queue for a Redis that is away.
+        .map((connection) =>
+          connection.status === 'ready'
+            ? connection.quit().catch(() => connection.disconnect())
+            : connection.disconnect(),
+        ),
     );
   }
 
@@ -99,5 +109,19 @@ export class RedisService implements OnApplicationShutdown {
         'Unreachable: rate limits count in this process and session/user caches are bypassed until it returns',
       );
     }
+  }
+}
+
+/**
+ * For libraries that send commands without waiting for their replies (the Socket.IO Redis adapter
+ * publishes and subscribes that way): a command that fails while Redis is away would otherwise be
+ * an unhandled rejection, which ends a Node process. A caller that waits for a reply still gets
+ * the error.
+ */
+class ForgettableCommandsRedis extends Redis {
+  override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
+    const reply = super.sendCommand(command, stream);
+    if (reply instanceof Promise) reply.catch(() => undefined);
+    return reply;
   }
 }
