@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { EmbeddedMongo } from '../../src/database/embedded-mongo.js';
@@ -24,7 +24,7 @@ export class AppBuild {
       '-p',
       'tsconfig.build.json',
       '--outDir',
-      dir,
+      join(dir, 'dist'),
       '--incremental',
       'false',
       '--declaration',
@@ -32,14 +32,15 @@ export class AppBuild {
       '--sourceMap',
       'false',
     ]);
-    // Under node_modules Node looks no further up for "type": "module".
-    await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+    // Under node_modules Node looks no further up for "type": "module"; the app reads its name and
+    // version from the package.json two levels above dist/config/.
+    await copyFile('package.json', join(dir, 'package.json'));
     return new AppBuild(dir);
   }
 
   async start(env: Record<string, string>): Promise<AppInstance> {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(this.dir, 'main.js')], {
+    const child = spawn(process.execPath, [join(this.dir, 'dist', 'main.js')], {
       env: {
         ...process.env,
         ...TEST_ENV,
@@ -75,7 +76,11 @@ export class AppInstance {
     child.stderr!.on('data', collect);
   }
 
-  request(method: string, path: string, options: { cookie?: string; body?: object; headers?: Record<string, string> } = {}) {
+  request(
+    method: string,
+    path: string,
+    options: { cookie?: string; body?: object; headers?: Record<string, string> } = {},
+  ) {
     return fetch(`${this.base}${path}`, {
       method,
       headers: {

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
@@ -24,8 +24,9 @@ export async function buildAppForChildren(): Promise<string> {
       compilerOptions: { outDir: join(BUILD_DIR, 'dist') },
     }),
   );
-  // Below node_modules Node looks no further up for "type": "module".
-  await writeFile(join(BUILD_DIR, 'package.json'), JSON.stringify({ type: 'module' }));
+  // Below node_modules Node looks no further up for "type": "module"; the app reads its name and
+  // version from the package.json two levels above dist/config/.
+  await copyFile('package.json', join(BUILD_DIR, 'package.json'));
   await promisify(execFile)(process.execPath, [
     'node_modules/@nestjs/cli/bin/nest.js',
     'build',
