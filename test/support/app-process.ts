@@ -16,6 +16,8 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
     BCRYPT_COST: '4',
     RATE_LIMIT_AUTH_PER_MINUTE: '0',
     SWAGGER_ENABLED: 'false',
+    // Single instance even when the shell sets REDIS_URL (see TEST_ENV).
+    REDIS_URL: '',
     ...env,
     PORT: String(port),
   });

@@ -49,7 +49,8 @@ export interface ChildApp {
 export async function spawnApp(main: string, env: Record<string, string>): Promise<ChildApp> {
   const port = await freePort();
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, MONGODB_URI: '', PORT: String(port), ...env },
+    // Single instance even when the shell sets REDIS_URL (see TEST_ENV).
+    env: { ...process.env, MONGODB_URI: '', REDIS_URL: '', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

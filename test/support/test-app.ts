@@ -22,6 +22,10 @@ export const TEST_ENV: Record<string, string> = {
   PASSWORD_PEPPER: 'test-pepper-that-is-long-enough-0123456789',
   // Outbox mail and local pictures of tests stay out of the developer's ./data.
   DATA_DIR: join(tmpdir(), `chat-auth-e2e-${process.pid}`),
+  // Single instance even when the shell sets REDIS_URL (CI does, for the multi-instance tests):
+  // apps of parallel test files on one Redis and one key prefix would share their rate limits.
+  // A test about Redis passes REDIS_URL, with a key prefix of its own.
+  REDIS_URL: '',
 };
 
 /**
