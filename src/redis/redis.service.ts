@@ -95,7 +95,7 @@ export class RedisService implements OnApplicationShutdown {
         .map((connection) =>
           connection.status === 'ready'
             ? connection.quit().catch(() => connection.disconnect())
-            : connection.disconnect(),
+            : Promise.resolve(connection.disconnect()),
         ),
     );
   }

@@ -119,7 +119,7 @@ export class UsersService implements OnModuleInit {
       .select(PUBLIC_FIELDS)
       .lean<UserRecord>()
       .exec();
-    this.cache.delete(id.toHexString());
+    await this.cache.delete(id.toHexString());
     return user;
   }
 
