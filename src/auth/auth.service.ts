@@ -58,7 +58,14 @@ export class AuthService {
     if (!check.valid) throw new UnauthorizedException(INVALID_CREDENTIALS);
     if (check.needsRehash) this.upgradeHash(found.user._id, found.passwordHash, dto.password);
     await this.attempts.reset(dto.email);
-    return this.startSession(found.user, client);
+    const session = await this.sessions.create(found.user._id, client);
+    // A reset or change that landed during the bcrypt check listed the sessions before this one
+    // existed: its revocation would miss it. Checked after the insert, so one of the two sees the other.
+    if ((await this.users.getPasswordVersion(found.user._id)) !== found.passwordVersion) {
+      await this.sessions.revoke(session._id);
+      throw new UnauthorizedException(INVALID_CREDENTIALS);
+    }
+    return this.signedIn(found.user, session);
   }
 
   /** Revokes the session the token names, if it is a valid one; anything else is already logged out. */
@@ -76,7 +83,10 @@ export class AuthService {
   }
 
   private async startSession(user: UserRecord, client: ClientInfo): Promise<SignedInSession> {
-    const session = await this.sessions.create(user._id, client);
+    return this.signedIn(user, await this.sessions.create(user._id, client));
+  }
+
+  private async signedIn(user: UserRecord, session: SessionRecord): Promise<SignedInSession> {
     return { user, token: await this.sign(session), expiresAt: session.expiresAt };
   }
 

@@ -125,18 +125,28 @@ export class UsersService implements OnModuleInit {
 
   async findByEmailWithPassword(
     email: string,
-  ): Promise<{ user: UserRecord; passwordHash: string } | null> {
+  ): Promise<{ user: UserRecord; passwordHash: string; passwordVersion: number } | null> {
     const query = (filter: object) =>
       this.users
         .findOne(filter)
-        .select(`${PUBLIC_FIELDS} password`)
-        .lean<UserRecord & { password: string }>()
+        .select(`${PUBLIC_FIELDS} password passwordVersion`)
+        .lean<UserRecord & { password: string; passwordVersion?: number }>()
         .exec();
     const found =
       (await query({ email })) ?? (this.hasMixedCaseEmails ? await query(sameEmail(email)) : null);
     if (!found) return null;
-    const { password, ...user } = found;
-    return { user, passwordHash: password };
+    const { password, passwordVersion, ...user } = found;
+    return { user, passwordHash: password, passwordVersion: passwordVersion ?? 0 };
+  }
+
+  /** See User.passwordVersion; null when the user no longer exists. */
+  async getPasswordVersion(id: Types.ObjectId): Promise<number | null> {
+    const found = await this.users
+      .findById(id)
+      .select('passwordVersion')
+      .lean<{ passwordVersion?: number }>()
+      .exec();
+    return found ? (found.passwordVersion ?? 0) : null;
   }
 
   async getPasswordHash(id: Types.ObjectId): Promise<string | null> {
@@ -145,7 +155,9 @@ export class UsersService implements OnModuleInit {
   }
 
   async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<void> {
-    await this.users.updateOne({ _id: id }, { $set: { password: passwordHash } }).exec();
+    await this.users
+      .updateOne({ _id: id }, { $set: { password: passwordHash }, $inc: { passwordVersion: 1 } })
+      .exec();
     await this.cache.delete(id.toHexString());
   }
 

@@ -23,6 +23,13 @@ export class User {
   @Prop({ default: false })
   emailVerified: boolean;
 
+  /**
+   * Counts password changes and resets (not hash upgrades). A login checks it did not move while its
+   * password was being verified, so a reset cannot miss a session created meanwhile. Never returned.
+   */
+  @Prop({ type: Number, select: false, default: 0 })
+  passwordVersion: number;
+
   /** Where the current profile picture is stored (so the old one can be deleted); never returned. */
   @Prop({ type: String, select: false, default: null })
   profilePicKey: string | null;
