@@ -17,6 +17,7 @@ const NEW_PASSWORD = 'amber-lantern-orchard-77';
 const INVALID_TOKEN = { statusCode: 400, message: 'Invalid or expired token', error: 'Bad Request' };
 const RESET_SUBJECT = 'Reset your password';
 const VERIFY_SUBJECT = 'Confirm your email address';
+const CHANGE_SUBJECT = 'Confirm your new email address';
 
 async function outboxApp(env: Record<string, string> = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'mail-outbox-'));
@@ -407,6 +408,21 @@ describe('Mail: rate limits (e2e)', () => {
       await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
     }
     await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(429);
+  });
+
+  it('limits email change requests per account: each one mails an address the caller chooses', async () => {
+    const { cookie, password } = await signUp(app);
+    const targets = [uniqueEmail('change'), uniqueEmail('change'), uniqueEmail('change')];
+    for (const newEmail of targets) {
+      await http().put('/api/auth/email').set('Cookie', cookie).send({ newEmail, password }).expect(202);
+    }
+    const limited = await http()
+      .put('/api/auth/email')
+      .set('Cookie', cookie)
+      .send({ newEmail: uniqueEmail('change'), password })
+      .expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(3000);
+    for (const newEmail of targets) await outbox.waitFor(newEmail, CHANGE_SUBJECT);
   });
 });
 

@@ -93,6 +93,7 @@ export class EmailAddressController {
    * address and the current one is told. The address changes when the link is used.
    */
   @AllowUnverified()
+  @UseGuards(AuthThrottlerGuard)
   @Put('email')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiSession('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
@@ -104,7 +105,9 @@ export class EmailAddressController {
     'newEmail must differ from the current email',
   )
   @ApiError(409, 'Email already exists.', 'Email already exists')
-  @ApiTooManyAttempts('Too many wrong passwords on this account.')
+  @ApiTooManyAttempts(
+    'Too many requests from this client, too many email changes for this account or to this address, or too many wrong passwords.',
+  )
   async changeEmail(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: ChangeEmailDto,

@@ -4,6 +4,7 @@ import { MailService } from '../../mail/mail.service.js';
 import type { UserRecord } from '../../users/user.mapper.js';
 import { UsersService } from '../../users/users.service.js';
 import { PasswordConfirmation } from '../password/password-confirmation.js';
+import { MailRequestQuota } from '../throttling/mail-request-quota.service.js';
 import { EmailLinks } from './email-links.js';
 import { EmailTokensService } from './email-tokens.service.js';
 
@@ -18,6 +19,7 @@ export class EmailChangeService {
     private readonly links: EmailLinks,
     private readonly mail: MailService,
     private readonly confirmation: PasswordConfirmation,
+    private readonly quota: MailRequestQuota,
   ) {}
 
   async requestChange(
@@ -32,6 +34,9 @@ export class EmailChangeService {
       );
     }
     await this.confirmation.confirm(user, password);
+    // Each request mails an address of the caller's choosing: limited per account and per recipient.
+    await this.quota.take(`email-change:${user._id.toHexString()}`);
+    await this.quota.take(`email-change-to:${newEmail}`);
     if (await this.users.isEmailTaken(newEmail))
       throw new ConflictException('Email already exists');
     const grant = {
