@@ -29,7 +29,7 @@ interface SocketSession {
   counted?: boolean;
 }
 
-/** setTimeout's limit (about 24.8 days); a later expiry is simply not scheduled. */
+/** setTimeout's limit (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
@@ -128,10 +128,12 @@ export class ChatGateway
 
   private scheduleExpiry(socket: Socket, expiresAt: Date): void {
     const remaining = expiresAt.getTime() - Date.now();
-    if (remaining > MAX_TIMER_MS) return;
+    // setTimeout cannot wait longer than MAX_TIMER_MS: a longer session is checked again then.
     (socket.data as SocketSession).expiryTimer = setTimeout(() => {
+      if (expiresAt.getTime() > Date.now()) return this.scheduleExpiry(socket, expiresAt);
       this.logger.debug(`Session of socket ${socket.id} expired`);
       socket.disconnect(true);
-    }, remaining);
+    }, Math.min(remaining, MAX_TIMER_MS));
   }
+
 }
