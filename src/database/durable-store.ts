@@ -145,7 +145,7 @@ export class DurableStore {
     const data = await readFile(file);
     const { payloads, validBytes, damage } = decodeJournal(data);
     for (const payload of payloads) {
-      for (const change of EJSON.parse(payload.toString('utf8'), { relaxed: false }) as JournalOp[]) {
+      for (const change of EJSON.parse(payload.toString('utf8'), { relaxed: true }) as JournalOp[]) {
         await applyOp(this.storage, change);
       }
     }

@@ -78,11 +78,21 @@ describe('EmbeddedMongo snapshots', () => {
 /** What a crash at this moment would leave on disk: the files as they are, without the lock's owner. */
 async function crashImage(dataDir: string): Promise<string> {
   const copy = await mkdtemp(join(tmpdir(), 'embedded-mongo-crash-'));
-  await cp(join(dataDir, 'embedded-mongo'), join(copy, 'embedded-mongo'), {
-    recursive: true,
-    filter: (source) => !source.endsWith('lock'),
-  });
-  return copy;
+  // A compaction still running in the background may remove a journal while it is being copied
+  // (a real crash image is taken at one instant): copy again once it has.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cp(join(dataDir, 'embedded-mongo'), join(copy, 'embedded-mongo'), {
+        recursive: true,
+        filter: (source) => !source.endsWith('lock'),
+      });
+      return copy;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 5) throw error;
+      await rm(join(copy, 'embedded-mongo'), { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 async function startedOn(dataDir: string, options: { journalMaxBytes?: number } = {}) {
@@ -135,6 +145,35 @@ describe('EmbeddedMongo journal', () => {
       await expect(items.insertOne({ name: 'c' })).rejects.toMatchObject({ code: 11000 });
       await items.insertOne({ name: 'b' });
     });
+  });
+
+  it('restores numbers as numbers, from the journal and from a snapshot, so $inc keeps working', async () => {
+    const dataDir = await tempDir();
+    const first = track(await startedOn(dataDir));
+    await withConnection(first, async (db) => {
+      await db.collection('counters').insertOne({ key: 'k', count: 1, ratio: 0.5 });
+      await db.collection('counters').updateOne({ key: 'k' }, { $inc: { count: 1 } });
+    });
+    const copy = await crashImage(dataDir);
+    folders.push(copy);
+    const incAfterRestart = async (server: EmbeddedMongo, expected: number) =>
+      withConnection(server, async (db) => {
+        const counters = db.collection('counters');
+        await counters.updateOne({ key: 'k' }, { $inc: { count: 1, ratio: 0.25 } });
+        expect(await counters.findOne({ key: 'k' }, { projection: { _id: 0 } })).toEqual({
+          key: 'k',
+          count: expected,
+          ratio: expected / 4,
+        });
+      });
+
+    // From the journal, after a crash.
+    const replayed = track(await startedOn(copy));
+    await incAfterRestart(replayed, 3);
+    // From the snapshot a clean stop writes.
+    await replayed.stop();
+    servers.splice(servers.indexOf(replayed), 1);
+    await incAfterRestart(track(await startedOn(copy)), 4);
   });
 
   it('drops a torn journal tail with a warning and keeps the records before it', async () => {

@@ -62,7 +62,9 @@ export async function readSnapshot(file: string): Promise<StoreState> {
     throw error;
   }
   const lines = text.split('\n').filter((line) => line.length > 0);
-  const parse = (line: string) => EJSON.parse(line, { relaxed: false }) as Record<string, unknown>;
+  // Relaxed: numbers come back as JS numbers, as the server holds them; canonical Int32 and Double
+  // objects would make $inc and comparisons fail after a restart.
+  const parse = (line: string) => EJSON.parse(line, { relaxed: true }) as Record<string, unknown>;
   const header = parse(lines[0] ?? '{}');
   if (header.databases) return fromLegacy(header as unknown as LegacySnapshot);
   const state: StoreState = { journalSeq: Number(header.journalSeq ?? 0), collections: [] };
