@@ -387,3 +387,21 @@ describe('Chat during a database outage (e2e)', () => {
     }
   });
 });
+
+describe('Chat with REQUIRE_EMAIL_VERIFICATION (e2e)', () => {
+  it('refuses the socket of an unverified user, as its REST chat routes answer 403', async () => {
+    const app = await createTestApp({ REQUIRE_EMAIL_VERIFICATION: 'true' });
+    const baseUrl = await listenOnFreePort(app);
+    const alice = await signUp(app);
+    await request(app.getHttpServer()).get('/api/messages/users').set('Cookie', alice.cookie).expect(403);
+    const socket = openSocket(baseUrl, { extraHeaders: { cookie: alice.cookie } });
+    try {
+      const error = await refused(socket);
+      expect(error.message).toBe('Email not verified');
+      expect(error.data).toEqual({ status: 403 });
+    } finally {
+      socket.disconnect();
+      await app.close();
+    }
+  });
+});

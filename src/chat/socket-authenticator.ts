@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import type { Socket } from 'socket.io';
 import { SESSION_COOKIE } from '../auth/auth.constants.js';
 import type { AuthContext } from '../auth/auth-context.js';
+import { EMAIL_NOT_VERIFIED } from '../auth/guards/email-verified.guard.js';
 import { isCrossOriginRequestAllowed } from '../auth/guards/cross-origin-protection.js';
 import { SessionAuthenticator } from '../auth/sessions/session-authenticator.js';
 import { extractSessionToken } from '../auth/strategies/jwt-cookie.strategy.js';
@@ -39,6 +40,7 @@ export class HandshakeRefusedError extends Error {
 export class SocketAuthenticator {
   private readonly logger = new Logger(SocketAuthenticator.name);
   private readonly trustedOrigins: ReadonlySet<string>;
+  private readonly requireEmailVerification: boolean;
   private readonly parseCookies = cookieParser();
 
   constructor(
@@ -47,6 +49,7 @@ export class SocketAuthenticator {
     config: ConfigService<AppConfig, true>,
   ) {
     this.trustedOrigins = new Set(config.get('app.corsOrigins', { infer: true }));
+    this.requireEmailVerification = config.get('mail.requireEmailVerification', { infer: true });
   }
 
   async authenticate(socket: Socket): Promise<AuthContext> {
@@ -64,6 +67,10 @@ export class SocketAuthenticator {
       throw new HandshakeRefusedError(HANDSHAKE_ERRORS.unavailable, 503);
     }
     if (!auth) throw new HandshakeRefusedError(HANDSHAKE_ERRORS.invalid, 401);
+    // As on the REST chat routes: with REQUIRE_EMAIL_VERIFICATION, chat waits for a verified address.
+    if (this.requireEmailVerification && !auth.user.emailVerified) {
+      throw new HandshakeRefusedError(EMAIL_NOT_VERIFIED, 403);
+    }
     return auth;
   }
 
