@@ -2,11 +2,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
 import { png } from './support/images.js';
 import { listenOnFreePort } from './support/sockets.js';
 import { createTestApp } from './support/test-app.js';
+import { launchBrowser } from './support/browser.js';
 
 /**
  * A minimal chat page, served by the API itself (FRONTEND_DIR) as a production frontend is: the
@@ -65,10 +66,7 @@ describe('Chat in a real browser, frontend served by the API (e2e)', () => {
       MEDIA_PUBLIC_URL: '/media',
     });
     origin = await listenOnFreePort(app);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,11 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { GOOD_PASSWORD, sessionCookie, signUp, uniqueEmail } from './support/auth.js';
 import { startHostRewritingProxy, type HostRewritingProxy } from './support/host-rewriting-proxy.js';
 import { png } from './support/images.js';
 import { createTestApp } from './support/test-app.js';
+import { launchBrowser } from './support/browser.js';
 
 /** The default CORS_ORIGINS: the reference frontend's dev server. */
 const LISTED_ORIGIN = 'http://localhost:5173';
@@ -183,10 +184,7 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
   let otherSite: HostRewritingProxy;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
     const { port } = stack.app.getHttpServer().address() as AddressInfo;
     otherSite = await startHostRewritingProxy({ apiPort: port, page: PAGE });
   }, 60_000);

@@ -50,6 +50,17 @@ function multipartAvatar(image: Buffer) {
   return { body, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
+/** A multipart avatar upload that stays in flight until the test calls finish() (or abandon()). */
+function trickledAvatarUpload(app: AppProcess, token: string) {
+  const { body, contentType } = multipartAvatar(pngOfSize(200_000));
+  return trickledRequest(app, {
+    method: 'PUT',
+    path: '/api/users/me/avatar',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body,
+  });
+}
+
 /** A keep-alive connection that has had one answer and now sits idle. */
 async function idleKeepAliveConnection(app: AppProcess): Promise<{ socket: Socket; closed: Promise<number> }> {
   const socket = connect(app.port, '127.0.0.1');
@@ -122,13 +133,7 @@ describe('Reliability: graceful shutdown (e2e)', () => {
     app = await startAppProcess({ DATA_DIR: dataDir });
     const { token } = await signUpOver(app);
     const idle = await idleKeepAliveConnection(app);
-    const { body, contentType } = multipartAvatar(pngOfSize(200_000));
-    const upload = trickledRequest(app, {
-      method: 'PUT',
-      path: '/api/users/me/avatar',
-      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-      body,
-    });
+    const upload = trickledAvatarUpload(app, token);
     await pause(300);
 
     const signalled = Date.now();
@@ -207,13 +212,7 @@ describe('Reliability: graceful shutdown (e2e)', () => {
   it('cuts a request that outlasts SHUTDOWN_GRACE_MS and still exits (status 1)', async () => {
     app = await startAppProcess({ DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '1000' });
     const { token } = await signUpOver(app);
-    const { body, contentType } = multipartAvatar(pngOfSize(200_000));
-    const upload = trickledRequest(app, {
-      method: 'PUT',
-      path: '/api/users/me/avatar',
-      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-      body,
-    });
+    const upload = trickledAvatarUpload(app, token);
     await pause(300);
     const signalled = Date.now();
     app.process.kill('SIGTERM');

@@ -1,17 +1,16 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from './support/auth.js';
 import { OutboxMailbox } from './support/mailbox.js';
 import { createTestApp } from './support/test-app.js';
+import { launchBrowser } from './support/browser.js';
 
-const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
 
 async function freePort(): Promise<number> {
@@ -29,18 +28,12 @@ describe('Reset page in headless Chromium (e2e)', () => {
   let outbox: OutboxMailbox;
 
   beforeAll(async () => {
-    if (!existsSync(CHROME_PATH)) {
-      throw new Error(`No Chromium at ${CHROME_PATH}: install Debian's chromium or set CHROME_PATH`);
-    }
     const dataDir = await mkdtemp(join(tmpdir(), 'reset-page-'));
     outbox = new OutboxMailbox(join(dataDir, 'outbox'));
     const port = await freePort();
     app = await createTestApp({ DATA_DIR: dataDir, API_URL: `http://127.0.0.1:${port}` });
     await app.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROME_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,10 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { signUp } from './support/auth.js';
 import { createTestApp } from './support/test-app.js';
+import { launchBrowser } from './support/browser.js';
 
 /** Debian's chromium; .ci/run installs it when missing. */
-const CHROMIUM = '/usr/bin/chromium';
 const UI_TIMEOUT_MS = 20_000;
 
 describe('Swagger UI in a real browser (e2e)', () => {
@@ -16,10 +16,7 @@ describe('Swagger UI in a real browser (e2e)', () => {
     app = await createTestApp();
     await app.listen(0, '127.0.0.1');
     baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
