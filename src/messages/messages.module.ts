@@ -6,9 +6,7 @@ import { MediaModule } from '../media/media.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
-import { RedisService } from '../redis/redis.service.js';
 import { ResilientThrottlerStorage } from '../redis/resilient-throttler-storage.js';
-import { InMemorySendRateLimiter } from './rate-limit/in-memory-send-rate-limiter.js';
 import {
   SEND_LIMIT,
   SEND_RATE_LIMITER,
@@ -20,13 +18,12 @@ import { Message, MessageSchema } from './schemas/message.schema.js';
 
 function createSendRateLimiter(
   config: ConfigService<AppConfig, true>,
-  redis: RedisService,
   storage: ResilientThrottlerStorage,
 ): SendRateLimiter {
   // The one switch for every rate limit (load tests, local scripting).
   if (config.get('auth.rateLimitPerMinute', { infer: true }) === 0) return new UnlimitedSendRateLimiter();
-  if (redis.enabled) return new SharedSendRateLimiter(storage, SEND_LIMIT.messages, SEND_LIMIT.windowMs);
-  return new InMemorySendRateLimiter(SEND_LIMIT.messages, SEND_LIMIT.windowMs);
+  // The throttler's storage: in Redis with REDIS_URL, in-process without it or while Redis is away.
+  return new SharedSendRateLimiter(storage, SEND_LIMIT.messages, SEND_LIMIT.windowMs);
 }
 
 /** Chat messages over REST; the chat gateway delivers them live (MESSAGE_SENT). */
@@ -41,7 +38,7 @@ function createSendRateLimiter(
     MessagesService,
     {
       provide: SEND_RATE_LIMITER,
-      inject: [ConfigService, RedisService, ResilientThrottlerStorage],
+      inject: [ConfigService, ResilientThrottlerStorage],
       useFactory: createSendRateLimiter,
     },
   ],

@@ -1,4 +1,4 @@
-/** Injection token of the limiter on sending messages (in memory today; Redis can replace it). */
+/** Injection token of the limiter on sending messages. */
 export const SEND_RATE_LIMITER = Symbol('SendRateLimiter');
 
 /** Messages a user may send per window. */

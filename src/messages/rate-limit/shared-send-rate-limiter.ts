@@ -4,8 +4,8 @@ import type { SendRateLimiter } from './send-rate-limiter.js';
 const THROTTLER_NAME = 'chat-send';
 
 /**
- * The send limit on throttler storage: in Redis, shared by every instance, with REDIS_URL set
- * (ResilientThrottlerStorage, which counts in-process while Redis is away). Once over the limit a
+ * The send limit on the throttler's storage (ResilientThrottlerStorage): in Redis, shared by every
+ * instance, with REDIS_URL set; in-process without it or while Redis is away. Once over the limit a
  * user is refused until the window that they exceeded has passed.
  */
 export class SharedSendRateLimiter implements SendRateLimiter {
