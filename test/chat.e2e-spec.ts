@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Types } from 'mongoose';
+import type { Server } from 'socket.io';
 import type { Socket } from 'socket.io-client';
 import request from 'supertest';
 import { decodePayload, forgeToken, GOOD_PASSWORD, sessionCookie, signUp, tokenOf } from './support/auth.js';
@@ -14,6 +15,8 @@ import {
   record,
   refused,
 } from './support/sockets.js';
+import { ChatGateway } from '../src/chat/chat.gateway.js';
+import { userRoom } from '../src/chat/socket-events.js';
 import { DatabaseServer } from '../src/database/database-server.js';
 import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
 
@@ -354,17 +357,22 @@ describe('Chat over Socket.IO (e2e)', () => {
       await expectEndedWithinASecond(bearerSocket, ended[1]);
     });
 
-    it('a revoked socket receives no more messages', async () => {
+    it('a revoked socket leaves the server: deliveries reach only the sessions still live', async () => {
       const alice = await signUp(app);
       const bob = await signUp(app);
       const bobSocket = await connect(bob.cookie);
-      const got = record(bobSocket, 'newMessage');
-      const ended = disconnection(bobSocket);
+      const bobOtherTab = await connect(bob.cookie);
+      const bobPhone = await connect(await login(bob.email));
+      const ended = [disconnection(bobSocket), disconnection(bobOtherTab)];
       await http().post('/api/auth/logout').set('Cookie', bob.cookie).expect(200);
-      await ended;
+      await Promise.all(ended);
+      // The server side: only the phone's socket is left in Bob's room.
+      const server = (app.get(ChatGateway) as unknown as { server: Server }).server;
+      const left = await server.in(userRoom(bob.user._id)).fetchSockets();
+      expect(left.map((socket) => socket.id)).toEqual([bobPhone.id]);
+      const delivered = nextEvent(bobPhone, 'newMessage');
       await send(alice.cookie, bob.user._id, { text: 'after logout' });
-      await settle();
-      expect(got).toEqual([]);
+      expect(await delivered).toMatchObject({ text: 'after logout' });
     });
   });
 });

@@ -40,17 +40,7 @@ export function refused(socket: Socket): Promise<Error & { data?: { status: numb
 
 /** The next `event` on the socket, or a rejection after `timeoutMs`. */
 export function nextEvent<T = unknown>(socket: Socket, event: string, timeoutMs = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off(event, listener);
-      reject(new Error(`no ${event} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const listener = (payload: T) => {
-      clearTimeout(timer);
-      resolve(payload);
-    };
-    socket.once(event, listener);
-  });
+  return eventMatching<T>(socket, event, () => true, timeoutMs);
 }
 
 /**
