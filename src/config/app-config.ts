@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger, type LogLevel } from '@nestjs/common';
+import { DEFAULT_JOURNAL_MAX_BYTES } from '../database/write-journal.js';
 import {
   ConfigurationError,
   LOG_LEVELS,
@@ -106,7 +107,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     database: {
       uri: env.MONGODB_URI,
       persistEmbedded: nodeEnv !== 'test',
-      embeddedJournalMaxBytes: env.EMBEDDED_JOURNAL_MAX_BYTES ?? 16 * 1024 * 1024,
+      embeddedJournalMaxBytes: env.EMBEDDED_JOURNAL_MAX_BYTES ?? DEFAULT_JOURNAL_MAX_BYTES,
     },
     auth: {
       jwtSecret: ownSecret(env, 'JWT_SECRET') ?? developmentSecret(nodeEnv, dataDir, 'jwt-secret'),

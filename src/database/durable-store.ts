@@ -92,7 +92,9 @@ export class DurableStore {
   async close(): Promise<void> {
     await this.compacting;
     try {
-      await this.compact();
+      // Nothing since the last snapshot (an empty journal and no older one): no need to rewrite it.
+      const unchanged = this.journal?.bytes === 0 && (await this.journals()).length === 1;
+      if (!unchanged) await this.compact();
     } catch (error) {
       // The journals are still there: nothing is lost, the next start replays them.
       this.logger.error(`Could not write the final snapshot: ${(error as Error).message}`);

@@ -5,6 +5,7 @@ import { DurableStore } from './durable-store.js';
 import type { JournalOp } from './journal-ops.js';
 import { hookStorage } from './storage-hooks.js';
 import { UniqueIndexes } from './unique-indexes.js';
+import { DEFAULT_JOURNAL_MAX_BYTES } from './write-journal.js';
 
 /*
  * Why this exists: no mongod binary can be installed on our development and CI machines, so when
@@ -25,7 +26,6 @@ type IndexSpec = Awaited<ReturnType<IStorageAdapter['getIndexes']>>[number];
 type Reply = Awaited<ReturnType<CommandRouter['route']>>;
 
 const INDEX_COMMANDS = new Set(['createIndexes', 'listIndexes', 'dropIndexes']);
-const DEFAULT_JOURNAL_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface EmbeddedMongoOptions {
   /** DATA_DIR: the data is kept in its `embedded-mongo` folder; omit to keep everything in memory. */

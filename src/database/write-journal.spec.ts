@@ -25,6 +25,7 @@ describe('WriteJournal', () => {
     await journal.close();
 
     // The first record is flushed alone; the 199 queued behind it share the next fsync.
+    expect(datasync.mock.calls.length).toBeGreaterThanOrEqual(1);
     expect(datasync.mock.calls.length).toBeLessThanOrEqual(2);
     expect(decodeJournal(await readFile(file)).payloads.map(String)).toEqual(payloads.map(String));
   });

@@ -3,6 +3,9 @@ import { dirname } from 'node:path';
 import { encodeRecord } from './journal-codec.js';
 import { fsyncFolder } from './durable-files.js';
 
+/** The journal size at which the embedded store writes a snapshot and starts a new journal. */
+export const DEFAULT_JOURNAL_MAX_BYTES = 16 * 1024 * 1024;
+
 interface Waiter {
   resolve: () => void;
   reject: (error: Error) => void;
