@@ -103,7 +103,7 @@ describe('Mail through the outbox (e2e)', () => {
     });
 
     it('refuses an expired token', async () => {
-      const { email, user } = await signUp(app);
+      const { email } = await signUp(app);
       const token = tokenOf((await requestReset(email)).links[0]);
       const tokens = app.get<Connection>(getConnectionToken()).collection('email_tokens');
       const stored = await tokens.findOne({ purpose: 'password-reset', email });
@@ -113,9 +113,9 @@ describe('Mail through the outbox (e2e)', () => {
       expect(minutesLeft).toBeLessThanOrEqual(30);
       await tokens.updateOne({ _id: stored!._id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
       const res = await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD });
+      expect(res.status).toBe(400);
       expect(res.body).toEqual(INVALID_TOKEN);
       await http().post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(200);
-      expect(user.email).toBe(email);
     });
 
     it('replaces an older token with the newer one', async () => {
@@ -139,8 +139,9 @@ describe('Mail through the outbox (e2e)', () => {
     it('answers an unknown address exactly as a known one, and sends nothing', async () => {
       const { email } = await signUp(app);
       const unknown = uniqueEmail('nobody');
-      const known = await http().post('/api/auth/forgot-password').send({ email }).expect(202);
+      // The unknown address first: once the known one's mail is there, its work is long done.
       const missing = await http().post('/api/auth/forgot-password').send({ email: unknown }).expect(202);
+      const known = await http().post('/api/auth/forgot-password').send({ email }).expect(202);
       expect(missing.body).toEqual(known.body);
       expect(Object.keys(missing.headers).sort()).toEqual(Object.keys(known.headers).sort());
       await outbox.waitFor(email, RESET_SUBJECT);
