@@ -9,9 +9,9 @@ import type { SignupDto } from './dto/signup.dto.js';
 import { EmailVerificationService } from './email/email-verification.service.js';
 import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
+import { JWT_ALGORITHM, SessionAuthenticator } from './sessions/session-authenticator.js';
 import { type ClientInfo, type SessionRecord, SessionsService } from './sessions/sessions.service.js';
 import { LoginAttemptsService } from './throttling/login-attempts.service.js';
-import { JWT_ALGORITHM } from './strategies/jwt-cookie.strategy.js';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
 
@@ -33,6 +33,7 @@ export class AuthService {
     private readonly attempts: LoginAttemptsService,
     private readonly jwt: JwtService,
     private readonly verification: EmailVerificationService,
+    private readonly authenticator: SessionAuthenticator,
   ) {}
 
   async signup(dto: SignupDto, client: ClientInfo): Promise<SignedInSession> {
@@ -71,14 +72,10 @@ export class AuthService {
   /** Revokes the session the token names, if it is a valid one; anything else is already logged out. */
   async logout(token: string | null): Promise<void> {
     if (!token) return;
-    let payload: Partial<SessionTokenPayload>;
-    try {
-      payload = await this.jwt.verifyAsync(token, { algorithms: [JWT_ALGORITHM] });
-    } catch {
-      return;
-    }
-    if (typeof payload.sid === 'string' && isValidObjectId(payload.sid)) {
-      await this.sessions.revoke(new Types.ObjectId(payload.sid));
+    const payload = await this.authenticator.verify(token);
+    const sid = (payload as Partial<SessionTokenPayload> | null)?.sid;
+    if (typeof sid === 'string' && isValidObjectId(sid)) {
+      await this.sessions.revoke(new Types.ObjectId(sid));
     }
   }
 

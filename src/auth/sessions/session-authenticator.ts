@@ -33,17 +33,20 @@ export class SessionAuthenticator {
 
   /** The session a raw token stands for, or null (bad signature, expired, revoked, user deleted). */
   async authenticate(token: string): Promise<AuthContext | null> {
-    let payload: unknown;
+    return this.validate(await this.verify(token));
+  }
+
+  /** The payload of a token with a valid signature and expiry (any JSON), or null. */
+  async verify(token: string): Promise<unknown> {
     try {
       // jsonwebtoken throws a TypeError on a signed non-object payload: a refusal like any other.
-      payload = await this.jwt.verifyAsync<object>(token, {
+      return await this.jwt.verifyAsync<object>(token, {
         secret: this.verificationKey as unknown as string,
         algorithms: [JWT_ALGORITHM],
       });
     } catch {
       return null;
     }
-    return this.validate(payload);
   }
 
   /** Checks the claims of a token whose signature and expiry were already verified. */

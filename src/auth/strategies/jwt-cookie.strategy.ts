@@ -6,7 +6,6 @@ import { SESSION_COOKIE } from '../auth.constants.js';
 import type { AuthContext } from '../auth-context.js';
 import { JWT_ALGORITHM, SessionAuthenticator } from '../sessions/session-authenticator.js';
 
-export { JWT_ALGORITHM } from '../sessions/session-authenticator.js';
 export const JWT_STRATEGY = 'jwt-cookie';
 
 /** The session token from the `jwt` cookie, which a browser sends by itself (hence the CSRF guard). */
