@@ -5,8 +5,7 @@
 // Env: BENCH_SECONDS (default 20), BENCH_CONNECTIONS (default 50).
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
-import { startServer } from './support/server.mjs';
+import { describeMachine, signUp, startServer } from './support/server.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -17,13 +16,7 @@ const { base, stop } = await startServer({});
 let failed = true;
 try {
   const email = `load-${Date.now()}@example.com`;
-  const first = await fetch(`${base}/api/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ fullName: 'Load User', email, password }),
-  });
-  if (first.status !== 201) throw new Error(`signup failed: ${first.status}`);
-  const cookie = first.headers.get('set-cookie').split(';')[0];
+  const { cookie } = await signUp(base, email, password);
 
   // Each slot alternates between a request that should succeed and one that should not.
   const alternate = (...variants) => {
@@ -63,7 +56,7 @@ try {
     Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count]),
   );
   const unexpected = Object.keys(statuses).filter((status) => !ALLOWED.test(status));
-  console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`machine: ${describeMachine()}`);
   console.log(`${connections} connections for ${seconds} s, default rate limits and bcrypt cost`);
   console.log(
     `${result.requests.total} requests, ${result.requests.average.toFixed(0)} req/s, latency p50 ` +

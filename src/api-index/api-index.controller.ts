@@ -2,6 +2,7 @@ import { Controller, Get, Req } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { API_PREFIX } from '../app.setup.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import type { AppConfig } from '../config/app-config.js';
 import { PACKAGE_INFO } from '../config/package-info.js';
@@ -30,7 +31,7 @@ export class ApiIndexController {
       ...(this.swaggerEnabled
         ? { docs: `${base}/${SWAGGER_PATH}`, openapi: `${base}/${OPENAPI_JSON_PATH}` }
         : {}),
-      health: `${base}/api/health`,
+      health: `${base}/${API_PREFIX}/health`,
     };
   }
 }
