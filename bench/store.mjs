@@ -3,21 +3,19 @@
 // Usage: npm run bench:store   (builds, then runs dist/main.js with DATA_DIR in a temporary folder)
 // Env: BENCH_SECONDS (default 10) per throughput run; BENCH_SAMPLES (default 100) per latency figure.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { EmbeddedMongo } from '../dist/database/embedded-mongo.js';
+import { describeMachine, startServer } from './support/server.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const samples = Number(process.env.BENCH_SAMPLES ?? 100);
 const password = 'bench-password-violet-kettle';
 const SIZES = [500, 20_000];
 
-console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+console.log(`machine: ${describeMachine()}`);
 console.log(`temporary folders in ${tmpdir()}\n`);
 
 await measureFsync();
@@ -160,50 +158,16 @@ function percentiles(values) {
 
 /** Runs dist/main.js on the embedded default with its journal, for the length of `work`. */
 async function withServer(env, work) {
-  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'bench-store-')));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/main.js'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      MONGODB_URI: '',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_AUTH_PER_MINUTE: '0',
-      SWAGGER_ENABLED: 'false',
-      JWT_SECRET: 'bench-secret-0123456789-0123456789-abcdef',
-      PASSWORD_PEPPER: 'bench-pepper-0123456789-0123456789-abcdef',
-      ...env,
-      DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const server = await startServer({
+    MONGODB_URI: '',
+    RATE_LIMIT_AUTH_PER_MINUTE: '0',
+    JWT_SECRET: 'bench-secret-0123456789-0123456789-abcdef',
+    PASSWORD_PEPPER: 'bench-pepper-0123456789-0123456789-abcdef',
+    ...env,
   });
   try {
-    await waitForHealth(base);
-    return await work(base);
+    return await work(server.base);
   } finally {
-    server.kill('SIGTERM');
-    await once(server, 'exit');
-    if (!env.DATA_DIR) await rm(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
-}
-
-async function waitForHealth(base) {
-  for (let i = 0; i < 300; i++) {
-    const status = await fetch(`${base}/api/health`).then((res) => res.status, () => 0);
-    if (status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the server did not become healthy');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 }
