@@ -69,9 +69,17 @@ export class AccountService {
       throw invalidField('newPassword', 'newPassword must differ from the current password');
     }
     await this.confirmation.confirm(user, dto.currentPassword);
-    await this.users.setPasswordHash(user._id, await this.hasher.hash(dto.newPassword));
-    await this.sessions.revokeAll(user._id, session._id);
-    await this.emailTokens.revoke(user._id, ['email-change']);
+    await this.replacePassword(user._id, dto.newPassword, session._id);
+  }
+
+  /**
+   * What every new password does, by change or by reset: re-hash, end every session but `keep`, and
+   * cancel a pending email change (whoever knew the old password may have asked to move the account).
+   */
+  async replacePassword(userId: Types.ObjectId, newPassword: string, keep?: Types.ObjectId): Promise<void> {
+    await this.users.setPasswordHash(userId, await this.hasher.hash(newPassword));
+    await this.sessions.revokeAll(userId, keep);
+    await this.emailTokens.revoke(userId, ['email-change']);
   }
 
   /**

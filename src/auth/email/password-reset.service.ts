@@ -1,9 +1,8 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { AccountService } from '../account.service.js';
 import { MailService } from '../../mail/mail.service.js';
 import { UsersService } from '../../users/users.service.js';
-import { PasswordHasher } from '../password/password-hasher.js';
 import { PasswordPolicy } from '../password/password-policy.js';
-import { SessionsService } from '../sessions/sessions.service.js';
 import { LoginAttemptsService } from '../throttling/login-attempts.service.js';
 import { MailRequestQuota } from '../throttling/mail-request-quota.service.js';
 import { EmailLinks } from './email-links.js';
@@ -25,9 +24,8 @@ export class PasswordResetService {
     private readonly links: EmailLinks,
     private readonly mail: MailService,
     private readonly quota: MailRequestQuota,
-    private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
-    private readonly sessions: SessionsService,
+    private readonly account: AccountService,
     private readonly attempts: LoginAttemptsService,
   ) {}
 
@@ -47,13 +45,7 @@ export class PasswordResetService {
     const user = grant && (await this.users.findById(grant.user));
     if (!user || user.email !== grant.email)
       throw new BadRequestException(INVALID_TOKEN);
-    await this.users.setPasswordHash(
-      user._id,
-      await this.hasher.hash(newPassword),
-    );
-    await this.sessions.revokeAll(user._id);
-    // Whoever knew the old password may have asked to move the account to their own address.
-    await this.tokens.revoke(user._id, ['email-change']);
+    await this.account.replacePassword(user._id, newPassword);
     await this.attempts.reset(user.email);
     void this.mail.sendPasswordChanged(user);
   }
