@@ -35,11 +35,23 @@ const TAGS: Array<[string, string]> = [
   ['Health', 'What this API is and whether it can serve.'],
 ];
 
+const documents = new WeakMap<INestApplication, OpenAPIObject>();
+
 /**
  * The OpenAPI document, built from the controllers' metadata only: no provider is used, so
  * `npm run openapi` builds it from a preview app without a database.
  */
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  // Built once per app: the Swagger UI serves it, and the e2e harness checks responses against it.
+  let document = documents.get(app);
+  if (!document) {
+    document = buildOpenApiDocument(app);
+    documents.set(app, document);
+  }
+  return document;
+}
+
+function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Chat auth API')
     .setDescription(DESCRIPTION)
