@@ -189,6 +189,27 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
       expect(await toAlicesOtherTab).toMatchObject({ text: 'hello across instances' });
     });
 
+    it('leaves out the sending tab named by X-Socket-Id when that tab is on the other instance', async () => {
+      const [alice, bob] = await Promise.all([signUp(a), signUp(b)]);
+      const sendingTabOnB = await connect(b, alice.cookie);
+      const otherTabOnA = await connect(a, alice.cookie);
+      const bobOnB = await connect(b, bob.cookie);
+      const gotBySendingTab = record(sendingTabOnB, 'newMessage');
+      const toOtherTab = nextEvent<{ text: string }>(otherTabOnA, 'newMessage');
+      const toBob = nextEvent<{ text: string }>(bobOnB, 'newMessage');
+      const sent = await a.request('POST', `/api/messages/send/${bob.user._id}`, {
+        cookie: alice.cookie,
+        body: { text: 'from the tab on B' },
+        headers: { 'x-socket-id': sendingTabOnB.id! },
+      });
+      expect(sent.status).toBe(201);
+      expect(await toBob).toMatchObject({ text: 'from the tab on B' });
+      expect(await toOtherTab).toMatchObject({ text: 'from the tab on B' });
+      // Both deliveries went out through the adapter in one broadcast: the sending tab's would be here.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(gotBySendingTab).toEqual([]);
+    });
+
     it('shows who is online on either instance to everyone', async () => {
       const [carol, dave] = await Promise.all([signUp(a), signUp(b)]);
       const daveOnB = await connect(b, dave.cookie);

@@ -18,7 +18,7 @@ import { APP_DRAINING } from '../common/events/lifecycle.events.js';
 import { MESSAGE_SENT, type MessageSentEvent } from '../messages/message.events.js';
 import { PRESENCE, PRESENCE_CHANGED, type Presence } from './presence/presence.js';
 import { SocketAuthenticator } from './socket-authenticator.js';
-import { SOCKET_EVENTS, SOCKET_PATH, sessionRoom, userRoom } from './socket-events.js';
+import { ownSocketRoom, SOCKET_EVENTS, SOCKET_PATH, sessionRoom, userRoom } from './socket-events.js';
 
 /** What the handshake established, kept on `socket.data`. */
 interface SocketSession {
@@ -69,7 +69,11 @@ export class ChatGateway
 
   async handleConnection(socket: Socket): Promise<void> {
     const session = socket.data as SocketSession;
-    await socket.join([userRoom(session.userId), sessionRoom(session.sessionId)]);
+    await socket.join([
+      userRoom(session.userId),
+      sessionRoom(session.sessionId),
+      ownSocketRoom(session.userId, socket.id),
+    ]);
     const cameOnline = await this.presence.connect(session.userId);
     session.counted = true;
     // Ended (revoked) while presence was being updated: its disconnect was not counted yet.
@@ -93,11 +97,8 @@ export class ChatGateway
   @OnEvent(MESSAGE_SENT)
   deliver({ message, senderSocketId }: MessageSentEvent): void {
     let target = this.server.to(userRoom(message.receiverId)).to(userRoom(message.senderId));
-    // Only the sender's own socket may be left out: another id must not silence someone's delivery.
-    const sendingSocket = senderSocketId ? this.server.sockets.sockets.get(senderSocketId) : undefined;
-    if (sendingSocket && (sendingSocket.data as SocketSession).userId === message.senderId) {
-      target = target.except(sendingSocket.id);
-    }
+    // Only the sender's own socket can be left out: another id names no room of the sender's.
+    if (senderSocketId) target = target.except(ownSocketRoom(message.senderId, senderSocketId));
     target.emit(SOCKET_EVENTS.newMessage, message);
   }
 

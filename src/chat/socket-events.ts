@@ -12,3 +12,8 @@ export const SOCKET_EVENTS = {
 /** Rooms every authenticated socket joins: "send to this person" and "end this session". */
 export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+/**
+ * The room of one socket, named with its user: leaving it out of a delivery works on every instance
+ * (through the Redis adapter), and a socket id of someone else names no room of the sender's.
+ */
+export const ownSocketRoom = (userId: string, socketId: string) => `socket:${userId}:${socketId}`;
