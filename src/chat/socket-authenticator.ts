@@ -12,7 +12,7 @@ import { SessionAuthenticator } from '../auth/sessions/session-authenticator.js'
 import { extractSessionToken } from '../auth/strategies/jwt-cookie.strategy.js';
 import type { AppConfig } from '../config/app-config.js';
 
-export const HANDSHAKE_ERRORS = {
+const HANDSHAKE_ERRORS = {
   missing:
     'Not authenticated: connect with the session cookie, auth.token or an Authorization: Bearer header',
   invalid: 'Your session is invalid or has expired, please log in again',
@@ -21,7 +21,7 @@ export const HANDSHAKE_ERRORS = {
 } as const;
 
 /** What a refused handshake tells the client (its `connect_error`). */
-export class HandshakeRefusedError extends Error {
+class HandshakeRefusedError extends Error {
   readonly data: { status: number };
 
   constructor(message: string, status: number) {

@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
  */
 export const RECORD_HEADER_BYTES = 8;
 /** Longer than any write command can produce (the wire protocol caps a message at 48 MB). */
-export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export function encodeRecord(payload: Buffer): Buffer {
   if (payload.length === 0 || payload.length > MAX_RECORD_BYTES) {

@@ -3,7 +3,7 @@ import { plugins } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 const { EJSON, ObjectId } = plugins.bson;
 
 export type StoredDocument = Record<string, unknown> & { _id?: unknown };
-export interface UniqueIndexSpec {
+interface UniqueIndexSpec {
   key: Record<string, unknown>;
   unique?: boolean;
   sparse?: boolean;

@@ -10,13 +10,13 @@ import { ImageUploader } from './image-uploader.js';
  */
 @Injectable()
 export class ProfilePictureService {
-  readonly maxBytes: number;
-
   constructor(
     private readonly uploader: ImageUploader,
     private readonly users: UsersService,
-  ) {
-    this.maxBytes = uploader.maxBytes;
+  ) {}
+
+  get maxBytes(): number {
+    return this.uploader.maxBytes;
   }
 
   async replace(userId: Types.ObjectId, bytes: Buffer): Promise<UserRecord> {

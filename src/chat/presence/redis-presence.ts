@@ -6,8 +6,8 @@ import { InMemoryPresence } from './in-memory-presence.js';
 import { type Presence, PRESENCE_CHANGED } from './presence.js';
 
 /** How often an instance rewrites its entry, and how long the entry outlives a silent instance. */
-export const PRESENCE_HEARTBEAT_MS = 5_000;
-export const PRESENCE_TTL_MS = 15_000;
+const PRESENCE_HEARTBEAT_MS = 5_000;
+const PRESENCE_TTL_MS = 15_000;
 
 const INSTANCES_KEY = 'presence:instances';
 const instanceKey = (id: string) => `presence:instance:${id}`;
