@@ -55,27 +55,27 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception);
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
-      return body(HttpStatus.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);
+      return errorBody(HttpStatus.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);
     }
     if (isDuplicateKeyError(exception)) {
-      return body(HttpStatus.CONFLICT, 'The resource already exists');
+      return errorBody(HttpStatus.CONFLICT, 'The resource already exists');
     }
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
-    return body(HttpStatus.INTERNAL_SERVER_ERROR, 'Something went wrong, please try again later');
+    return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Something went wrong, please try again later');
   }
 }
 
 function fromHttpException(exception: HttpException): ErrorBody {
   const status = exception.getStatus();
   // Express's body parser reports malformed JSON as a SyntaxError; its text quotes the input.
-  if (exception.cause instanceof SyntaxError) return body(status, 'The request body is not valid JSON');
+  if (exception.cause instanceof SyntaxError) return errorBody(status, 'The request body is not valid JSON');
   if ((exception.cause as { type?: unknown } | undefined)?.type === 'entity.too.large') {
-    return body(status, 'The request body is too large');
+    return errorBody(status, 'The request body is too large');
   }
   const payload = exception.getResponse();
-  if (typeof payload === 'string') return body(status, payload);
+  if (typeof payload === 'string') return errorBody(status, payload);
   const { message, errors } = payload as { message?: unknown; errors?: FieldError[] };
   let text: string;
   if (typeof message === 'string') text = message;
@@ -85,8 +85,9 @@ function fromHttpException(exception: HttpException): ErrorBody {
   return { statusCode: status, message: text, error, ...(Array.isArray(errors) && errors.length ? { errors } : {}) };
 }
 
-function body(statusCode: number, message: string): ErrorBody {
-  return { statusCode, message, error: defaultError(statusCode) };
+/** The one error shape, with the HTTP reason phrase as `error` unless another is given. */
+export function errorBody(statusCode: number, message: string, error = defaultError(statusCode)): ErrorBody {
+  return { statusCode, message, error };
 }
 
 function defaultError(status: number): string {

@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ErrorBody } from '../filters/all-exceptions.filter.js';
+import { errorBody } from '../filters/all-exceptions.filter.js';
 
 const ANSWERS: Record<string, [number, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'The request headers are too large'],
@@ -20,7 +19,7 @@ export function answerMalformedRequestsWithJson(server: Server): void {
       return;
     }
     const [statusCode, message] = ANSWERS[error.code ?? ''] ?? [400, 'The request is not valid HTTP'];
-    const body: ErrorBody = { statusCode, message, error: STATUS_CODES[statusCode] ?? 'Error' };
+    const body = errorBody(statusCode, message);
     const text = JSON.stringify(body);
     // The request was not parsed, but its first bytes tell a HEAD, whose answer must have no body.
     const isHead = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { STATUS_CODES } from 'node:http';
 import { ErrorResponseDto } from '../dto/error-response.dto.js';
+import { errorBody } from '../filters/all-exceptions.filter.js';
 import { TOO_MANY_ATTEMPTS_MESSAGE } from '../http/too-many-requests.exception.js';
 
 /** One message a route really answers with; `error` defaults to the HTTP reason phrase. */
@@ -13,7 +13,7 @@ export function errorContent(status: number, examples: ErrorExample[]) {
     const { message, error, summary } = typeof example === 'string' ? { message: example } : example;
     return {
       summary: summary ?? message,
-      value: { statusCode: status, message, error: error ?? STATUS_CODES[status] ?? 'Error' },
+      value: errorBody(status, message, error),
     };
   });
   return {
