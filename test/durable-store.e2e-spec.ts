@@ -135,12 +135,15 @@ describe('Durable embedded store (e2e, real processes)', () => {
     const second = await start(dataDir);
     expect(second.output()).toMatch(/dropped its last 9 bytes \(torn record/);
     expect(await statuses(emails, (email) => logIn(second, email))).toEqual(emails.map(() => 200));
+    const afterRepair = uniqueEmail('after-torn');
+    expect((await signUp(second, afterRepair)).status).toBe(201);
     await kill(second);
 
     // The damaged tail was cut off: records appended after it are read on the next start.
     const third = await start(dataDir);
     expect(third.output()).not.toMatch(/dropped its last/);
-    expect(await statuses(emails, (email) => logIn(third, email))).toEqual(emails.map(() => 200));
+    const all = [...emails, afterRepair];
+    expect(await statuses(all, (email) => logIn(third, email))).toEqual(all.map(() => 200));
   }, 120_000);
 
   it('refuses a second process on the same DATA_DIR, naming the folder and the owner pid', async () => {
