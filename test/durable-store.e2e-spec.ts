@@ -151,7 +151,7 @@ describe('Durable embedded store (e2e, real processes)', () => {
     const owner = await start(dataDir);
     const second = await spawnApp(main, envFor(dataDir));
     running.push(second);
-    expect(await second.exited).not.toBe(0);
+    expect((await second.exited).code).not.toBe(0);
     expect(second.output()).toContain(
       `DATA_DIR ${dataDir} is in use by another process (pid ${owner.process.pid})`,
     );

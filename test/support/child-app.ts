@@ -1,11 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { type Child, spawnNode } from './child-process.js';
 import { freePort } from './free-port.js';
-
-export { freePort };
 
 const BUILD_DIR = resolve('node_modules/.cache/child-app-build');
 
@@ -36,38 +34,26 @@ export async function buildAppForChildren(): Promise<string> {
   return join(BUILD_DIR, 'dist', 'main.js');
 }
 
-export interface ChildApp {
-  process: ChildProcess;
+export interface ChildApp extends Child {
   base: string;
-  /** Everything the process wrote to stdout and stderr so far. */
-  output(): string;
-  /** Resolves with the exit code (null when ended by a signal). */
-  exited: Promise<number | null>;
 }
 
 /** Spawns `node main` with `env` on a free port; does not wait for it to answer. */
 export async function spawnApp(main: string, env: Record<string, string>): Promise<ChildApp> {
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
-    // Single instance even when the shell sets REDIS_URL (see TEST_ENV).
-    env: { ...process.env, MONGODB_URI: '', REDIS_URL: '', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { process: child, base: `http://127.0.0.1:${port}`, output: () => output, exited };
+  // Single instance even when the shell sets REDIS_URL (see TEST_ENV).
+  const child = spawnNode([main], { MONGODB_URI: '', REDIS_URL: '', PORT: String(port), ...env });
+  return { ...child, base: `http://127.0.0.1:${port}` };
 }
 
 /** Spawns the app and waits until /api/health answers 200. */
 export async function startApp(main: string, env: Record<string, string>): Promise<ChildApp> {
   const app = await spawnApp(main, env);
   const deadline = Date.now() + 60_000;
-  let exitCode: number | null | undefined;
-  void app.exited.then((code) => (exitCode = code ?? -1));
+  let ended: string | undefined;
+  void app.exited.then(({ code, signal }) => (ended = String(code ?? signal)));
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`the app exited (${exitCode}):\n${app.output()}`);
+    if (ended !== undefined) throw new Error(`the app exited (${ended}):\n${app.output()}`);
     const status = await fetch(`${app.base}/api/health`).then(
       (res) => res.status,
       () => 0,

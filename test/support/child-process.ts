@@ -15,7 +15,12 @@ export interface Child {
 
 /** Spawns `node` on a TypeScript entry, compiled as Vitest compiles it. */
 export function spawnTs(entry: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [RUN_TS, entry], {
+  return spawnNode([RUN_TS, entry], env);
+}
+
+/** Spawns `node args…` with `env` over this process's environment, recording what it prints. */
+export function spawnNode(args: string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
