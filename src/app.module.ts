@@ -2,11 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ApiIndexModule } from './api-index/api-index.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -35,9 +37,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         config,
+        LoggingModule,
         EventEmitterModule.forRoot(),
         DatabaseModule,
         RedisModule,
+        AuditModule,
         HealthModule,
         UsersModule,
         AuthModule,

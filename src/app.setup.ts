@@ -4,18 +4,22 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import { ChatIoAdapter } from './chat/socket-io.adapter.js';
 import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
+import { bindRequestContext } from './common/http/request-context.js';
 import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
 import { applyServerTimeouts } from './common/http/server-timeouts.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
 import { serveFrontend } from './frontend/serve-frontend.js';
+import { HTTP_LOGGER } from './logging/logging.module.js';
+import { REQUEST_ID_HEADER } from './logging/request-id.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
 import { SEND_MESSAGE_ROUTE } from './messages/messages.routes.js';
@@ -28,10 +32,12 @@ export const appOptions: NestApplicationOptions = { bodyParser: false, bufferLog
 /** The whole HTTP pipeline. main.ts and every e2e test call this, so tests run what production runs. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const { corsOrigins, trustProxy, logLevels, swaggerEnabled, frontendDir } = config.get('app', { infer: true });
+  const { corsOrigins, trustProxy, swaggerEnabled, frontendDir } = config.get('app', { infer: true });
   const { maxBytes, publicUrl } = config.get('media', { infer: true });
 
-  app.useLogger(logLevels);
+  app.useLogger(app.get(Logger));
+  // First, so that every request, whatever answers it, has an id and an access log line.
+  app.use(app.get(HTTP_LOGGER));
   applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
@@ -45,6 +51,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.enableCors({
     origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
     credentials: true,
+    exposedHeaders: [REQUEST_ID_HEADER],
   });
   // Responses carry user data or session state: never store them in a shared or browser cache.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -68,6 +75,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       formRoutes: [TOKEN_ROUTE],
     }),
   );
+  app.use(bindRequestContext);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins, app.get(RedisService)));

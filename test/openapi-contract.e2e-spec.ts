@@ -138,7 +138,7 @@ describe('OpenAPI response contract of the e2e harness', () => {
   let app: NestExpressApplication;
   const json = (value: unknown) => Buffer.from(JSON.stringify(value));
   const error = (statusCode: number, message = 'x', name = 'Not Found') =>
-    json({ statusCode, message, error: name });
+    json({ statusCode, message, error: name, requestId: 'r-1' });
   const base = { contentType: 'application/json; charset=utf-8' };
 
   beforeAll(async () => {

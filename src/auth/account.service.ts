@@ -1,3 +1,4 @@
+import { AuditTrail } from '../audit/audit-trail.service.js';
 import {
   Inject,
   Injectable,
@@ -33,6 +34,7 @@ export class AccountService {
     private readonly emailTokens: EmailTokensService,
     @Inject(MEDIA_STORAGE) private readonly media: MediaStorage,
     private readonly events: EventEmitter2,
+    private readonly audit: AuditTrail,
   ) {}
 
   async listSessions({ user, session: current }: AuthContext): Promise<SessionResponseDto[]> {
@@ -56,10 +58,12 @@ export class AccountService {
     if (!(await this.sessions.revokeOwn(user._id, new Types.ObjectId(sessionId)))) {
       throw new NotFoundException('Session not found');
     }
+    await this.audit.record('session.revoked', { userId: user._id });
   }
 
   async logoutEverywhere({ user }: AuthContext): Promise<void> {
     await this.sessions.revokeAll(user._id);
+    await this.audit.record('logout.all', { userId: user._id });
   }
 
   /** Sets a new password and signs out every other device; the current session stays valid. */
@@ -70,6 +74,7 @@ export class AccountService {
     }
     await this.confirmation.confirm(user, dto.currentPassword);
     await this.replacePassword(user._id, dto.newPassword, session._id);
+    await this.audit.record('password.changed', { userId: user._id });
   }
 
   /**
@@ -90,6 +95,7 @@ export class AccountService {
     await this.confirmation.confirm(user, password);
     const deleted = await this.users.delete(user._id);
     await this.sessions.revokeAll(user._id);
+    await this.audit.record('account.deleted', { userId: user._id });
     const pictureKey = deleted?.profilePicKey;
     if (pictureKey) {
       await this.media

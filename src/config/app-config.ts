@@ -20,6 +20,8 @@ export interface AppConfig {
     trustProxy: boolean | number | string;
     swaggerEnabled: boolean;
     logLevels: LogLevel[];
+    /** `pretty` (coloured lines, for people) or `json` (one object per line, for log shippers). */
+    logFormat: 'pretty' | 'json';
     /** A built single-page app served from the API's origin; unset: none. */
     frontendDir?: string;
   };
@@ -72,6 +74,16 @@ export interface AppConfig {
     passwordResetUrl?: string;
     requireEmailVerification: boolean;
   };
+  metrics: {
+    /** Serves GET /api/metrics (Prometheus text format). */
+    enabled: boolean;
+    /** When set, a scrape must send `Authorization: Bearer <token>`. */
+    token?: string;
+  };
+  audit: {
+    /** Security events older than this are deleted. */
+    retentionDays: number;
+  };
   redis: {
     /** Unset: one instance, every limit and cache in-process. */
     url?: string;
@@ -102,6 +114,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       swaggerEnabled: env.SWAGGER_ENABLED ?? !production,
       logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(env.LOG_LEVEL ?? 'log') + 1),
+      logFormat: env.LOG_FORMAT ?? (nodeEnv === 'development' ? 'pretty' : 'json'),
       frontendDir: env.FRONTEND_DIR === undefined ? undefined : frontendDir(env.FRONTEND_DIR),
     },
     database: {
@@ -130,6 +143,8 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     },
     server: serverSettings(env),
     mail: mailConfig(env, dataDir, port, corsOrigins),
+    metrics: { enabled: env.METRICS_ENABLED ?? false, token: env.METRICS_TOKEN },
+    audit: { retentionDays: env.AUDIT_RETENTION_DAYS ?? 90 },
     redis: {
       url: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX ?? 'chat-auth:',

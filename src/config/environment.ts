@@ -15,6 +15,7 @@ import {
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export const SAME_SITE_VALUES = ['lax', 'strict', 'none'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+\S*$/;
 
@@ -149,6 +150,20 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toLower) @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  @IsOptional() @Transform(toLower) @IsIn(LOG_FORMATS)
+  LOG_FORMAT?: (typeof LOG_FORMATS)[number];
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  METRICS_ENABLED?: boolean;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, {
+    message: 'METRICS_TOKEN must be at least 16 characters',
+  })
+  METRICS_TOKEN?: string;
+
+  @IsOptional() @Transform(toInt) @Min(1) @Max(3650) @IsInt()
+  AUDIT_RETENTION_DAYS?: number;
 
   @IsOptional() @Transform(toInt) @Min(0) @Max(600_000) @IsInt()
   SHUTDOWN_GRACE_MS?: number;

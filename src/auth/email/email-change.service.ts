@@ -1,3 +1,4 @@
+import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { ConflictException, Injectable } from '@nestjs/common';
 import { invalidField } from '../../common/http/validation.js';
 import { MailService } from '../../mail/mail.service.js';
@@ -20,6 +21,7 @@ export class EmailChangeService {
     private readonly mail: MailService,
     private readonly confirmation: PasswordConfirmation,
     private readonly quota: MailRequestQuota,
+    private readonly audit: AuditTrail,
   ) {}
 
   async requestChange(
@@ -51,5 +53,6 @@ export class EmailChangeService {
       newEmail,
       this.links.verifyEmail(token),
     );
+    await this.audit.record('email.change_requested', { userId: user._id });
   }
 }

@@ -1,3 +1,4 @@
+import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { MailService } from '../../mail/mail.service.js';
 import type { UserRecord } from '../../users/user.mapper.js';
@@ -20,6 +21,7 @@ export class EmailVerificationService {
     private readonly links: EmailLinks,
     private readonly mail: MailService,
     private readonly quota: MailRequestQuota,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** Sends a fresh link; never throws (callers do not wait for it). */
@@ -57,11 +59,12 @@ export class EmailVerificationService {
       'email-change',
     ]);
     if (!grant) throw new BadRequestException(INVALID_TOKEN);
-    const user =
-      grant.purpose === 'email-change' && grant.newEmail
-        ? await this.users.changeEmail(grant.user, grant.email, grant.newEmail)
-        : await this.users.markEmailVerified(grant.user, grant.email);
+    const newEmail = grant.purpose === 'email-change' ? grant.newEmail : undefined;
+    const user = newEmail
+      ? await this.users.changeEmail(grant.user, grant.email, newEmail)
+      : await this.users.markEmailVerified(grant.user, grant.email);
     if (!user) throw new BadRequestException(INVALID_TOKEN);
+    await this.audit.record(newEmail ? 'email.changed' : 'email.verified', { userId: user._id });
     return user;
   }
 }

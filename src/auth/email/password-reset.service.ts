@@ -1,3 +1,4 @@
+import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { AccountService } from '../account.service.js';
 import { MailService } from '../../mail/mail.service.js';
@@ -27,6 +28,7 @@ export class PasswordResetService {
     private readonly policy: PasswordPolicy,
     private readonly account: AccountService,
     private readonly attempts: LoginAttemptsService,
+    private readonly audit: AuditTrail,
   ) {}
 
   /**
@@ -47,6 +49,7 @@ export class PasswordResetService {
       throw new BadRequestException(INVALID_TOKEN);
     await this.account.replacePassword(user._id, newPassword);
     await this.attempts.reset(user.email);
+    await this.audit.record('password.reset', { userId: user._id });
     void this.mail.sendPasswordChanged(user);
   }
 
@@ -68,6 +71,7 @@ export class PasswordResetService {
         this.links.passwordReset(token),
         RESET_TOKEN_MINUTES,
       );
+      await this.audit.record('password.reset_requested', { userId: user._id });
     } catch (error) {
       this.logger.error(
         `Could not start a password reset: ${(error as Error).message}`,

@@ -86,7 +86,8 @@ export class SessionsService implements OnModuleInit {
       .exec();
   }
 
-  async revoke(sid: Types.ObjectId): Promise<void> {
+  /** Ends one session; true when it was still live. */
+  async revoke(sid: Types.ObjectId): Promise<boolean> {
     const revoked = await this.sessions
       .findOneAndDelete({ _id: sid })
       .select('user')
@@ -94,6 +95,7 @@ export class SessionsService implements OnModuleInit {
       .exec();
     await this.cache.delete(sid.toHexString());
     if (revoked) this.announceRevoked(revoked.user, [sid]);
+    return revoked !== null;
   }
 
   /** Revokes one of the user's own sessions; false when there is no such session of theirs. */

@@ -10,6 +10,16 @@ import { LoginFailure } from './login-failure.schema.js';
 export const MAX_FAILURES_PER_ACCOUNT = 5;
 export const FAILURE_WINDOW_MS = 15 * 60_000;
 
+/** The account has used up its attempts for the window; `justLocked` on the first refusal of it. */
+export class AccountLockedException extends TooManyRequestsException {
+  constructor(
+    retryAfterSeconds: number,
+    readonly justLocked: boolean,
+  ) {
+    super(retryAfterSeconds);
+  }
+}
+
 /**
  * Limits password checks per account (whatever the client's IP), kept in MongoDB so that every
  * instance shares the count. Each attempt is counted, atomically, before its password is checked and a
@@ -39,7 +49,8 @@ export class LoginAttemptsService implements OnModuleInit {
     if (!this.enabled) return;
     const window = await countInWindow(this.failures, { email }, FAILURE_WINDOW_MS);
     if (window.count <= MAX_FAILURES_PER_ACCOUNT) return;
-    throw new TooManyRequestsException(secondsLeft(window, FAILURE_WINDOW_MS));
+    const justLocked = window.count === MAX_FAILURES_PER_ACCOUNT + 1;
+    throw new AccountLockedException(secondsLeft(window, FAILURE_WINDOW_MS), justLocked);
   }
 
   async reset(email: string): Promise<void> {

@@ -7,10 +7,11 @@ import {
   Logger,
 } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import { OAuthError } from '../http/oauth-error.js';
 import { isDatabaseUnavailable, isDuplicateKeyError } from '../../database/database-errors.js';
+import { requestIdOf } from '../../logging/request-id.js';
 
 export interface FieldError {
   field: string;
@@ -23,6 +24,8 @@ export interface ErrorBody {
   message: string;
   error: string;
   errors?: FieldError[];
+  /** This request's id (also in the `X-Request-Id` header and the logs), for a user to quote. */
+  requestId?: string;
 }
 
 export const SERVICE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable, please retry shortly';
@@ -40,9 +43,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
     const body = this.toBody(exception);
     if (response.headersSent) return;
+    body.requestId = requestIdOf(http.getRequest<Request>());
     if (exception instanceof TooManyRequestsException) {
       response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     } else if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) {

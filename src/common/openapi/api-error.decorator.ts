@@ -4,6 +4,8 @@ import { ErrorResponseDto } from '../dto/error-response.dto.js';
 import { errorBody } from '../filters/all-exceptions.filter.js';
 import { TOO_MANY_ATTEMPTS_MESSAGE } from '../http/too-many-requests.exception.js';
 
+const EXAMPLE_REQUEST_ID = 'f3b9c2de-51a4-4c47-9d0e-0c6f1a7e2b33';
+
 /** One message a route really answers with; `error` defaults to the HTTP reason phrase. */
 export type ErrorExample = string | { message: string; error?: string; summary?: string };
 
@@ -13,7 +15,7 @@ export function errorContent(status: number, examples: ErrorExample[]) {
     const { message, error, summary } = typeof example === 'string' ? { message: example } : example;
     return {
       summary: summary ?? message,
-      value: errorBody(status, message, error),
+      value: { ...errorBody(status, message, error), requestId: EXAMPLE_REQUEST_ID },
     };
   });
   return {

@@ -1,0 +1,47 @@
+/**
+ * What the audit trail records. The names are stable: they are stored, logged, counted in metrics and
+ * shown to the account's owner in the activity feed.
+ */
+export const SECURITY_EVENT_TYPES = [
+  'signup',
+  'login.succeeded',
+  'login.failed',
+  'login.locked',
+  'logout',
+  'session.revoked',
+  'logout.all',
+  'password.changed',
+  'password.reset_requested',
+  'password.reset',
+  'account.deleted',
+  'email.verified',
+  'email.change_requested',
+  'email.changed',
+] as const;
+
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+
+/**
+ * Why a sign-in failed. Kept server-side (log, audit collection, metrics), never shown in the
+ * activity feed: it would tell an attacker which addresses have accounts.
+ */
+export type LoginFailureReason = 'unknown_email' | 'wrong_password' | 'locked' | 'password_changed';
+
+/** What the code that acts knows; the audit trail adds the time and the request's ip, agent and id. */
+export interface SecurityEventInput {
+  type: SecurityEventType;
+  /** The account concerned, when known (a failed sign-in for an unknown address has none). */
+  userId?: string;
+  reason?: LoginFailureReason;
+}
+
+/** A recorded event, as emitted under SECURITY_EVENT for other features (metrics) to count. */
+export interface SecurityEvent extends SecurityEventInput {
+  at: Date;
+  ip?: string;
+  userAgent?: string;
+  requestId?: string;
+}
+
+/** The EventEmitter2 event name every recorded security event is emitted under. */
+export const SECURITY_EVENT = 'security.event';

@@ -1,0 +1,27 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { NextFunction, Request, Response } from 'express';
+import { clientInfo } from '../../auth/client-info.js';
+import { requestIdOf } from '../../logging/request-id.js';
+
+/** Who is asking, for records made deep inside a request (the audit trail). */
+export interface RequestContext {
+  requestId?: string;
+  ip: string;
+  userAgent: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** The request being handled, or undefined outside one (startup, timers, sockets). */
+export function currentRequest(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Mounted after the body parsers: they finish in stream callbacks, which would run outside a context
+ * entered before them.
+ */
+export function bindRequestContext(req: Request, _res: Response, next: NextFunction): void {
+  const { ip = '', userAgent = '' } = clientInfo(req);
+  storage.run({ requestId: requestIdOf(req), ip, userAgent }, next);
+}

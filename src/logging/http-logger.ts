@@ -1,0 +1,119 @@
+import type { LogLevel } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pino, type Level, type Logger } from 'pino';
+import { pinoHttp, type HttpLogger } from 'pino-http';
+import type { AuthContext } from '../auth/auth-context.js';
+import { clientInfo } from '../auth/client-info.js';
+import type { AppConfig } from '../config/app-config.js';
+import { assignRequestId } from './request-id.js';
+
+/** Probes call these every few seconds: their lines are kept for LOG_LEVEL=debug. */
+const QUIET_ROUTES = ['/api/health', '/api/metrics'];
+
+/**
+ * Keys whose values never reach a log line, wherever they sit in a logged object (one level deep, or
+ * two). The access line logs no headers or bodies at all; this guards what code logs by hand.
+ */
+const REDACTED_KEYS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'passwordHash',
+  'token',
+  'access_token',
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'jwt',
+  'profilePic',
+  'image',
+];
+
+const NEST_TO_PINO: Record<LogLevel, Level> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+};
+
+/** The process's one pino logger: JSON lines on stdout, or pino-pretty's lines for people. */
+export function createRootLogger({ logLevels, logFormat }: AppConfig['app']): Logger {
+  const lowest = logLevels.at(-1) ?? 'log';
+  return pino({
+    level: NEST_TO_PINO[lowest],
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: REDACTED_KEYS.flatMap((key) => [`["${key}"]`, `*["${key}"]`, `*.*["${key}"]`]),
+      censor: '[redacted]',
+    },
+    ...(logFormat === 'pretty'
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: {
+              translateTime: 'SYS:HH:MM:ss.l',
+              // The access line's message already says these.
+              ignore: 'pid,hostname,method,route,status,durationMs',
+              singleLine: true,
+            },
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * One line per request when its response is finished (or its connection closed), with the request id
+ * that `X-Request-Id` carries both ways. Only chosen fields are logged: never headers, query strings or
+ * bodies, where cookies, tokens and passwords travel.
+ */
+export function createHttpLogger(root: Logger): HttpLogger<Request, Response> {
+  return pinoHttp<Request, Response>({
+    logger: root,
+    genReqId: (req, res) => assignRequestId(req, res),
+    customAttributeKeys: { reqId: 'requestId' },
+    // Logs made while handling a request carry only its id; the access line carries the rest.
+    quietReqLogger: true,
+    quietResLogger: true,
+    customLogLevel: (req, res, error) => {
+      if (error || res.statusCode >= 500) return 'error';
+      return QUIET_ROUTES.includes(pathOf(req)) ? 'debug' : 'info';
+    },
+    customSuccessMessage: (req, res, ms) => `${req.method} ${routeOf(req)} ${res.statusCode} ${ms}ms`,
+    customErrorMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode} failed`,
+    customSuccessObject: (req, res, value: { responseTime?: number }) => accessLine(req, res, value),
+    // Without the `err` pino-http makes up for a 5xx: the exception filter logs the real error.
+    customErrorObject: (req, res, _error, value: { responseTime?: number }) => accessLine(req, res, value),
+  });
+}
+
+function accessLine(req: IncomingMessage, res: ServerResponse, { responseTime }: { responseTime?: number }) {
+  const request = req as Request;
+  const auth = request.user as AuthContext | undefined;
+  return {
+    method: request.method,
+    route: routeOf(request),
+    status: res.statusCode,
+    durationMs: responseTime,
+    userId: auth?.user?._id?.toHexString(),
+    ip: clientInfo(request).ip,
+    // A finished response has no `close` before `finish`: a client that went away is worth knowing.
+    ...(res.writableFinished ? {} : { aborted: true }),
+  };
+}
+
+/** The route template (`/api/messages/:id`), or the path without its query when no route matched. */
+export function routeOf(req: IncomingMessage): string {
+  const request = req as Request;
+  const template = request.route?.path as string | undefined;
+  return template ? `${request.baseUrl ?? ''}${template}` : pathOf(request);
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = (req as Request).originalUrl ?? req.url ?? '';
+  const end = url.indexOf('?');
+  return end === -1 ? url : url.slice(0, end);
+}
