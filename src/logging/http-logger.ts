@@ -107,9 +107,18 @@ function accessLine(req: IncomingMessage, res: ServerResponse, { responseTime }:
 
 /** The route template (`/api/messages/:id`), or the path without its query when no route matched. */
 export function routeOf(req: IncomingMessage): string {
+  return routeTemplate(req) ?? pathOf(req);
+}
+
+/**
+ * The template of the route that answered, or undefined when none matched. Nest's own catch-all for
+ * unknown paths under the prefix (`/api*path`) counts as none.
+ */
+export function routeTemplate(req: IncomingMessage): string | undefined {
   const request = req as Request;
-  const template = request.route?.path as string | undefined;
-  return template ? `${request.baseUrl ?? ''}${template}` : pathOf(request);
+  const template = request.route?.path as unknown;
+  if (typeof template !== 'string' || template.includes('*')) return undefined;
+  return `${request.baseUrl ?? ''}${template}`;
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -4,8 +4,6 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
-  /** The links the message carries, so the development outbox can log them. */
-  links: string[];
 }
 
 /** Injection token of the Mailer chosen by configuration. */

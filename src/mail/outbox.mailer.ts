@@ -6,8 +6,9 @@ import { createTransport, type Transporter } from 'nodemailer';
 import type { Mailer, MailMessage } from './mailer.js';
 
 /**
- * The zero-config default: each message becomes an .eml file (open it in any mail client) and its
- * links are logged, so the whole flow works on a laptop with no mail server.
+ * The zero-config default: each message becomes an .eml file (open it in any mail client) whose path
+ * is logged, so the whole flow works on a laptop with no mail server. The links themselves are not
+ * logged: they hold tokens as good as a password, and logs travel further than DATA_DIR.
  */
 export class OutboxMailer implements Mailer {
   private readonly logger = new Logger('Outbox');
@@ -23,7 +24,7 @@ export class OutboxMailer implements Mailer {
     );
   }
 
-  async send({ to, subject, text, html, links }: MailMessage): Promise<void> {
+  async send({ to, subject, text, html }: MailMessage): Promise<void> {
     const { message } = (await this.composer.sendMail({
       to,
       subject,
@@ -39,7 +40,6 @@ export class OutboxMailer implements Mailer {
     // The links inside are as good as a password for a while: readable by this user only.
     await writeFile(file, message, { mode: 0o600 });
     this.logger.log(`"${subject}" to ${to} written to ${file}`);
-    for (const link of links) this.logger.log(`Link: ${link}`);
   }
 
   describe(): string {

@@ -35,5 +35,5 @@ export function layout(to: string, content: MessageContent): MailMessage {
 ${paragraphs.map(paragraph)}${button}${closing.map(paragraph)}</body>
 </html>
 `;
-  return { to, subject, text: `${text}\n`, html: body.value, links: action ? [action.url] : [] };
+  return { to, subject, text: `${text}\n`, html: body.value };
 }
