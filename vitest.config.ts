@@ -8,7 +8,8 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['src/**/*.spec.ts'] },
+        // test/**/*.spec.ts: checks of files that are not code (Dockerfile, compose.yaml).
+        test: { name: 'unit', include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'] },
       },
       {
         extends: true,

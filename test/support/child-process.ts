@@ -19,8 +19,9 @@ export function spawnTs(entry: string, env: Record<string, string>): Child {
 }
 
 /** Spawns `node args…` with `env` over this process's environment, recording what it prints. */
-export function spawnNode(args: string[], env: Record<string, string>): Child {
+export function spawnNode(args: string[], env: Record<string, string>, cwd?: string): Child {
   const child = spawn(process.execPath, args, {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

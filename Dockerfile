@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+
+# Build: every dependency, `nest build` (tsc with the Swagger plugin), then only the production
+# dependencies are kept. vendor/ comes before `npm ci`: package.json's overrides point into it.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY vendor ./vendor
+RUN npm ci --no-audit --no-fund
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+RUN npm prune --omit=dev --no-audit --no-fund
+
+# Runtime: the compiled app, its production dependencies and package.json (read for the name and
+# version), owned by root and run as the image's unprivileged `node` user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+# node_modules links into vendor/ (package.json overrides).
+COPY --from=build /app/vendor ./vendor
+COPY --from=build /app/dist ./dist
+# DATA_DIR (./data): locally stored pictures when CLOUDINARY_URL is unset; the one writable folder.
+RUN mkdir data && chown node:node data
+USER node
+EXPOSE 5001
+# Slim images have no curl: node itself asks for /api/health and fails on anything but a 2xx.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5001) + '/api/health', { signal: AbortSignal.timeout(4000) }).then((res) => process.exit(res.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form: node is PID 1 and receives SIGTERM itself (no shell in between), then drains and exits 0.
+CMD ["node", "dist/main.js"]
