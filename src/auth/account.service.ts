@@ -89,7 +89,8 @@ export class AccountService {
 
   /**
    * Deletes the user, then every session, then their stored picture (a failure there is only logged);
-   * then waits for the features that keep data of the user (messages) to delete it.
+   * then waits for the features that keep data of the user (messages) to delete it. Its security
+   * events stay until they expire (see AuditEvent).
    */
   async deleteAccount({ user }: AuthContext, password: string): Promise<void> {
     await this.confirmation.confirm(user, password);

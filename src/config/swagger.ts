@@ -26,7 +26,7 @@ authenticated by the same session (see the README), which this document does not
 
 const TAGS: Array<[string, string]> = [
   ['Auth', 'Sign up, sign in (cookie or token), sign out.'],
-  ['Sessions', "The caller's signed-in devices, and the password."],
+  ['Sessions', "The caller's signed-in devices, their recent security activity, and the password."],
   ['Account', 'The signed-in user: read, rename, delete.'],
   ['Email address', 'Verify the address, or change it, through emailed links.'],
   ['Password reset', 'Forgotten passwords: an emailed single-use link sets a new one.'],

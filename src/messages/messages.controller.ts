@@ -5,6 +5,7 @@ import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
+import { limitMessage } from '../common/validation/paging.js';
 import { imageDataUriMessage } from '../media/image-validator.js';
 import { ApiPictureStore, IMAGE_PROBLEMS, IMAGE_REFUSED } from '../media/picture-responses.openapi.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
@@ -16,7 +17,6 @@ import {
   CONVERSATION_PAGE_MAX,
   ConversationQueryDto,
   INVALID_BEFORE,
-  limitMessage,
 } from './dto/paging.dto.js';
 import {
   SendMessageDto,
