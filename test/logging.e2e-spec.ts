@@ -255,7 +255,7 @@ describe('Logs of a real process (e2e)', () => {
       headers: { Cookie: cookie },
     });
     const form = new FormData();
-    form.append('file', new Blob([png(3, 3)], { type: 'image/png' }), 'me.png');
+    form.append('file', new Blob([new Uint8Array(png(3, 3))], { type: 'image/png' }), 'me.png');
     await call('PUT', '/users/me/avatar', {
       body: form,
       headers: { Cookie: cookie },
