@@ -1,5 +1,6 @@
 import { NotFoundException, type NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
@@ -77,7 +78,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   app.use(bindRequestContext);
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(app.get(EventEmitter2)));
   app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins, app.get(RedisService)));
   answerMalformedRequestsWithJson(app.getHttpServer());
   if (swaggerEnabled) setupSwagger(app);

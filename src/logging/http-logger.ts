@@ -107,9 +107,21 @@ function accessLine(req: IncomingMessage, res: ServerResponse, { responseTime }:
 
 /** The route template (`/api/messages/:id`), or the path without its query when no route matched. */
 export function routeOf(req: IncomingMessage): string {
+  return routeTemplateOf(req) ?? pathOf(req);
+}
+
+/**
+ * Nest answers unknown paths under the global prefix from a catch-all route of its own
+ * (platform-express setNotFoundHandler); our controllers have no wildcard routes.
+ */
+const NOT_FOUND_ROUTE = '*path';
+
+/** The template of the route that handled the request; undefined when none did (404, static files, refused bodies). */
+export function routeTemplateOf(req: IncomingMessage): string | undefined {
   const request = req as Request;
   const template = request.route?.path as string | undefined;
-  return template ? `${request.baseUrl ?? ''}${template}` : pathOf(request);
+  if (!template || template === NOT_FOUND_ROUTE) return undefined;
+  return `${request.baseUrl ?? ''}${template}`;
 }
 
 function pathOf(req: IncomingMessage): string {
