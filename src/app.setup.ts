@@ -24,6 +24,7 @@ import { REQUEST_ID_HEADER } from './logging/request-id.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
 import { SEND_MESSAGE_ROUTE } from './messages/messages.routes.js';
+import { HttpMetrics } from './metrics/http.metrics.js';
 
 export const API_PREFIX = 'api';
 
@@ -39,6 +40,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useLogger(app.get(Logger));
   // First, so that every request, whatever answers it, has an id and an access log line.
   app.use(app.get(HTTP_LOGGER));
+  // Just as early: 404s, guard refusals and refused bodies are timed like any other answer.
+  if (config.get('metrics.enabled', { infer: true })) app.use(app.get(HttpMetrics).middleware);
   applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
