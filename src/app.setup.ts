@@ -1,5 +1,6 @@
 import { NotFoundException, type NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
@@ -23,6 +24,7 @@ import { REQUEST_ID_HEADER } from './logging/request-id.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
 import { SEND_MESSAGE_ROUTE } from './messages/messages.routes.js';
+import { HttpMetrics } from './metrics/http.metrics.js';
 
 export const API_PREFIX = 'api';
 
@@ -38,6 +40,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useLogger(app.get(Logger));
   // First, so that every request, whatever answers it, has an id and an access log line.
   app.use(app.get(HTTP_LOGGER));
+  // Just as early: 404s, guard refusals and refused bodies are timed like any other answer.
+  if (config.get('metrics.enabled', { infer: true })) app.use(app.get(HttpMetrics).middleware);
   applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
@@ -77,7 +81,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   app.use(bindRequestContext);
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(app.get(EventEmitter2)));
   app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins, app.get(RedisService)));
   answerMalformedRequestsWithJson(app.getHttpServer());
   if (swaggerEnabled) setupSwagger(app);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import bcrypt from 'bcrypt';
@@ -141,6 +142,7 @@ describe('Auth: accounts from the reference backend (e2e)', () => {
       new ConfigService({
         auth: { bcryptCost: 5, passwordPepper: TEST_ENV.PASSWORD_PEPPER },
       }),
+      new EventEmitter2(),
     ).hash(GOOD_PASSWORD);
     const email = await insertUser(atCost5);
 

@@ -3,3 +3,6 @@ export const SESSION_COOKIE = 'jwt';
 
 /** The OAuth 2.0 token endpoint (password grant): the one route that also takes a form body. */
 export const TOKEN_ROUTE = { method: 'POST', path: '/api/auth/token' };
+
+/** The per-client throttle bucket that login and the token route share: both are one sign-in. */
+export const SIGN_IN_BUCKET = 'sign-in';

@@ -20,6 +20,7 @@ import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/user.mapper.js';
 import type { AuthContext } from './auth-context.js';
+import { SIGN_IN_BUCKET } from './auth.constants.js';
 import { AuthService, INVALID_CREDENTIALS } from './auth.service.js';
 import { clientInfo } from './client-info.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -38,7 +39,6 @@ const SESSION_COOKIE_HEADER = {
     schema: { type: 'string' },
   },
 };
-const SIGN_IN_BUCKET = 'sign-in';
 
 @Controller('auth')
 @ApiTags('Auth')

@@ -49,6 +49,11 @@ export class ChatGateway
     @Inject(PRESENCE) private readonly presence: Presence,
   ) {}
 
+  /** Sockets connected to this instance (each instance reports its own; presence counts users). */
+  get connectedSockets(): number {
+    return this.server?.sockets.sockets.size ?? 0;
+  }
+
   afterInit(server: Server): void {
     // Refused here, the client gets a connect_error and never a connection.
     server.use((socket, next) => {
@@ -136,5 +141,4 @@ export class ChatGateway
       socket.disconnect(true);
     }, Math.min(remaining, MAX_TIMER_MS));
   }
-
 }

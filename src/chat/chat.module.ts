@@ -24,5 +24,6 @@ import { SocketAuthenticator } from './socket-authenticator.js';
         redis.enabled ? new RedisPresence(redis, events) : new InMemoryPresence(),
     },
   ],
+  exports: [ChatGateway],
 })
 export class ChatModule {}

@@ -13,14 +13,25 @@ export class ExpiringCache<V> {
   /** Bumped by every delete: a value read from the database before a delete must not be cached after it. */
   private generation = 0;
 
+  /** getOrLoad calls answered from memory, and those that had to load. */
+  private readonly lookups = { hits: 0, misses: 0 };
+
   /** Loads `key` on a miss and caches the result, unless a delete happened while it loaded. */
   async getOrLoad(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const cached = this.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.lookups.hits++;
+      return cached;
+    }
+    this.lookups.misses++;
     const generation = this.generation;
     const value = await load();
     if (value !== null && generation === this.generation) this.set(key, value);
     return value;
+  }
+
+  get stats(): { hits: number; misses: number } {
+    return { ...this.lookups };
   }
 
   get(key: string): V | undefined {

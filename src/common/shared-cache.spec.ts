@@ -24,6 +24,8 @@ describe('SharedCache', () => {
     await cache.getOrLoad('s1', load);
     await cache.getOrLoad('s1', load);
     expect(load).toHaveBeenCalledTimes(3);
+    // Reads that went to the loader, bypassed or not, are the misses.
+    expect(cache.stats).toEqual({ name: 'sessions', hits: 1, misses: 3 });
   });
 
   it('publishes its deletes and applies those of other instances', async () => {

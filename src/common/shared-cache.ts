@@ -19,8 +19,16 @@ export interface InvalidationChannel {
  * An ExpiringCache whose deletes reach every instance. Reads go straight to the loader while the
  * channel is not trusted, so a revocation made elsewhere is never hidden by a stale entry.
  */
+/** How often a cache answered from memory: bypassed reads count as misses (they load). */
+export interface CacheStats {
+  name: string;
+  hits: number;
+  misses: number;
+}
+
 export class SharedCache<V> {
   private readonly local: ExpiringCache<V>;
+  private bypassed = 0;
 
   constructor(
     readonly name: string,
@@ -32,7 +40,14 @@ export class SharedCache<V> {
   }
 
   getOrLoad(key: string, load: () => Promise<V | null>): Promise<V | null> {
-    return this.channel.trusted ? this.local.getOrLoad(key, load) : load();
+    if (this.channel.trusted) return this.local.getOrLoad(key, load);
+    this.bypassed++;
+    return load();
+  }
+
+  get stats(): CacheStats {
+    const { hits, misses } = this.local.stats;
+    return { name: this.name, hits, misses: misses + this.bypassed };
   }
 
   /** Forgets `key` here and on every other instance. */

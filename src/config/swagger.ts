@@ -33,6 +33,7 @@ const TAGS: Array<[string, string]> = [
   ['Profile pictures', 'Set the profile picture, as a data URI or a multipart upload.'],
   ['Messages', 'Chat: the people to talk to, conversations, and sending (delivered live over Socket.IO).'],
   ['Health', 'What this API is and whether it can serve.'],
+  ['Metrics', 'Prometheus metrics, only with METRICS_ENABLED.'],
 ];
 
 const documents = new WeakMap<INestApplication, OpenAPIObject>();

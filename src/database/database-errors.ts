@@ -20,3 +20,16 @@ export function isDuplicateKeyError(error: unknown): boolean {
     typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
   );
 }
+
+/** An error from the driver or Mongoose's connection layer (as opposed to our own code's). */
+export function isDatabaseError(error: unknown): boolean {
+  return error instanceof Error && error.name.startsWith('Mongo');
+}
+
+/** Announced by the exception filter for every request that failed because of the database. */
+export const DATABASE_ERROR = 'database.error';
+
+export interface DatabaseErrorEvent {
+  /** `unavailable`: the database could not be reached (503); `query`: it answered with an error (500). */
+  kind: 'unavailable' | 'query';
+}

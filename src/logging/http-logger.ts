@@ -107,17 +107,20 @@ function accessLine(req: IncomingMessage, res: ServerResponse, { responseTime }:
 
 /** The route template (`/api/messages/:id`), or the path without its query when no route matched. */
 export function routeOf(req: IncomingMessage): string {
-  return routeTemplate(req) ?? pathOf(req);
+  return routeTemplateOf(req) ?? pathOf(req);
 }
 
 /**
- * The template of the route that answered, or undefined when none matched. Nest's own catch-all for
- * unknown paths under the prefix (`/api*path`) counts as none.
+ * Nest answers unknown paths under the global prefix from a catch-all route of its own
+ * (platform-express setNotFoundHandler); our controllers have no wildcard routes.
  */
-export function routeTemplate(req: IncomingMessage): string | undefined {
+const NOT_FOUND_ROUTE = '*path';
+
+/** The template of the route that handled the request; undefined when none did (404, static files, refused bodies). */
+export function routeTemplateOf(req: IncomingMessage): string | undefined {
   const request = req as Request;
-  const template = request.route?.path as unknown;
-  if (typeof template !== 'string' || template.includes('*')) return undefined;
+  const template = request.route?.path as string | undefined;
+  if (!template || template === NOT_FOUND_ROUTE) return undefined;
   return `${request.baseUrl ?? ''}${template}`;
 }
 

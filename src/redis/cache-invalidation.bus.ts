@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { type Invalidation, type InvalidationChannel, SharedCache } from '../common/shared-cache.js';
+import { type CacheStats, type Invalidation, type InvalidationChannel, SharedCache } from '../common/shared-cache.js';
 import { AUTH_CACHE_TTL_MS } from '../common/expiring-cache.js';
 import { RedisService } from './redis.service.js';
 
@@ -50,6 +50,11 @@ export class CacheInvalidationBus implements OnModuleInit, InvalidationChannel {
     const cache = new SharedCache<V>(name, ttlMs, this, tagOf);
     this.caches.set(name, cache as SharedCache<unknown>);
     return cache;
+  }
+
+  /** Hits and misses of every cache made here (sessions, users), for metrics. */
+  stats(): CacheStats[] {
+    return [...this.caches.values()].map((cache) => cache.stats);
   }
 
   /** Whether cached entries may be served: no other instance can have changed them unseen. */

@@ -1,5 +1,15 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { Reflector } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { REQUEST_THROTTLED, type RequestThrottledEvent } from '../../common/events/auth.events.js';
 import { TooManyRequestsException } from '../../common/http/too-many-requests.exception.js';
 
 const THROTTLE_BUCKET = 'authThrottleBucket';
@@ -10,15 +20,31 @@ export const ThrottleBucket = (name: string) => SetMetadata(THROTTLE_BUCKET, nam
 /** Per-IP limit on signup and login; answers in the API's own 429 shape. */
 @Injectable()
 export class AuthThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly events: EventEmitter2,
+  ) {
+    super(options, storage, reflector);
+  }
+
   protected generateKey(context: ExecutionContext, suffix: string, name: string): string {
-    const bucket = this.reflector.get<string | undefined>(THROTTLE_BUCKET, context.getHandler());
+    const bucket = this.bucketOf(context);
     return bucket ? `${bucket}-${name}-${suffix}` : super.generateKey(context, suffix, name);
   }
 
   protected throwThrottlingException(
-    _context: ExecutionContext,
+    context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
+    // No service runs for a refused request, so nothing else could tell (metrics count these).
+    const event: RequestThrottledEvent = { bucket: this.bucketOf(context) };
+    this.events.emit(REQUEST_THROTTLED, event);
     throw new TooManyRequestsException(Math.max(1, detail.timeToBlockExpire));
+  }
+
+  private bucketOf(context: ExecutionContext): string | undefined {
+    return this.reflector.get<string | undefined>(THROTTLE_BUCKET, context.getHandler());
   }
 }

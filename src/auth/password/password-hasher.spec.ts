@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import bcrypt from 'bcrypt';
 import { PasswordHasher } from './password-hasher.js';
 
@@ -8,6 +9,7 @@ const PASSWORD = 'violet-kettle-harbour-42';
 function hasherWith(settings: { bcryptCost?: number; passwordPepper?: string } = {}): PasswordHasher {
   const hasher = new PasswordHasher(
     new ConfigService({ auth: { bcryptCost: 4, passwordPepper: PEPPER, ...settings } }),
+    new EventEmitter2(),
   );
   hasher.onModuleInit();
   return hasher;

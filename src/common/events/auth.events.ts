@@ -15,3 +15,11 @@ export const USER_DELETED = 'user.deleted';
 export interface UserDeletedEvent {
   userId: string;
 }
+
+/** Announced when the per-client limit refuses a request (429) before any service runs. */
+export const REQUEST_THROTTLED = 'request.throttled';
+
+export interface RequestThrottledEvent {
+  /** The route's throttle bucket (`sign-in` for login and the token route), when it has one. */
+  bucket?: string;
+}

@@ -6,11 +6,18 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { TooManyRequestsException } from '../http/too-many-requests.exception.js';
 import { OAuthError } from '../http/oauth-error.js';
-import { isDatabaseUnavailable, isDuplicateKeyError } from '../../database/database-errors.js';
+import {
+  DATABASE_ERROR,
+  type DatabaseErrorEvent,
+  isDatabaseError,
+  isDatabaseUnavailable,
+  isDuplicateKeyError,
+} from '../../database/database-errors.js';
 import { requestIdOf } from '../../logging/request-id.js';
 
 export interface FieldError {
@@ -42,6 +49,9 @@ const RETRY_AFTER_SECONDS = 5;
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
+  /** `events` hears of every request the database failed (metrics count them). */
+  constructor(private readonly events: EventEmitter2) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
@@ -60,15 +70,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception);
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      this.announceDatabaseError('unavailable');
       return errorBody(HttpStatus.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);
     }
     if (isDuplicateKeyError(exception)) {
       return errorBody(HttpStatus.CONFLICT, 'The resource already exists');
     }
+    if (isDatabaseError(exception)) this.announceDatabaseError('query');
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
     return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Something went wrong, please try again later');
+  }
+
+  private announceDatabaseError(kind: DatabaseErrorEvent['kind']): void {
+    const event: DatabaseErrorEvent = { kind };
+    this.events.emit(DATABASE_ERROR, event);
   }
 }
 
