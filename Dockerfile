@@ -2,7 +2,7 @@
 
 # Build: every dependency, `nest build` (tsc with the Swagger plugin), then only the production
 # dependencies are kept. vendor/ comes before `npm ci`: package.json's overrides point into it.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY vendor ./vendor
@@ -14,7 +14,7 @@ RUN npm prune --omit=dev --no-audit --no-fund
 
 # Runtime: the compiled app, its production dependencies and package.json (read for the name and
 # version), owned by root and run as the image's unprivileged `node` user.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

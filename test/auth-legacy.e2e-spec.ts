@@ -16,12 +16,7 @@ const CURRENT_SCHEME = '$hmac-sha384-bcrypt$';
 const CURRENT_HASH = new RegExp(
   `^\\$hmac-sha384-bcrypt\\$\\$2b\\$${TEST_ENV.BCRYPT_COST.padStart(2, '0')}\\$`,
 );
-const INVALID_CREDENTIALS = {
-  statusCode: 401,
-  message: 'Invalid email or password',
-  error: 'Unauthorized',
-  requestId: expect.any(String),
-};
+const INVALID_CREDENTIALS = { statusCode: 401, message: 'Invalid email or password', error: 'Unauthorized', requestId: expect.any(String) };
 
 /**
  * Accounts written by the reference backend: `password` holds plain bcrypt of the raw password
@@ -60,19 +55,13 @@ describe('Auth: accounts from the reference backend (e2e)', () => {
   }
 
   async function insertReferenceUser(minor: 'a' | 'b') {
-    const hash = await bcrypt.hash(
-      GOOD_PASSWORD,
-      await bcrypt.genSalt(10, minor),
-    );
+    const hash = await bcrypt.hash(GOOD_PASSWORD, await bcrypt.genSalt(10, minor));
     expect(hash.startsWith(`$2${minor}$10$`)).toBe(true);
     return { email: await insertUser(hash), hash };
   }
 
   /** The upgrade is written after the response has gone out. */
-  async function waitForHashChange(
-    email: string,
-    from: string,
-  ): Promise<string> {
+  async function waitForHashChange(email: string, from: string): Promise<string> {
     const deadline = Date.now() + 5_000;
     for (;;) {
       const current = await storedHash(email);
@@ -81,67 +70,43 @@ describe('Auth: accounts from the reference backend (e2e)', () => {
     }
   }
 
-  describe.each(['b', 'a'] as const)(
-    'with a bcrypt hash of version 2%s at cost 10',
-    (minor) => {
-      it('signs in with the raw password and upgrades the stored hash to the current scheme', async () => {
-        const { email, hash } = await insertReferenceUser(minor);
-        expect(
-          (await login(email, 'not-the-password').expect(401)).body,
-        ).toEqual(INVALID_CREDENTIALS);
-        expect(await storedHash(email)).toBe(hash);
+  describe.each(['b', 'a'] as const)('with a bcrypt hash of version 2%s at cost 10', (minor) => {
+    it('signs in with the raw password and upgrades the stored hash to the current scheme', async () => {
+      const { email, hash } = await insertReferenceUser(minor);
+      expect((await login(email, 'not-the-password').expect(401)).body).toEqual(INVALID_CREDENTIALS);
+      expect(await storedHash(email)).toBe(hash);
 
-        const res = await login(email, GOOD_PASSWORD).expect(200);
-        expect(res.body).toMatchObject({
-          email,
-          fullName: 'Legacy User',
-          profilePic: '',
-        });
-        expect(JSON.stringify(res.body)).not.toMatch(
-          /password|\$2[aby]\$|hmac/i,
-        );
-        await http()
-          .get('/api/auth/check')
-          .set('Cookie', sessionCookie(res))
-          .expect(200);
+      const res = await login(email, GOOD_PASSWORD).expect(200);
+      expect(res.body).toMatchObject({ email, fullName: 'Legacy User', profilePic: '' });
+      expect(JSON.stringify(res.body)).not.toMatch(/password|\$2[aby]\$|hmac/i);
+      await http().get('/api/auth/check').set('Cookie', sessionCookie(res)).expect(200);
 
-        const upgraded = await waitForHashChange(email, hash);
-        expect(upgraded).toMatch(CURRENT_HASH);
-        expect(upgraded.startsWith(CURRENT_SCHEME)).toBe(true);
+      const upgraded = await waitForHashChange(email, hash);
+      expect(upgraded).toMatch(CURRENT_HASH);
+      expect(upgraded.startsWith(CURRENT_SCHEME)).toBe(true);
 
-        const again = await login(email, GOOD_PASSWORD).expect(200);
-        sessionCookie(again);
-        expect(JSON.stringify(again.body)).not.toMatch(
-          /password|\$2[aby]\$|hmac/i,
-        );
-        expect(
-          (await login(email, 'not-the-password').expect(401)).body,
-        ).toEqual(INVALID_CREDENTIALS);
-        // Already current: nothing left to upgrade.
-        expect(await storedHash(email)).toBe(upgraded);
-      });
+      const again = await login(email, GOOD_PASSWORD).expect(200);
+      sessionCookie(again);
+      expect(JSON.stringify(again.body)).not.toMatch(/password|\$2[aby]\$|hmac/i);
+      expect((await login(email, 'not-the-password').expect(401)).body).toEqual(INVALID_CREDENTIALS);
+      // Already current: nothing left to upgrade.
+      expect(await storedHash(email)).toBe(upgraded);
+    });
 
-      it('never returns the hash from the account routes either', async () => {
-        const { email, hash } = await insertReferenceUser(minor);
-        const cookie = sessionCookie(
-          await login(email, GOOD_PASSWORD).expect(200),
-        );
-        for (const path of ['/api/auth/check', '/api/users/me']) {
-          const res = await http().get(path).set('Cookie', cookie).expect(200);
-          expect(JSON.stringify(res.body)).not.toContain(hash);
-          expect(JSON.stringify(res.body)).not.toMatch(
-            /password|\$2[aby]\$|hmac/i,
-          );
-        }
-      });
-    },
-  );
+    it('never returns the hash from the account routes either', async () => {
+      const { email, hash } = await insertReferenceUser(minor);
+      const cookie = sessionCookie(await login(email, GOOD_PASSWORD).expect(200));
+      for (const path of ['/api/auth/check', '/api/users/me']) {
+        const res = await http().get(path).set('Cookie', cookie).expect(200);
+        expect(JSON.stringify(res.body)).not.toContain(hash);
+        expect(JSON.stringify(res.body)).not.toMatch(/password|\$2[aby]\$|hmac/i);
+      }
+    });
+  });
 
   it('re-hashes a current-scheme hash made at another cost with the configured cost', async () => {
     const atCost5 = await new PasswordHasher(
-      new ConfigService({
-        auth: { bcryptCost: 5, passwordPepper: TEST_ENV.PASSWORD_PEPPER },
-      }),
+      new ConfigService({ auth: { bcryptCost: 5, passwordPepper: TEST_ENV.PASSWORD_PEPPER } }),
       new EventEmitter2(),
     ).hash(GOOD_PASSWORD);
     const email = await insertUser(atCost5);
@@ -157,17 +122,14 @@ describe('Auth: reference accounts whose email has upper-case letters (e2e)', ()
     const env = { ...EMBEDDED_DB, NODE_ENV: 'development', DATA_DIR: dataDir };
     try {
       const seeding = await createTestApp(env);
-      await seeding
-        .get<Connection>(getConnectionToken())
-        .collection('users')
-        .insertOne({
-          email: 'Mixed.Case@Example.com',
-          fullName: 'Legacy Mixed',
-          password: await bcrypt.hash('abcdef', 4),
-          profilePic: '',
-          createdAt: new Date(),
-          updatedAt: new Date(),
-        });
+      await seeding.get<Connection>(getConnectionToken()).collection('users').insertOne({
+        email: 'Mixed.Case@Example.com',
+        fullName: 'Legacy Mixed',
+        password: await bcrypt.hash('abcdef', 4),
+        profilePic: '',
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
       await seeding.close();
 
       // The next boot notices the mixed-case address.
@@ -185,11 +147,7 @@ describe('Auth: reference accounts whose email has upper-case letters (e2e)', ()
           .expect(401);
         const again = await http()
           .post('/api/auth/signup')
-          .send({
-            fullName: 'Copycat',
-            email: 'MIXED.CASE@example.com',
-            password: GOOD_PASSWORD,
-          })
+          .send({ fullName: 'Copycat', email: 'MIXED.CASE@example.com', password: GOOD_PASSWORD })
           .expect(409);
         expect(again.body.message).toBe('Email already exists');
       } finally {

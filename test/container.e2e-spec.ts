@@ -22,7 +22,7 @@ const BUILD_TIMEOUT_MS = 600_000;
  * (tracked by git, not in .dockerignore), then the runtime stage's COPY lines into a folder of their
  * own, and its CMD there, in production mode (the Dockerfile's ENV) against a real MongoDB protocol
  * server, Redis and SMTP server. What differs from the image: node, npm and sh are this machine's
- * (the same Node 20 line), and the process does not run as the image's `node` user.
+ * (Node 20; the image has Node 24), and the process does not run as the image's `node` user.
  */
 describe("Container: the Dockerfile's steps in a plain checkout (e2e)", () => {
   const stages = readDockerfile();

@@ -23,10 +23,10 @@ describe('Dockerfile', () => {
   const runtime = stages.at(-1)!;
   const runtimeLine = (keyword: string) => instructionsOf(runtime, keyword).at(-1)?.args;
 
-  it('builds in a named stage and runs from a second one, both on Node 20 (package.json: >=20.19)', () => {
+  it('builds in a named stage and runs from a second one, both on Node 24, the current LTS line (package.json: >=20.19)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(build.name).toBe('build');
-    for (const stage of stages) expect(stage.image).toMatch(/^node:20(\.|-|$)/);
+    for (const stage of stages) expect(stage.image).toMatch(/^node:24(\.|-|$)/);
     const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } };
     expect(packageJson.engines.node).toBe('>=20.19');
   });

@@ -2,16 +2,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import {
-  GOOD_PASSWORD,
-  sessionCookie,
-  signUp,
-  uniqueEmail,
-} from './support/auth.js';
-import {
-  startHostRewritingProxy,
-  type HostRewritingProxy,
-} from './support/host-rewriting-proxy.js';
+import { GOOD_PASSWORD, sessionCookie, signUp, uniqueEmail } from './support/auth.js';
+import { startHostRewritingProxy, type HostRewritingProxy } from './support/host-rewriting-proxy.js';
 import { png } from './support/images.js';
 import { createTestApp } from './support/test-app.js';
 import { launchBrowser } from './support/browser.js';
@@ -23,25 +15,14 @@ const PAGE = '<!doctype html><title>chat</title><p>frontend</p>';
 const PICTURE = `data:image/png;base64,${png(2, 2).toString('base64')}`;
 
 /** The API listening on 127.0.0.1, a Host-rewriting proxy in front of it. */
-function apiBehindProxy(
-  env: Record<string, string>,
-  proxyOptions: { forwardedHeaders?: boolean } = {},
-) {
-  const stack = {} as {
-    app: NestExpressApplication;
-    proxy: HostRewritingProxy;
-    apiOrigin: string;
-  };
+function apiBehindProxy(env: Record<string, string>, proxyOptions: { forwardedHeaders?: boolean } = {}) {
+  const stack = {} as { app: NestExpressApplication; proxy: HostRewritingProxy; apiOrigin: string };
   beforeAll(async () => {
     stack.app = await createTestApp(env);
     await stack.app.listen(0, '127.0.0.1');
     const { port } = stack.app.getHttpServer().address() as AddressInfo;
     stack.apiOrigin = `http://127.0.0.1:${port}`;
-    stack.proxy = await startHostRewritingProxy({
-      apiPort: port,
-      page: PAGE,
-      ...proxyOptions,
-    });
+    stack.proxy = await startHostRewritingProxy({ apiPort: port, page: PAGE, ...proxyOptions });
   });
   afterAll(async () => {
     await stack.proxy.close();
@@ -55,11 +36,7 @@ async function signUpThroughProxy(proxy: HostRewritingProxy): Promise<string> {
   const res = await request(proxy.origin)
     .post('/api/auth/signup')
     .set({ Origin: proxy.origin, 'Sec-Fetch-Site': 'same-origin' })
-    .send({
-      fullName: 'Proxied User',
-      email: uniqueEmail('proxied'),
-      password: GOOD_PASSWORD,
-    })
+    .send({ fullName: 'Proxied User', email: uniqueEmail('proxied'), password: GOOD_PASSWORD })
     .expect(201);
   return sessionCookie(res);
 }
@@ -73,10 +50,7 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
     viaProxy().get('/api/auth/check').set('Cookie', cookie).expect(200);
 
   it('lets the frontend’s same-origin writes through with CORS_ORIGINS unset', async () => {
-    const sameOrigin = {
-      Origin: stack.proxy.origin,
-      'Sec-Fetch-Site': 'same-origin',
-    };
+    const sameOrigin = { Origin: stack.proxy.origin, 'Sec-Fetch-Site': 'same-origin' };
     const cookie = await signUpThroughProxy(stack.proxy);
     await viaProxy()
       .patch('/api/users/me')
@@ -90,10 +64,7 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
       .set(sameOrigin)
       .send({ profilePic: PICTURE })
       .expect(200);
-    expect(profile.body).toMatchObject({
-      fullName: 'Renamed',
-      profilePic: expect.stringMatching(/\.png$/),
-    });
+    expect(profile.body).toMatchObject({ fullName: 'Renamed', profilePic: expect.stringMatching(/\.png$/) });
     await logout(cookie, sameOrigin).expect(200);
     await viaProxy().get('/api/auth/check').set('Cookie', cookie).expect(401);
   });
@@ -101,32 +72,18 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
   it.each([
     ['cross-site', FOREIGN_ORIGIN],
     ['same-site', 'http://127.0.0.1:1'],
-  ])(
-    'refuses a %s write with the cookie from an unlisted Origin',
-    async (fetchSite, origin) => {
-      const cookie = await signUpThroughProxy(stack.proxy);
-      const res = await logout(cookie, {
-        Origin: origin,
-        'Sec-Fetch-Site': fetchSite,
-      }).expect(403);
-      expect(res.body).toEqual({
-        statusCode: 403,
-        message: 'Cross-site request refused',
-        error: 'Forbidden',
-        requestId: expect.any(String),
-      });
-      await stillSignedIn(cookie);
-    },
-  );
+  ])('refuses a %s write with the cookie from an unlisted Origin', async (fetchSite, origin) => {
+    const cookie = await signUpThroughProxy(stack.proxy);
+    const res = await logout(cookie, { Origin: origin, 'Sec-Fetch-Site': fetchSite }).expect(403);
+    expect(res.body).toEqual({ statusCode: 403, message: 'Cross-site request refused', error: 'Forbidden', requestId: expect.any(String) });
+    await stillSignedIn(cookie);
+  });
 
   it.each(['cross-site', 'same-site'])(
     'accepts a %s write with the cookie from an Origin in CORS_ORIGINS',
     async (fetchSite) => {
       const cookie = await signUpThroughProxy(stack.proxy);
-      const res = await logout(cookie, {
-        Origin: LISTED_ORIGIN,
-        'Sec-Fetch-Site': fetchSite,
-      }).expect(200);
+      const res = await logout(cookie, { Origin: LISTED_ORIGIN, 'Sec-Fetch-Site': fetchSite }).expect(200);
       expect(res.headers['access-control-allow-origin']).toBe(LISTED_ORIGIN);
     },
   );
@@ -175,88 +132,49 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
 
   describe('CORS headers on every answer to an allowed origin, errors included', () => {
     it.each<[string, () => request.Test, number]>([
-      [
-        'a path outside /api',
-        () => request(stack.apiOrigin).get('/not-the-api'),
-        404,
-      ],
-      [
-        'an unknown route under /api',
-        () => request(stack.apiOrigin).get('/api/nope'),
-        404,
-      ],
+      ['a path outside /api', () => request(stack.apiOrigin).get('/not-the-api'), 404],
+      ['an unknown route under /api', () => request(stack.apiOrigin).get('/api/nope'), 404],
       [
         'a body that is not JSON',
-        () =>
-          request(stack.apiOrigin)
-            .post('/api/auth/login')
-            .type('text/plain')
-            .send('x'),
+        () => request(stack.apiOrigin).post('/api/auth/login').type('text/plain').send('x'),
         415,
       ],
       [
         'malformed JSON',
-        () =>
-          request(stack.apiOrigin)
-            .post('/api/auth/login')
-            .type('json')
-            .send('{"email":'),
+        () => request(stack.apiOrigin).post('/api/auth/login').type('json').send('{"email":'),
         400,
       ],
-      [
-        'no session',
-        () => request(stack.apiOrigin).get('/api/auth/check'),
-        401,
-      ],
+      ['no session', () => request(stack.apiOrigin).get('/api/auth/check'), 401],
     ])('%s', async (_name, send, status) => {
       const res = await send().set('Origin', LISTED_ORIGIN).expect(status);
-      expect(res.body).toMatchObject({
-        statusCode: status,
-        message: expect.any(String),
-      });
+      expect(res.body).toMatchObject({ statusCode: status, message: expect.any(String) });
       expect(res.headers['access-control-allow-origin']).toBe(LISTED_ORIGIN);
       expect(res.headers['access-control-allow-credentials']).toBe('true');
     });
 
     it('but none to a foreign origin', async () => {
-      const res = await request(stack.apiOrigin)
-        .get('/nope')
-        .set('Origin', FOREIGN_ORIGIN)
-        .expect(404);
+      const res = await request(stack.apiOrigin).get('/nope').set('Origin', FOREIGN_ORIGIN).expect(404);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
     });
   });
 });
 
 describe('Cross-origin protection behind a trusted proxy that sends X-Forwarded-Host (e2e)', () => {
-  const stack = apiBehindProxy(
-    { TRUST_PROXY: 'loopback' },
-    { forwardedHeaders: true },
-  );
+  const stack = apiBehindProxy({ TRUST_PROXY: 'loopback' }, { forwardedHeaders: true });
   const logout = (cookie: string, origin: string) =>
-    request(stack.proxy.origin)
-      .post('/api/auth/logout')
-      .set('Cookie', cookie)
-      .set('Origin', origin);
+    request(stack.proxy.origin).post('/api/auth/logout').set('Cookie', cookie).set('Origin', origin);
 
   it('accepts the proxy’s Origin from a browser without Sec-Fetch-Site', async () => {
-    await logout(
-      await signUpThroughProxy(stack.proxy),
-      stack.proxy.origin,
-    ).expect(200);
+    await logout(await signUpThroughProxy(stack.proxy), stack.proxy.origin).expect(200);
   });
 
   it('refuses a foreign Origin', async () => {
-    await logout(await signUpThroughProxy(stack.proxy), FOREIGN_ORIGIN).expect(
-      403,
-    );
+    await logout(await signUpThroughProxy(stack.proxy), FOREIGN_ORIGIN).expect(403);
   });
 
   it('refuses an Origin whose scheme is not the forwarded one', async () => {
     const httpsOrigin = stack.proxy.origin.replace(/^http:/, 'https:');
-    await logout(await signUpThroughProxy(stack.proxy), httpsOrigin).expect(
-      403,
-    );
+    await logout(await signUpThroughProxy(stack.proxy), httpsOrigin).expect(403);
   });
 });
 
@@ -276,18 +194,14 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
   });
 
   /** Runs fetch() calls in the page, with the browser's own headers; returns the statuses. */
-  async function statusesFrom(
-    page: Page,
-    calls: Array<[string, string, unknown?]>,
-  ) {
+  async function statusesFrom(page: Page, calls: Array<[string, string, unknown?]>) {
     return page.evaluate(async (list) => {
       const statuses: number[] = [];
       for (const [method, url, body] of list) {
         const res = await fetch(url, {
           method,
           credentials: 'include',
-          headers:
-            body === undefined ? {} : { 'Content-Type': 'application/json' },
+          headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         statuses.push(res.status);
@@ -304,11 +218,7 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
       [
         'POST',
         '/api/auth/signup',
-        {
-          fullName: 'Browser User',
-          email: uniqueEmail('browser'),
-          password: GOOD_PASSWORD,
-        },
+        { fullName: 'Browser User', email: uniqueEmail('browser'), password: GOOD_PASSWORD },
       ],
       ['PUT', '/api/auth/update-profile', { profilePic: PICTURE }],
       ['PATCH', '/api/users/me', { fullName: 'Browser Renamed' }],
@@ -318,12 +228,9 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
     ]);
     expect(statuses).toEqual([201, 200, 200, 200, 200, 401]);
     // The browser, not the test, said where the writes came from; the proxy had rewritten Host.
-    const writes = stack.proxy.forwarded.filter(
-      (headers) => headers['content-type'] || headers.cookie,
-    );
+    const writes = stack.proxy.forwarded.filter((headers) => headers['content-type'] || headers.cookie);
     expect(writes.length).toBeGreaterThan(0);
-    for (const headers of writes)
-      expect(headers['sec-fetch-site']).toBe('same-origin');
+    for (const headers of writes) expect(headers['sec-fetch-site']).toBe('same-origin');
     await context.close();
   });
 
@@ -334,11 +241,7 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
     const email = uniqueEmail('victim');
     expect(
       await statusesFrom(page, [
-        [
-          'POST',
-          '/api/auth/signup',
-          { fullName: 'Victim', email, password: GOOD_PASSWORD },
-        ],
+        ['POST', '/api/auth/signup', { fullName: 'Victim', email, password: GOOD_PASSWORD }],
       ]),
     ).toEqual([201]);
 
@@ -349,23 +252,14 @@ describe('Cross-origin protection in a real browser behind a Host-rewriting prox
     await attacker.evaluate(async (url) => {
       // The answer is hidden from the page whatever it is (no-cors; helmet's Cross-Origin-Resource-Policy
       // even makes fetch reject): what matters is what the server did.
-      await fetch(url, {
-        method: 'POST',
-        credentials: 'include',
-        mode: 'no-cors',
-      }).catch(() => undefined);
+      await fetch(url, { method: 'POST', credentials: 'include', mode: 'no-cors' }).catch(() => undefined);
     }, `${stack.proxy.origin}/api/auth/logout`);
     const attempt = stack.proxy.forwarded
       .slice(seenBefore)
       .find((headers) => headers.origin === otherSite.origin);
-    expect(attempt).toMatchObject({
-      'sec-fetch-site': 'same-site',
-      cookie: expect.stringMatching(/^jwt=/),
-    });
+    expect(attempt).toMatchObject({ 'sec-fetch-site': 'same-site', cookie: expect.stringMatching(/^jwt=/) });
 
-    expect(await statusesFrom(page, [['GET', '/api/auth/check']])).toEqual([
-      200,
-    ]);
+    expect(await statusesFrom(page, [['GET', '/api/auth/check']])).toEqual([200]);
     await context.close();
   });
 });

@@ -19,9 +19,7 @@ describe('Foundation (e2e)', () => {
   });
 
   it('reports health 200 when the database answers', async () => {
-    const res = await request(app.getHttpServer())
-      .get('/api/health')
-      .expect(200);
+    const res = await request(app.getHttpServer()).get('/api/health').expect(200);
     expect(res.body.status).toBe('ok');
     expect(res.body.info.database.status).toBe('up');
   });
@@ -35,22 +33,12 @@ describe('Foundation (e2e)', () => {
 
   it('answers an unknown route with a 404 in the one error shape', async () => {
     const res = await request(app.getHttpServer()).get('/api/nope').expect(404);
-    expect(res.body).toEqual({
-      statusCode: 404,
-      message: 'Cannot GET /api/nope',
-      error: 'Not Found',
-      requestId: expect.any(String),
-    });
+    expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /api/nope', error: 'Not Found', requestId: expect.any(String) });
   });
 
   it('answers an unknown path outside /api with the same JSON 404', async () => {
     const res = await request(app.getHttpServer()).get('/nope').expect(404);
-    expect(res.body).toEqual({
-      statusCode: 404,
-      message: 'Cannot GET /nope',
-      error: 'Not Found',
-      requestId: expect.any(String),
-    });
+    expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /nope', error: 'Not Found', requestId: expect.any(String) });
   });
 
   it('answers malformed JSON with 400 and a string message', async () => {
@@ -71,9 +59,7 @@ describe('Foundation (e2e)', () => {
     const res = await request(app.getHttpServer())
       .post('/api/auth/login')
       .set('Content-Type', 'application/json')
-      .send(
-        JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(110 * 1024) }),
-      )
+      .send(JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(110 * 1024) }))
       .expect(413);
     expect(res.body).toEqual({
       statusCode: 413,
@@ -87,38 +73,17 @@ describe('Foundation (e2e)', () => {
     ['an array', '[1,2]', 'The request body must be a JSON object'],
     ['null', 'null', 'The request body must be a JSON object'],
     ['a string', '"abc"', 'The request body must be a JSON object'],
-    [
-      'deep nesting',
-      `{"email":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)},"password":"x"}`,
-      'The request body is nested too deeply',
-    ],
-    [
-      'deep arrays',
-      `{"email":${'['.repeat(20000)}${']'.repeat(20000)}}`,
-      'The request body is nested too deeply',
-    ],
-    [
-      'a __proto__ key',
-      '{"email":"a@b.co","password":"x","__proto__":{"admin":true}}',
-      '__proto__ is not an allowed field',
-    ],
-    [
-      'a nested constructor key',
-      '{"email":{"constructor":{"x":1}},"password":"x"}',
-      'constructor is not an allowed field',
-    ],
+    ['deep nesting', `{"email":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)},"password":"x"}`, 'The request body is nested too deeply'],
+    ['deep arrays', `{"email":${'['.repeat(20000)}${']'.repeat(20000)}}`, 'The request body is nested too deeply'],
+    ['a __proto__ key', '{"email":"a@b.co","password":"x","__proto__":{"admin":true}}', '__proto__ is not an allowed field'],
+    ['a nested constructor key', '{"email":{"constructor":{"x":1}},"password":"x"}', 'constructor is not an allowed field'],
   ])('answers 400 to a JSON body that is %s', async (_name, raw, message) => {
     const res = await request(app.getHttpServer())
       .post('/api/auth/login')
       .set('Content-Type', 'application/json')
       .send(raw)
       .expect(400);
-    expect(res.body).toEqual({
-      statusCode: 400,
-      message,
-      error: 'Bad Request',
-      requestId: expect.any(String),
-    });
+    expect(res.body).toEqual({ statusCode: 400, message, error: 'Bad Request', requestId: expect.any(String) });
   });
 
   it('refuses compressed bodies with 415', async () => {
@@ -147,9 +112,7 @@ describe('Foundation (e2e)', () => {
       .set('Origin', 'http://localhost:5173')
       .set('Access-Control-Request-Method', 'POST')
       .expect(204);
-    expect(res.headers['access-control-allow-origin']).toBe(
-      'http://localhost:5173',
-    );
+    expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
     expect(res.headers['access-control-allow-credentials']).toBe('true');
   });
 
@@ -163,22 +126,12 @@ describe('Foundation (e2e)', () => {
   });
 
   it('serves the Swagger UI and the OpenAPI document', async () => {
-    await request(app.getHttpServer())
-      .get('/api/docs')
-      .expect(200)
-      .expect('Content-Type', /html/);
-    const res = await request(app.getHttpServer())
-      .get('/api/docs-json')
-      .expect(200);
+    await request(app.getHttpServer()).get('/api/docs').expect(200).expect('Content-Type', /html/);
+    const res = await request(app.getHttpServer()).get('/api/docs-json').expect(200);
     expect(res.body.openapi).toMatch(/^3\./);
     // Only schemes Swagger UI can use: a page cannot set the HttpOnly session cookie.
-    expect(Object.keys(res.body.components.securitySchemes).sort()).toEqual([
-      'bearer',
-      'oauth2',
-    ]);
-    expect(
-      res.body.components.securitySchemes.oauth2.flows.password.tokenUrl,
-    ).toBe('/api/auth/token');
+    expect(Object.keys(res.body.components.securitySchemes).sort()).toEqual(['bearer', 'oauth2']);
+    expect(res.body.components.securitySchemes.oauth2.flows.password.tokenUrl).toBe('/api/auth/token');
   });
 });
 
@@ -188,14 +141,8 @@ describe('Foundation: database outage (e2e)', () => {
     try {
       await request(app.getHttpServer()).get('/api/health').expect(200);
       await app.get(DatabaseServer).embedded!.stop();
-      const res = await request(app.getHttpServer())
-        .get('/api/health')
-        .expect(503);
-      expect(res.body).toMatchObject({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        requestId: expect.any(String),
-      });
+      const res = await request(app.getHttpServer()).get('/api/health').expect(503);
+      expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', requestId: expect.any(String) });
       expect(res.headers['retry-after']).toBe('5');
       expect(typeof res.body.message).toBe('string');
     } finally {
@@ -213,52 +160,20 @@ describe('Foundation: configuration (e2e)', () => {
   const longSecret = 'a'.repeat(40);
 
   it.each([
+    [{ ...production, JWT_SECRET: undefined, PASSWORD_PEPPER: longSecret }, /JWT_SECRET is required/],
+    [{ ...production, JWT_SECRET: 'short', PASSWORD_PEPPER: longSecret }, /JWT_SECRET must be at least 32 bytes/],
     [
-      { ...production, JWT_SECRET: undefined, PASSWORD_PEPPER: longSecret },
-      /JWT_SECRET is required/,
-    ],
-    [
-      { ...production, JWT_SECRET: 'short', PASSWORD_PEPPER: longSecret },
-      /JWT_SECRET must be at least 32 bytes/,
-    ],
-    [
-      {
-        ...production,
-        JWT_SECRET: 'change-me-to-a-random-string-of-at-least-32-bytes',
-        PASSWORD_PEPPER: longSecret,
-      },
+      { ...production, JWT_SECRET: 'change-me-to-a-random-string-of-at-least-32-bytes', PASSWORD_PEPPER: longSecret },
       /JWT_SECRET is still the .env.example placeholder/,
     ],
-    [
-      {
-        ...production,
-        MONGODB_URI: '',
-        JWT_SECRET: longSecret,
-        PASSWORD_PEPPER: longSecret,
-      },
-      /MONGODB_URI is required/,
-    ],
-    [
-      {
-        ...production,
-        MEDIA_PUBLIC_URL: '',
-        JWT_SECRET: longSecret,
-        PASSWORD_PEPPER: longSecret,
-      },
-      /MEDIA_PUBLIC_URL is required/,
-    ],
+    [{ ...production, MONGODB_URI: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MONGODB_URI is required/],
+    [{ ...production, MEDIA_PUBLIC_URL: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MEDIA_PUBLIC_URL is required/],
     [{ PORT: 'eighty' }, /PORT must be an integer/],
     [{ JWT_EXPIRES_IN: '0' }, /JWT_EXPIRES_IN must be at least 60 seconds/],
-    [
-      { JWT_EXPIRES_IN: 'forever' },
-      /JWT_EXPIRES_IN must be a number of seconds/,
-    ],
+    [{ JWT_EXPIRES_IN: 'forever' }, /JWT_EXPIRES_IN must be a number of seconds/],
     [{ COOKIE_SAMESITE: 'sometimes' }, /COOKIE_SAMESITE must be one of/],
     [{ CORS_ORIGINS: 'http://ok.example,not a url' }, /CORS_ORIGINS/],
-    [
-      { REDIS_URL: 'localhost:6379' },
-      /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/,
-    ],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ REDIS_KEY_PREFIX: 'has space' }, /REDIS_KEY_PREFIX must be/],
   ])('refuses to boot with %o', async (env, message) => {
     await expect(createTestApp(env)).rejects.toThrow(message);
@@ -275,13 +190,9 @@ describe('Foundation: embedded database (e2e)', () => {
       const results = await Promise.allSettled(
         Array.from({ length: 20 }, () => collection.insertOne({ key: 'same' })),
       );
-      const rejected = results.filter(
-        (r) => r.status === 'rejected',
-      ) as PromiseRejectedResult[];
+      const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
       expect(results.length - rejected.length).toBe(1);
-      expect(
-        rejected.every((r) => (r.reason as { code?: number }).code === 11000),
-      ).toBe(true);
+      expect(rejected.every((r) => (r.reason as { code?: number }).code === 11000)).toBe(true);
       expect(await collection.countDocuments({ key: 'same' })).toBe(1);
     } finally {
       await app.close();
@@ -292,18 +203,12 @@ describe('Foundation: embedded database (e2e)', () => {
     for (let round = 0; round < 2; round++) {
       const app = await createTestApp(EMBEDDED_DB);
       try {
-        const collection = app
-          .get<Connection>(getConnectionToken())
-          .collection('unique_again');
+        const collection = app.get<Connection>(getConnectionToken()).collection('unique_again');
         await collection.createIndex({ key: 1 }, { unique: true });
         const indexes = await collection.listIndexes().toArray();
-        expect(indexes.find((index) => index.name === 'key_1')).toMatchObject({
-          unique: true,
-        });
+        expect(indexes.find((index) => index.name === 'key_1')).toMatchObject({ unique: true });
         await collection.insertOne({ key: 'same' });
-        await expect(
-          collection.insertOne({ key: 'same' }),
-        ).rejects.toMatchObject({ code: 11000 });
+        await expect(collection.insertOne({ key: 'same' })).rejects.toMatchObject({ code: 11000 });
         await collection.dropIndex('key_1');
         await collection.insertOne({ key: 'same' });
         expect(await collection.countDocuments({ key: 'same' })).toBe(2);
@@ -319,10 +224,7 @@ describe('Foundation: embedded database (e2e)', () => {
     try {
       const first = await createTestApp(env);
       const when = new Date('2026-01-02T03:04:05Z');
-      await first
-        .get<Connection>(getConnectionToken())
-        .collection('restart_probe')
-        .insertOne({ when });
+      await first.get<Connection>(getConnectionToken()).collection('restart_probe').insertOne({ when });
       await first.close();
 
       const second = await createTestApp(env);

@@ -5,13 +5,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import request from 'supertest';
-import {
-  decodePayload,
-  forgeToken,
-  GOOD_PASSWORD,
-  signUp,
-  uniqueEmail,
-} from './support/auth.js';
+import { decodePayload, forgeToken, GOOD_PASSWORD, signUp, uniqueEmail } from './support/auth.js';
 import {
   hostileRequests,
   type Credential,
@@ -44,11 +38,7 @@ describe('Hostile input: known cases (e2e)', () => {
       [
         'signup password',
         '/api/auth/signup',
-        {
-          fullName: 'Ada',
-          email: uniqueEmail(),
-          password: `${GOOD_PASSWORD}\udfff`,
-        },
+        { fullName: 'Ada', email: uniqueEmail(), password: `${GOOD_PASSWORD}\udfff` },
         'password',
         'password must be valid Unicode text',
       ],
@@ -62,11 +52,7 @@ describe('Hostile input: known cases (e2e)', () => {
       [
         'a nested value',
         '/api/auth/signup',
-        {
-          fullName: { first: ['\ud800'] },
-          email: uniqueEmail(),
-          password: GOOD_PASSWORD,
-        },
+        { fullName: { first: ['\ud800'] }, email: uniqueEmail(), password: GOOD_PASSWORD },
         'fullName.first.0',
         'fullName.first.0 must be valid Unicode text',
       ],
@@ -91,11 +77,7 @@ describe('Hostile input: known cases (e2e)', () => {
     it('while a well-formed astral character (a surrogate pair) is fine', async () => {
       await http()
         .post('/api/auth/signup')
-        .send({
-          fullName: 'Ada 🦊',
-          email: uniqueEmail(),
-          password: GOOD_PASSWORD,
-        })
+        .send({ fullName: 'Ada 🦊', email: uniqueEmail(), password: GOOD_PASSWORD })
         .expect(201);
     });
   });
@@ -109,31 +91,19 @@ describe('Hostile input: known cases (e2e)', () => {
       ['true', true],
     ])('%s', async (_name, payload) => {
       const token = forgeToken(payload, { secret: TEST_ENV.JWT_SECRET });
-      for (const auth of [
-        { Cookie: `jwt=${token}` },
-        { Authorization: `Bearer ${token}` },
-      ]) {
+      for (const auth of [{ Cookie: `jwt=${token}` }, { Authorization: `Bearer ${token}` }]) {
         const res = await http().get('/api/auth/check').set(auth).expect(401);
-        expect(res.body.message).toBe(
-          'Your session is invalid or has expired, please log in again',
-        );
+        expect(res.body.message).toBe('Your session is invalid or has expired, please log in again');
       }
     });
 
     it('as does one whose claims are objects', async () => {
       const { user } = await signUp(app);
       const token = forgeToken(
-        {
-          sub: user._id,
-          sid: { $ne: null },
-          exp: Math.floor(Date.now() / 1000) + 600,
-        },
+        { sub: user._id, sid: { $ne: null }, exp: Math.floor(Date.now() / 1000) + 600 },
         { secret: TEST_ENV.JWT_SECRET },
       );
-      await http()
-        .get('/api/auth/check')
-        .set('Authorization', `Bearer ${token}`)
-        .expect(401);
+      await http().get('/api/auth/check').set('Authorization', `Bearer ${token}`).expect(401);
     });
   });
 
@@ -151,12 +121,7 @@ describe('Hostile input: known cases (e2e)', () => {
         431,
         'The request headers are too large',
       ],
-      [
-        'a broken request line',
-        'GET /api/health HTTP/9\r\n\r\n',
-        400,
-        'The request is not valid HTTP',
-      ],
+      ['a broken request line', 'GET /api/health HTTP/9\r\n\r\n', 400, 'The request is not valid HTTP'],
       [
         'a bad Content-Length',
         'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n',
@@ -169,12 +134,7 @@ describe('Hostile input: known cases (e2e)', () => {
       expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
       expect(head).toMatch(/content-type: application\/json/i);
       const parsed = JSON.parse(body) as { requestId: string };
-      expect(parsed).toEqual({
-        statusCode: status,
-        message,
-        error: STATUS_CODES[status],
-        requestId: expect.any(String),
-      });
+      expect(parsed).toEqual({ statusCode: status, message, error: STATUS_CODES[status], requestId: expect.any(String) });
       // The id a user would quote is the one the header carries.
       expect(head).toContain(`X-Request-Id: ${parsed.requestId}`);
     });
@@ -231,23 +191,13 @@ describe('Hostile input: property-based, every route (e2e)', () => {
   function authHeaders(credential: Credential): Record<string, string> {
     if (credential.kind === 'none') return {};
     if (credential.kind === 'raw-cookie') return { Cookie: credential.value };
-    const token =
-      credential.kind === 'session'
-        ? session.token
-        : attackToken(credential.token);
-    return credential.via === 'cookie'
-      ? { Cookie: `jwt=${token}` }
-      : { Authorization: `Bearer ${token}` };
+    const token = credential.kind === 'session' ? session.token : attackToken(credential.token);
+    return credential.via === 'cookie' ? { Cookie: `jwt=${token}` } : { Authorization: `Bearer ${token}` };
   }
 
   function attackToken(attack: TokenAttack): string {
     const now = Math.floor(Date.now() / 1000);
-    const claims = {
-      sub: session.user._id,
-      sid: decodePayload(session.token).sid,
-      iat: now,
-      exp: now + 600,
-    };
+    const claims = { sub: session.user._id, sid: decodePayload(session.token).sid, iat: now, exp: now + 600 };
     const secret = TEST_ENV.JWT_SECRET;
     switch (attack.attack) {
       case 'tampered': {
@@ -257,16 +207,11 @@ describe('Hostile input: property-based, every route (e2e)', () => {
         return `${head}.${payload.slice(0, at)}${flipped}${payload.slice(at + 1)}.${signature}`;
       }
       case 'foreign-key':
-        return forgeToken(claims, {
-          secret: 'a-key-that-is-not-ours-but-long-enough-0123456789',
-        });
+        return forgeToken(claims, { secret: 'a-key-that-is-not-ours-but-long-enough-0123456789' });
       case 'alg-none':
         return forgeToken(claims, { alg: 'none' });
       case 'expired':
-        return forgeToken(
-          { ...claims, iat: now - 1000, exp: now - 10 },
-          { secret },
-        );
+        return forgeToken({ ...claims, iat: now - 1000, exp: now - 10 }, { secret });
       case 'odd-payload':
         return forgeToken(attack.payload, { secret });
       case 'garbage':
@@ -275,16 +220,11 @@ describe('Hostile input: property-based, every route (e2e)', () => {
   }
 
   async function check(generated: HostileRequest): Promise<void> {
-    const headers: Record<string, string> = {
-      ...authHeaders(generated.credential),
-    };
-    if (generated.contentType !== undefined)
-      headers['Content-Type'] = generated.contentType;
-    if (generated.contentEncoding !== undefined)
-      headers['Content-Encoding'] = generated.contentEncoding;
+    const headers: Record<string, string> = { ...authHeaders(generated.credential) };
+    if (generated.contentType !== undefined) headers['Content-Type'] = generated.contentType;
+    if (generated.contentEncoding !== undefined) headers['Content-Encoding'] = generated.contentEncoding;
     // Node's client frames a GET's body only when told its length; unframed bytes would be a second request.
-    if (generated.body !== undefined)
-      headers['Content-Length'] = String(generated.body.length);
+    if (generated.body !== undefined) headers['Content-Length'] = String(generated.body.length);
     const res = await send(port, agent, {
       method: generated.method,
       path: generated.path,
@@ -329,23 +269,17 @@ describe('Hostile input: property-based, every route (e2e)', () => {
 
     expect(crashes).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(
-      prototypeBefore,
-    );
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
     expect(heapAfter - heapBefore).toBeLessThan(MAX_HEAP_GROWTH_BYTES);
     // Still serving normal requests.
     await request(app.getHttpServer()).get('/api/health').expect(200);
     const { cookie } = await signUp(app);
-    await request(app.getHttpServer())
-      .get('/api/auth/check')
-      .set('Cookie', cookie)
-      .expect(200);
+    await request(app.getHttpServer()).get('/api/auth/check').set('Cookie', cookie).expect(200);
   }, 300_000);
 });
 
 /** A stack frame, a bcrypt or peppered hash, or a driver error: nothing of these may reach a client. */
-const LEAK =
-  /\s+at .+:\d+:\d+\)?$|\$2[aby]\$\d\d\$|hmac-sha384-bcrypt|Mongo[A-Za-z]*Error|node_modules/m;
+const LEAK = /\s+at .+:\d+:\d+\)?$|\$2[aby]\$\d\d\$|hmac-sha384-bcrypt|Mongo[A-Za-z]*Error|node_modules/m;
 
 function parseJson(text: string): unknown {
   try {
@@ -357,14 +291,9 @@ function parseJson(text: string): unknown {
 
 async function documentedRoutes(port: number): Promise<Route[]> {
   const res = await fetch(`http://127.0.0.1:${port}/api/docs-json`);
-  const document = (await res.json()) as {
-    paths: Record<string, Record<string, unknown>>;
-  };
+  const document = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(document.paths).flatMap(([path, operations]) =>
-    Object.keys(operations).map((method) => ({
-      method: method.toUpperCase(),
-      path,
-    })),
+    Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path })),
   );
 }
 
@@ -380,12 +309,7 @@ function settledHeapUsed(): number {
 function send(
   port: number,
   agent: Agent,
-  options: {
-    method: string;
-    path: string;
-    headers: Record<string, string>;
-    body?: Buffer;
-  },
+  options: { method: string; path: string; headers: Record<string, string>; body?: Buffer },
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -401,21 +325,12 @@ function send(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString(),
-          }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
         res.on('error', reject);
       },
     );
     req.on('timeout', () =>
-      req.destroy(
-        new Error(
-          `no answer within 10 s: ${options.method} ${options.path.slice(0, 100)}`,
-        ),
-      ),
+      req.destroy(new Error(`no answer within 10 s: ${options.method} ${options.path.slice(0, 100)}`)),
     );
     req.on('error', reject);
     req.end(options.body);

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { startAppProcess, type AppProcess } from './support/app-process.js';
-import { stopChild } from './support/child-process.js';
+import { type Child, freePort, spawnTs, stopChild, waitUntil } from './support/child-process.js';
 import { dataUri, png } from './support/images.js';
 import { OutboxMailbox, tokenOf } from './support/mailbox.js';
 import { createTestApp } from './support/test-app.js';
 
-const UUID =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('Request ids (e2e)', () => {
   let app: NestExpressApplication;
@@ -22,10 +21,7 @@ describe('Request ids (e2e)', () => {
   afterAll(() => app?.close());
 
   it('keeps a sane incoming X-Request-Id and returns it in the header and the error body', async () => {
-    const res = await http()
-      .get('/api/auth/check')
-      .set('X-Request-Id', 'lb-7f3a.2026:11/30+x=1')
-      .expect(401);
+    const res = await http().get('/api/auth/check').set('X-Request-Id', 'lb-7f3a.2026:11/30+x=1').expect(401);
     expect(res.headers['x-request-id']).toBe('lb-7f3a.2026:11/30+x=1');
     expect(res.body.requestId).toBe('lb-7f3a.2026:11/30+x=1');
   });
@@ -36,33 +32,22 @@ describe('Request ids (e2e)', () => {
     ['with quotes and braces', '"}{"admin":true'],
     ['with a CRLF-less header injection attempt', 'id;\tx'],
   ])('replaces an id %s with a new UUID', async (_name, incoming) => {
-    const res = await http()
-      .get('/api/nope')
-      .set('X-Request-Id', incoming)
-      .expect(404);
+    const res = await http().get('/api/nope').set('X-Request-Id', incoming).expect(404);
     expect(res.headers['x-request-id']).toMatch(UUID);
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   });
 
   it('gives every request a different id, successes included', async () => {
     const ids = await Promise.all(
-      [1, 2, 3].map(
-        async () =>
-          (await http().get('/api/health').expect(200)).headers['x-request-id'],
-      ),
+      [1, 2, 3].map(async () => (await http().get('/api/health').expect(200)).headers['x-request-id']),
     );
     for (const id of ids) expect(id).toMatch(UUID);
     expect(new Set(ids).size).toBe(3);
   });
 
   it('lets an allowed browser origin read the id (CORS exposes the header)', async () => {
-    const res = await http()
-      .get('/api/auth/check')
-      .set('Origin', 'https://chat.example')
-      .expect(401);
-    expect(res.headers['access-control-expose-headers']).toMatch(
-      /X-Request-Id/i,
-    );
+    const res = await http().get('/api/auth/check').set('Origin', 'https://chat.example').expect(401);
+    expect(res.headers['access-control-expose-headers']).toMatch(/X-Request-Id/i);
   });
 
   it('puts the id on answers refused before any route (a malformed JSON body)', async () => {
@@ -122,23 +107,16 @@ describe('Logs of a real process (e2e)', () => {
     path: string,
     init: { body?: unknown; headers?: Record<string, string> } = {},
   ) => {
-    const isForm =
-      init.body instanceof URLSearchParams || init.body instanceof FormData;
+    const isForm = init.body instanceof URLSearchParams || init.body instanceof FormData;
     const res = await fetch(`${proc.base}/api${path}`, {
       method,
       headers: {
-        ...(init.body !== undefined && !isForm
-          ? { 'Content-Type': 'application/json' }
-          : {}),
+        ...(init.body !== undefined && !isForm ? { 'Content-Type': 'application/json' } : {}),
         'User-Agent': 'log-test/1.0',
         ...init.headers,
       },
       body:
-        init.body === undefined
-          ? undefined
-          : isForm
-            ? (init.body as BodyInit)
-            : JSON.stringify(init.body),
+        init.body === undefined ? undefined : isForm ? (init.body as BodyInit) : JSON.stringify(init.body),
       redirect: 'manual',
     });
     ids.add(res.headers.get('x-request-id') ?? '');
@@ -151,23 +129,33 @@ describe('Logs of a real process (e2e)', () => {
     };
   };
   const cookieOf = (headers: Headers) => {
-    const cookie = headers
-      .getSetCookie()
-      .find((value) => value.startsWith('jwt='));
+    const cookie = headers.getSetCookie().find((value) => value.startsWith('jwt='));
     if (!cookie) throw new Error('no session cookie');
     const pair = cookie.split(';')[0];
     secrets.push(pair.slice('jwt='.length));
     return pair;
   };
 
+  let database: Child | undefined;
+
   beforeAll(async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'logging-e2e-'));
     outbox = new OutboxMailbox(join(dataDir, 'outbox'));
+    // A database of its own, so that the end of the drive can kill it and log the outage path too.
+    const dbPort = await freePort();
+    database = spawnTs('test/support/embedded-mongo-process.ts', {
+      EMBEDDED_MONGO_PORT: String(dbPort),
+      EMBEDDED_MONGO_DATA_DIR: join(dataDir, 'db'),
+    });
+    const db = database;
+    await waitUntil(async () => db.output().includes('listening'), 60_000, 'the database process');
     proc = await startAppProcess({
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'verbose',
       DATA_DIR: dataDir,
       TRUST_PROXY: 'true',
+      // Polling, as the app does for its own embedded server: the streaming heartbeat flaps here.
+      MONGODB_URI: `mongodb://127.0.0.1:${dbPort}/logs?serverMonitoringMode=poll`,
     });
 
     const email = `log-${Date.now()}@example.com`;
@@ -180,13 +168,8 @@ describe('Logs of a real process (e2e)', () => {
     ];
     secrets.push(password, password2, password3, wrong);
     // A picture whose base64 holds a marker no log line may show.
-    const picture = dataUri(
-      Buffer.concat([png(2, 2), Buffer.from('PICTURE-BYTES-MARKER-0042')]),
-    );
-    secrets.push(
-      picture.slice(picture.indexOf(',') + 1, picture.indexOf(',') + 60),
-      picture.slice(-40),
-    );
+    const picture = dataUri(Buffer.concat([png(2, 2), Buffer.from('PICTURE-BYTES-MARKER-0042')]));
+    secrets.push(picture.slice(picture.indexOf(',') + 1, picture.indexOf(',') + 60), picture.slice(-40));
 
     const signup = await call('POST', '/auth/signup', {
       body: { fullName: 'Log Tester', email, password },
@@ -198,10 +181,7 @@ describe('Logs of a real process (e2e)', () => {
     });
     const peerId = peer.json()._id as string;
 
-    expect(
-      (await call('POST', '/auth/login', { body: { email, password: wrong } }))
-        .status,
-    ).toBe(401);
+    expect((await call('POST', '/auth/login', { body: { email, password: wrong } })).status).toBe(401);
     expect(
       (
         await call('POST', '/auth/login', {
@@ -244,9 +224,9 @@ describe('Logs of a real process (e2e)', () => {
     const sessions = await call('GET', '/auth/sessions', {
       headers: { Cookie: cookie },
     });
-    const bearerSession = (
-      sessions.json() as unknown as Array<{ id: string; current: boolean }>
-    ).find((s) => !s.current);
+    const bearerSession = (sessions.json() as unknown as Array<{ id: string; current: boolean }>).find(
+      (s) => !s.current,
+    );
     await call('DELETE', `/auth/sessions/${bearerSession?.id}`, {
       headers: { Cookie: cookie },
     });
@@ -286,14 +266,9 @@ describe('Logs of a real process (e2e)', () => {
       ).status,
     ).toBe(204);
 
-    const verifyLink = (
-      await outbox.waitFor(email, 'Confirm your email address')
-    ).links[0];
+    const verifyLink = (await outbox.waitFor(email, 'Confirm your email address')).links[0];
     secrets.push(tokenOf(verifyLink));
-    await call(
-      'GET',
-      `/auth/verify-email?token=${encodeURIComponent(tokenOf(verifyLink))}`,
-    );
+    await call('GET', `/auth/verify-email?token=${encodeURIComponent(tokenOf(verifyLink))}`);
     await call('POST', '/auth/resend-verification', {
       headers: { Cookie: cookie },
     });
@@ -305,14 +280,10 @@ describe('Logs of a real process (e2e)', () => {
       headers: { Cookie: cookie },
     });
     await call('POST', '/auth/forgot-password', { body: { email } });
-    const resetLink = (await outbox.waitFor(email, 'Reset your password'))
-      .links[0];
+    const resetLink = (await outbox.waitFor(email, 'Reset your password')).links[0];
     const resetToken = tokenOf(resetLink);
     secrets.push(resetToken);
-    await call(
-      'GET',
-      `/auth/reset-password?token=${encodeURIComponent(resetToken)}`,
-    );
+    await call('GET', `/auth/reset-password?token=${encodeURIComponent(resetToken)}`);
     await call('POST', '/auth/reset-password', {
       body: { token: 'Not-A-Real-Token-Secret-9962', newPassword: password3 },
     });
@@ -351,21 +322,33 @@ describe('Logs of a real process (e2e)', () => {
     await call('GET', '/health');
     await call('GET', '/nope?token=Query-Token-Secret-1173');
     secrets.push('Query-Token-Secret-1173');
+    // The database goes away: the errors the driver raises are logged, with what was asked of it.
+    database.process.kill('SIGKILL');
+    await database.exited;
+    const outage = await call('POST', '/auth/signup', {
+      body: {
+        fullName: 'Outage',
+        email: `log-outage-${Date.now()}@example.com`,
+        password: 'Secret-Outage-Pass-8862',
+      },
+    });
+    secrets.push('Secret-Outage-Pass-8862');
+    expect(outage.status).toBe(503);
+    expect((await call('POST', '/auth/login', { body: { email, password: password3 } })).status).toBe(503);
     // Every access line is written when its response finishes, before the next request here.
     await new Promise((resolve) => setTimeout(resolve, 200));
   }, 120_000);
 
-  afterAll(() => stopChild(proc));
+  afterAll(async () => {
+    await stopChild(proc);
+    await stopChild(database);
+  });
 
   it('prints JSON lines only, Nest’s own lines included', () => {
     const { lines, other } = parseLog(proc.output());
     expect(other).toEqual([]);
     expect(
-      lines.some(
-        (line) =>
-          line.context === 'NestApplication' &&
-          /successfully started/.test(line.msg),
-      ),
+      lines.some((line) => line.context === 'NestApplication' && /successfully started/.test(line.msg)),
     ).toBe(true);
     expect(lines.some((line) => line.context === 'RouterExplorer')).toBe(true);
   });
@@ -375,10 +358,7 @@ describe('Logs of a real process (e2e)', () => {
     expect(secrets.length).toBeGreaterThan(12);
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThan(15);
-      expect(
-        output.includes(secret),
-        `the log contains ${secret.slice(0, 12)}…`,
-      ).toBe(false);
+      expect(output.includes(secret), `the log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
     expect(output).not.toMatch(/\$2[aby]\$\d\d\$/);
     expect(output).not.toMatch(/jwt=/);
@@ -388,18 +368,12 @@ describe('Logs of a real process (e2e)', () => {
   });
 
   it('writes one access line per request, with its id, route template, status, duration, user and IP', () => {
-    const access = parseLog(proc.output()).lines.filter(
-      (line) => line.route !== undefined,
-    );
+    const access = parseLog(proc.output()).lines.filter((line) => line.route !== undefined);
     const accessIds = new Set(access.map((line) => line.requestId));
-    for (const id of ids)
-      expect(accessIds.has(id), `no access line for request ${id}`).toBe(true);
+    for (const id of ids) expect(accessIds.has(id), `no access line for request ${id}`).toBe(true);
 
     const login = access.find(
-      (line) =>
-        line.route === '/api/auth/login' &&
-        line.status === 200 &&
-        line.ip === '203.0.113.9',
+      (line) => line.route === '/api/auth/login' && line.status === 200 && line.ip === '203.0.113.9',
     );
     expect(login).toMatchObject({ method: 'POST', level: 30 });
     const send = access.find((line) => line.route === '/api/messages/send/:id');
@@ -416,23 +390,27 @@ describe('Logs of a real process (e2e)', () => {
     });
   });
 
+  it('logs the outage: 503 access lines at error level and the driver error at warn', () => {
+    const { lines } = parseLog(proc.output());
+    const failed = lines.filter((line) => line.status === 503);
+    expect(failed.map((line) => [line.route, line.level])).toEqual([
+      ['/api/auth/signup', 50],
+      ['/api/auth/login', 50],
+    ]);
+    expect(lines.some((line) => line.level === 40 && /^Database unavailable/.test(line.msg))).toBe(true);
+  });
+
   it('keeps health probes below `log` level (pino debug), every other access line at info', () => {
-    const access = parseLog(proc.output()).lines.filter(
-      (line) => line.route !== undefined,
-    );
+    const access = parseLog(proc.output()).lines.filter((line) => line.route !== undefined);
     const health = access.filter((line) => line.route === '/api/health');
     expect(health.length).toBeGreaterThan(0);
     expect(new Set(health.map((line) => line.level))).toEqual(new Set([20]));
-    expect(
-      access.filter((line) => line.route !== '/api/health' && line.level < 30),
-    ).toEqual([]);
+    expect(access.filter((line) => line.route !== '/api/health' && line.level < 30)).toEqual([]);
   });
 
   it('ties the lines a request caused (its security events) to its id', () => {
     const { lines } = parseLog(proc.output());
-    const failed = lines.filter(
-      (line) => line.context === 'Audit' && /login\.failed/.test(line.msg),
-    );
+    const failed = lines.filter((line) => line.context === 'Audit' && /login\.failed/.test(line.msg));
     expect(failed.length).toBeGreaterThanOrEqual(2);
     for (const line of failed) expect(ids.has(line.requestId ?? '')).toBe(true);
   });
@@ -447,17 +425,17 @@ describe('Logs at the default level, pretty (e2e)', () => {
   afterAll(() => stopChild(proc));
 
   it('prints readable lines, and no line at all for health probes', async () => {
-    for (let i = 0; i < 3; i++)
-      expect((await fetch(`${proc.base}/api/health`)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${proc.base}/api/health`)).status).toBe(200);
     const check = await fetch(`${proc.base}/api/auth/check`, {
-      headers: { 'X-Request-Id': 'pretty-check-1' },
+      headers: { 'X-Request-Id': 'pretty-check-1', 'X-Forwarded-For': '198.51.100.7' },
     });
     expect(check.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const output = proc.output();
-    expect(output).toMatch(
-      /INFO.*GET \/api\/auth\/check 401 \d+ms.*pretty-check-1/,
-    );
+    expect(output).toMatch(/INFO.*GET \/api\/auth\/check 401 \d+ms.*pretty-check-1/);
+    // Without TRUST_PROXY the client's address is the connection's, whatever X-Forwarded-For says.
+    expect(output).toMatch(/"ip":"127\.0\.0\.1"/);
+    expect(output).not.toContain('198.51.100.7');
     expect(output).not.toMatch(/GET \/api\/health/);
     expect(output).not.toMatch(/^\{"level"/m);
   });

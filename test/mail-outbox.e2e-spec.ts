@@ -14,24 +14,14 @@ import { createTestApp } from './support/test-app.js';
 const APP_URL = 'https://chat.example';
 const API_URL = 'https://api.chat.example';
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
-const INVALID_TOKEN = {
-  statusCode: 400,
-  message: 'Invalid or expired token',
-  error: 'Bad Request',
-  requestId: expect.any(String),
-};
+const INVALID_TOKEN = { statusCode: 400, message: 'Invalid or expired token', error: 'Bad Request', requestId: expect.any(String) };
 const RESET_SUBJECT = 'Reset your password';
 const VERIFY_SUBJECT = 'Confirm your email address';
 const CHANGE_SUBJECT = 'Confirm your new email address';
 
 async function outboxApp(env: Record<string, string> = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'mail-outbox-'));
-  const app = await createTestApp({
-    DATA_DIR: dataDir,
-    APP_URL,
-    API_URL,
-    ...env,
-  });
+  const app = await createTestApp({ DATA_DIR: dataDir, APP_URL, API_URL, ...env });
   return { app, outbox: new OutboxMailbox(join(dataDir, 'outbox')) };
 }
 
@@ -62,50 +52,29 @@ describe('Mail through the outbox (e2e)', () => {
   describe('password reset', () => {
     it('recovers an account from the email link: new password in, old one and every session out', async () => {
       const { email, cookie } = await signUp(app);
-      const forgot = await http()
-        .post('/api/auth/forgot-password')
-        .send({ email })
-        .expect(202);
+      const forgot = await http().post('/api/auth/forgot-password').send({ email }).expect(202);
       expect(forgot.body).toEqual({
-        message:
-          'If an account uses this address, a link to reset its password is on its way',
+        message: 'If an account uses this address, a link to reset its password is on its way',
       });
       const mail = await outbox.waitFor(email, RESET_SUBJECT);
       expect(mail.html).toContain('Choose a new password');
       const link = mail.links[0];
-      expect(link.startsWith(`${API_URL}/api/auth/reset-password?token=`)).toBe(
-        true,
-      );
+      expect(link.startsWith(`${API_URL}/api/auth/reset-password?token=`)).toBe(true);
       const token = tokenOf(link);
       expect(Buffer.from(token, 'base64url')).toHaveLength(32);
 
       const page = await http().get(pathOf(link)).expect(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
-      expect(page.headers['content-security-policy']).toMatch(
-        /script-src 'self'/,
-      );
-      expect(page.text).toContain(
-        '<script src="reset-password.js" defer></script>',
-      );
+      expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
+      expect(page.text).toContain('<script src="reset-password.js" defer></script>');
       expect(page.text).not.toMatch(/<script>/);
-      const script = await http()
-        .get('/api/auth/reset-password.js')
-        .expect(200);
+      const script = await http().get('/api/auth/reset-password.js').expect(200);
       expect(script.headers['content-type']).toMatch(/^text\/javascript/);
 
-      await http()
-        .post('/api/auth/reset-password')
-        .send({ token, newPassword: NEW_PASSWORD })
-        .expect(204);
+      await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
       await http().get('/api/auth/check').set('Cookie', cookie).expect(401);
-      await http()
-        .post('/api/auth/login')
-        .send({ email, password: GOOD_PASSWORD })
-        .expect(401);
-      await http()
-        .post('/api/auth/login')
-        .send({ email, password: NEW_PASSWORD })
-        .expect(200);
+      await http().post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(401);
+      await http().post('/api/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
       const notice = await outbox.waitFor(email, 'Your password was changed');
       expect(notice.text).toContain('every device was signed out');
     });
@@ -113,10 +82,7 @@ describe('Mail through the outbox (e2e)', () => {
     it('uses a token once', async () => {
       const { email } = await signUp(app);
       const token = tokenOf((await requestReset(email)).links[0]);
-      await http()
-        .post('/api/auth/reset-password')
-        .send({ token, newPassword: NEW_PASSWORD })
-        .expect(204);
+      await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
       const again = await http()
         .post('/api/auth/reset-password')
         .send({ token, newPassword: 'another-quiet-meadow-31' })
@@ -129,42 +95,27 @@ describe('Mail through the outbox (e2e)', () => {
       const token = tokenOf((await requestReset(email)).links[0]);
       const tampered = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
       for (const bad of [tampered, 'A'.repeat(43), 'short', `${token}x`]) {
-        const res = await http()
-          .post('/api/auth/reset-password')
-          .send({ token: bad, newPassword: NEW_PASSWORD });
+        const res = await http().post('/api/auth/reset-password').send({ token: bad, newPassword: NEW_PASSWORD });
         expect(res.status).toBe(400);
         expect(res.body).toEqual(INVALID_TOKEN);
       }
-      await http()
-        .post('/api/auth/reset-password')
-        .send({ token, newPassword: NEW_PASSWORD })
-        .expect(204);
+      await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
     });
 
     it('refuses an expired token', async () => {
       const { email } = await signUp(app);
       const token = tokenOf((await requestReset(email)).links[0]);
-      const tokens = app
-        .get<Connection>(getConnectionToken())
-        .collection('email_tokens');
+      const tokens = app.get<Connection>(getConnectionToken()).collection('email_tokens');
       const stored = await tokens.findOne({ purpose: 'password-reset', email });
       expect(stored!.tokenHash).not.toContain(token);
       const minutesLeft = (stored!.expiresAt.getTime() - Date.now()) / 60_000;
       expect(minutesLeft).toBeGreaterThan(29);
       expect(minutesLeft).toBeLessThanOrEqual(30);
-      await tokens.updateOne(
-        { _id: stored!._id },
-        { $set: { expiresAt: new Date(Date.now() - 1000) } },
-      );
-      const res = await http()
-        .post('/api/auth/reset-password')
-        .send({ token, newPassword: NEW_PASSWORD });
+      await tokens.updateOne({ _id: stored!._id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+      const res = await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD });
       expect(res.status).toBe(400);
       expect(res.body).toEqual(INVALID_TOKEN);
-      await http()
-        .post('/api/auth/login')
-        .send({ email, password: GOOD_PASSWORD })
-        .expect(200);
+      await http().post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(200);
     });
 
     it('replaces an older token with the newer one', async () => {
@@ -172,46 +123,27 @@ describe('Mail through the outbox (e2e)', () => {
       const first = tokenOf((await requestReset(email)).links[0]);
       const second = tokenOf((await requestReset(email)).links[0]);
       expect(second).not.toBe(first);
-      const stale = await http()
-        .post('/api/auth/reset-password')
-        .send({ token: first, newPassword: NEW_PASSWORD });
+      const stale = await http().post('/api/auth/reset-password').send({ token: first, newPassword: NEW_PASSWORD });
       expect(stale.body).toEqual(INVALID_TOKEN);
-      await http()
-        .post('/api/auth/reset-password')
-        .send({ token: second, newPassword: NEW_PASSWORD })
-        .expect(204);
+      await http().post('/api/auth/reset-password').send({ token: second, newPassword: NEW_PASSWORD }).expect(204);
     });
 
     it('applies the password policy without using the token up', async () => {
       const { email } = await signUp(app);
       const token = tokenOf((await requestReset(email)).links[0]);
-      const weak = await http()
-        .post('/api/auth/reset-password')
-        .send({ token, newPassword: 'password' })
-        .expect(400);
+      const weak = await http().post('/api/auth/reset-password').send({ token, newPassword: 'password' }).expect(400);
       expect(weak.body.message).toMatch(/newPassword is too common/);
-      await http()
-        .post('/api/auth/reset-password')
-        .send({ token, newPassword: NEW_PASSWORD })
-        .expect(204);
+      await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
     });
 
     it('answers an unknown address exactly as a known one, and sends nothing', async () => {
       const { email } = await signUp(app);
       const unknown = uniqueEmail('nobody');
       // The unknown address first: once the known one's mail is there, its work is long done.
-      const missing = await http()
-        .post('/api/auth/forgot-password')
-        .send({ email: unknown })
-        .expect(202);
-      const known = await http()
-        .post('/api/auth/forgot-password')
-        .send({ email })
-        .expect(202);
+      const missing = await http().post('/api/auth/forgot-password').send({ email: unknown }).expect(202);
+      const known = await http().post('/api/auth/forgot-password').send({ email }).expect(202);
       expect(missing.body).toEqual(known.body);
-      expect(Object.keys(missing.headers).sort()).toEqual(
-        Object.keys(known.headers).sort(),
-      );
+      expect(Object.keys(missing.headers).sort()).toEqual(Object.keys(known.headers).sort());
       await outbox.waitFor(email, RESET_SUBJECT);
       expect(await outbox.to(unknown)).toEqual([]);
     });
@@ -223,24 +155,18 @@ describe('Mail through the outbox (e2e)', () => {
       // Each request is timed alone: the mail work of the one before (a signup's, a reset's) is over.
       let files = 0;
       const settle = async (expected: number) => {
-        await vi.waitFor(
-          async () => expect(await outbox.count()).toBe(expected),
-          { timeout: 10_000, interval: 10 },
-        );
+        await vi.waitFor(async () => expect(await outbox.count()).toBe(expected), { timeout: 10_000, interval: 10 });
         await new Promise((resolve) => setTimeout(resolve, 30));
       };
       // Until every earlier message (the signups' too) has been written: no change for 300 ms.
-      for (let last = -1; last !== files;) {
+      for (let last = -1; last !== files; ) {
         last = files;
         await new Promise((resolve) => setTimeout(resolve, 300));
         files = await outbox.count();
       }
       const time = async (email: string) => {
         const started = process.hrtime.bigint();
-        await http()
-          .post('/api/auth/forgot-password')
-          .send({ email })
-          .expect(202);
+        await http().post('/api/auth/forgot-password').send({ email }).expect(202);
         return Number(process.hrtime.bigint() - started);
       };
       const knownTimes: number[] = [];
@@ -254,14 +180,11 @@ describe('Mail through the outbox (e2e)', () => {
           unknownTimes.push(await time(uniqueEmail('ghost')));
           await settle(files);
         };
-        for (const measure of round % 2
-          ? [measureKnown, measureUnknown]
-          : [measureUnknown, measureKnown]) {
+        for (const measure of round % 2 ? [measureKnown, measureUnknown] : [measureUnknown, measureKnown]) {
           await measure();
         }
       }
-      const median = (values: number[]) =>
-        [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
       const ratio = median(knownTimes) / median(unknownTimes);
       expect(ratio).toBeGreaterThan(0.6);
       expect(ratio).toBeLessThan(1.6);
@@ -270,38 +193,23 @@ describe('Mail through the outbox (e2e)', () => {
     it('recovers an account of the reference backend, which counts as unverified', async () => {
       const email = uniqueEmail('legacy');
       const now = new Date();
-      await app
-        .get<Connection>(getConnectionToken())
-        .collection('users')
-        .insertOne({
-          email,
-          fullName: 'Legacy User',
-          password: await bcrypt.hash(GOOD_PASSWORD, 4),
-          profilePic: '',
-          createdAt: now,
-          updatedAt: now,
-        });
-      const login = await http()
-        .post('/api/auth/login')
-        .send({ email, password: GOOD_PASSWORD })
-        .expect(200);
+      await app.get<Connection>(getConnectionToken()).collection('users').insertOne({
+        email,
+        fullName: 'Legacy User',
+        password: await bcrypt.hash(GOOD_PASSWORD, 4),
+        profilePic: '',
+        createdAt: now,
+        updatedAt: now,
+      });
+      const login = await http().post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(200);
       expect(login.body.emailVerified).toBe(false);
       const token = tokenOf((await requestReset(email)).links[0]);
-      await http()
-        .post('/api/auth/reset-password')
-        .send({ token, newPassword: NEW_PASSWORD })
-        .expect(204);
-      await http()
-        .post('/api/auth/login')
-        .send({ email, password: NEW_PASSWORD })
-        .expect(200);
+      await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
+      await http().post('/api/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
     });
 
     it('rejects a malformed email with a 400', async () => {
-      const res = await http()
-        .post('/api/auth/forgot-password')
-        .send({ email: 'not-an-email' })
-        .expect(400);
+      const res = await http().post('/api/auth/forgot-password').send({ email: 'not-an-email' }).expect(400);
       expect(res.body.message).toBe('email must be a valid email address');
     });
   });
@@ -312,26 +220,15 @@ describe('Mail through the outbox (e2e)', () => {
       expect(user.emailVerified).toBe(false);
       const mail = await outbox.waitFor(email, VERIFY_SUBJECT);
       const link = mail.links[0];
-      expect(link.startsWith(`${API_URL}/api/auth/verify-email?token=`)).toBe(
-        true,
-      );
+      expect(link.startsWith(`${API_URL}/api/auth/verify-email?token=`)).toBe(true);
       // `npm start` with no mail server: the log shows where the message is, never its token.
       const token = new URL(link).searchParams.get('token') ?? '';
       expect(token.length).toBeGreaterThan(20);
       expect(logs.lines.filter((line) => line.includes(token))).toEqual([]);
-      expect(
-        logs.lines.some((line) =>
-          line.startsWith(
-            `log [Outbox] "${VERIFY_SUBJECT}" to ${email} written to `,
-          ),
-        ),
-      ).toBe(true);
+      expect(logs.lines.some((line) => line.startsWith(`log [Outbox] "${VERIFY_SUBJECT}" to ${email} written to `))).toBe(true);
       const res = await http().get(pathOf(link)).expect(303);
       expect(res.headers.location).toBe(APP_URL);
-      const check = await http()
-        .get('/api/auth/check')
-        .set('Cookie', cookie)
-        .expect(200);
+      const check = await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
       expect(check.body.emailVerified).toBe(true);
       const again = await http().get(pathOf(link)).expect(400);
       expect(again.body).toEqual(INVALID_TOKEN);
@@ -339,55 +236,23 @@ describe('Mail through the outbox (e2e)', () => {
 
     it('verifies with POST for apps that handle the link themselves', async () => {
       const { email } = await signUp(app);
-      const token = tokenOf(
-        (await outbox.waitFor(email, VERIFY_SUBJECT)).links[0],
-      );
-      const res = await http()
-        .post('/api/auth/verify-email')
-        .send({ token })
-        .expect(200);
+      const token = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]);
+      const res = await http().post('/api/auth/verify-email').send({ token }).expect(200);
       expect(res.body).toMatchObject({ email, emailVerified: true });
       expect(JSON.stringify(res.body)).not.toMatch(/password/i);
-      expect(
-        (
-          await http()
-            .post('/api/auth/verify-email')
-            .send({ token })
-            .expect(400)
-        ).body,
-      ).toEqual(INVALID_TOKEN);
+      expect((await http().post('/api/auth/verify-email').send({ token }).expect(400)).body).toEqual(INVALID_TOKEN);
     });
 
     it('resends a fresh link that replaces the first, and says when there is nothing to do', async () => {
       const { email, cookie } = await signUp(app);
-      const first = tokenOf(
-        (await outbox.waitFor(email, VERIFY_SUBJECT)).links[0],
-      );
-      const resend = await http()
-        .post('/api/auth/resend-verification')
-        .set('Cookie', cookie)
-        .expect(202);
-      expect(resend.body).toEqual({
-        message: 'A new confirmation link is on its way',
-      });
-      const second = tokenOf(
-        (await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0],
-      );
-      expect(
-        (await http().post('/api/auth/verify-email').send({ token: first }))
-          .body,
-      ).toEqual(INVALID_TOKEN);
-      await http()
-        .post('/api/auth/verify-email')
-        .send({ token: second })
-        .expect(200);
-      const done = await http()
-        .post('/api/auth/resend-verification')
-        .set('Cookie', cookie)
-        .expect(202);
-      expect(done.body).toEqual({
-        message: 'Your email address is already verified',
-      });
+      const first = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]);
+      const resend = await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
+      expect(resend.body).toEqual({ message: 'A new confirmation link is on its way' });
+      const second = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0]);
+      expect((await http().post('/api/auth/verify-email').send({ token: first })).body).toEqual(INVALID_TOKEN);
+      await http().post('/api/auth/verify-email').send({ token: second }).expect(200);
+      const done = await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
+      expect(done.body).toEqual({ message: 'Your email address is already verified' });
       await http().post('/api/auth/resend-verification').expect(401);
     });
 
@@ -413,94 +278,44 @@ describe('Mail through the outbox (e2e)', () => {
         .set('Cookie', cookie)
         .send({ newEmail: newEmail.toUpperCase(), password: GOOD_PASSWORD })
         .expect(202);
-      expect(res.body).toEqual({
-        message: `A confirmation link was sent to ${newEmail}`,
-      });
-      const notice = await outbox.waitFor(
-        email,
-        'Your email address is about to change',
-      );
+      expect(res.body).toEqual({ message: `A confirmation link was sent to ${newEmail}` });
+      const notice = await outbox.waitFor(email, 'Your email address is about to change');
       expect(notice.text).toContain(newEmail);
-      const confirm = await outbox.waitFor(
-        newEmail,
-        'Confirm your new email address',
-      );
-      expect(
-        (await http().get('/api/auth/check').set('Cookie', cookie)).body.email,
-      ).toBe(email);
+      const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
+      expect((await http().get('/api/auth/check').set('Cookie', cookie)).body.email).toBe(email);
 
       await http().get(pathOf(confirm.links[0])).expect(303);
-      const check = await http()
-        .get('/api/auth/check')
-        .set('Cookie', cookie)
-        .expect(200);
-      expect(check.body).toMatchObject({
-        email: newEmail,
-        emailVerified: true,
-      });
-      await http()
-        .post('/api/auth/login')
-        .send({ email: newEmail, password: GOOD_PASSWORD })
-        .expect(200);
-      await http()
-        .post('/api/auth/login')
-        .send({ email, password: GOOD_PASSWORD })
-        .expect(401);
+      const check = await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
+      expect(check.body).toMatchObject({ email: newEmail, emailVerified: true });
+      await http().post('/api/auth/login').send({ email: newEmail, password: GOOD_PASSWORD }).expect(200);
+      await http().post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(401);
       await http().get(pathOf(confirm.links[0])).expect(400);
     });
 
     it('needs the password, a different address and one nobody uses', async () => {
       const { email, cookie } = await signUp(app);
       const other = await signUp(app);
-      const change = (body: object) =>
-        http().put('/api/auth/email').set('Cookie', cookie).send(body);
-      expect(
-        (
-          await change({
-            newEmail: uniqueEmail(),
-            password: 'wrong-password-123',
-          })
-        ).status,
-      ).toBe(401);
+      const change = (body: object) => http().put('/api/auth/email').set('Cookie', cookie).send(body);
+      expect((await change({ newEmail: uniqueEmail(), password: 'wrong-password-123' })).status).toBe(401);
       const same = await change({ newEmail: email, password: GOOD_PASSWORD });
       expect(same.status).toBe(400);
-      expect(same.body.message).toBe(
-        'newEmail must differ from the current email',
-      );
-      const taken = await change({
-        newEmail: other.email,
-        password: GOOD_PASSWORD,
-      });
+      expect(same.body.message).toBe('newEmail must differ from the current email');
+      const taken = await change({ newEmail: other.email, password: GOOD_PASSWORD });
       expect(taken.status).toBe(409);
       expect(taken.body.message).toBe('Email already exists');
-      expect(
-        (await change({ newEmail: 'nope', password: GOOD_PASSWORD })).status,
-      ).toBe(400);
-      await http()
-        .put('/api/auth/email')
-        .send({ newEmail: uniqueEmail(), password: GOOD_PASSWORD })
-        .expect(401);
+      expect((await change({ newEmail: 'nope', password: GOOD_PASSWORD })).status).toBe(400);
+      await http().put('/api/auth/email').send({ newEmail: uniqueEmail(), password: GOOD_PASSWORD }).expect(401);
     });
 
     it('voids a pending change when the password is reset or changed', async () => {
       for (const newPasswordBy of ['reset', 'change'] as const) {
         const { email, cookie } = await signUp(app);
         const newEmail = uniqueEmail('hijack');
-        await http()
-          .put('/api/auth/email')
-          .set('Cookie', cookie)
-          .send({ newEmail, password: GOOD_PASSWORD })
-          .expect(202);
-        const confirm = await outbox.waitFor(
-          newEmail,
-          'Confirm your new email address',
-        );
+        await http().put('/api/auth/email').set('Cookie', cookie).send({ newEmail, password: GOOD_PASSWORD }).expect(202);
+        const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
         if (newPasswordBy === 'reset') {
           const token = tokenOf((await requestReset(email)).links[0]);
-          await http()
-            .post('/api/auth/reset-password')
-            .send({ token, newPassword: NEW_PASSWORD })
-            .expect(204);
+          await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
         } else {
           await http()
             .put('/api/auth/password')
@@ -508,34 +323,19 @@ describe('Mail through the outbox (e2e)', () => {
             .send({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD })
             .expect(204);
         }
-        const res = await http()
-          .post('/api/auth/verify-email')
-          .send({ token: tokenOf(confirm.links[0]) });
+        const res = await http().post('/api/auth/verify-email').send({ token: tokenOf(confirm.links[0]) });
         expect(res.body).toEqual(INVALID_TOKEN);
-        await http()
-          .post('/api/auth/login')
-          .send({ email, password: NEW_PASSWORD })
-          .expect(200);
+        await http().post('/api/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
       }
     });
 
     it('answers 409 when the new address was taken before the link was used', async () => {
       const { cookie } = await signUp(app);
       const newEmail = uniqueEmail('race');
-      await http()
-        .put('/api/auth/email')
-        .set('Cookie', cookie)
-        .send({ newEmail, password: GOOD_PASSWORD })
-        .expect(202);
-      const confirm = await outbox.waitFor(
-        newEmail,
-        'Confirm your new email address',
-      );
+      await http().put('/api/auth/email').set('Cookie', cookie).send({ newEmail, password: GOOD_PASSWORD }).expect(202);
+      const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
       await signUp(app, { email: newEmail });
-      const res = await http()
-        .post('/api/auth/verify-email')
-        .send({ token: tokenOf(confirm.links[0]) })
-        .expect(409);
+      const res = await http().post('/api/auth/verify-email').send({ token: tokenOf(confirm.links[0]) }).expect(409);
       expect(res.body.message).toBe('Email already exists');
     });
   });
@@ -554,27 +354,17 @@ describe('Mail through the outbox (e2e)', () => {
     ];
     for (const [path, method, statuses] of routes) {
       const responses = doc.paths[path]?.[method]?.responses;
-      expect(Object.keys(responses ?? {}), `${method} ${path}`).toEqual(
-        expect.arrayContaining(statuses),
-      );
+      expect(Object.keys(responses ?? {}), `${method} ${path}`).toEqual(expect.arrayContaining(statuses));
       for (const status of statuses.filter((code) => Number(code) >= 400)) {
-        expect(responses[status].content['application/json'].schema.$ref).toBe(
-          '#/components/schemas/ErrorResponseDto',
-        );
+        expect(responses[status].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
       }
     }
     for (const path of ['/api/auth/verify-email', '/api/auth/reset-password']) {
-      const names = (
-        doc.paths[path].get.parameters as Array<{ name: string; in: string }>
-      ).map((p) => `${p.in}:${p.name}`);
+      const names = (doc.paths[path].get.parameters as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`);
       expect(names).toEqual(['query:token']);
     }
-    expect(doc.paths['/api/users/me'].get.responses['403'].description).toMatch(
-      /Email not verified/,
-    );
-    expect(doc.components.schemas.UserResponseDto.required).toContain(
-      'emailVerified',
-    );
+    expect(doc.paths['/api/users/me'].get.responses['403'].description).toMatch(/Email not verified/);
+    expect(doc.components.schemas.UserResponseDto.required).toContain('emailVerified');
   });
 });
 
@@ -591,78 +381,43 @@ describe('Mail: rate limits (e2e)', () => {
   it('a reset clears the failed-login counter of the account', async () => {
     const { email } = await signUp(app);
     for (let i = 0; i < 3; i++) {
-      await http()
-        .post('/api/auth/login')
-        .send({ email, password: 'wrong-password-123' })
-        .expect(401);
+      await http().post('/api/auth/login').send({ email, password: 'wrong-password-123' }).expect(401);
     }
-    const failures = app
-      .get<Connection>(getConnectionToken())
-      .collection('login_failures');
+    const failures = app.get<Connection>(getConnectionToken()).collection('login_failures');
     expect(await failures.countDocuments({ email })).toBe(1);
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
-    const token = tokenOf(
-      (await outbox.waitFor(email, RESET_SUBJECT)).links[0],
-    );
-    await http()
-      .post('/api/auth/reset-password')
-      .send({ token, newPassword: NEW_PASSWORD })
-      .expect(204);
+    const token = tokenOf((await outbox.waitFor(email, RESET_SUBJECT)).links[0]);
+    await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
     expect(await failures.countDocuments({ email })).toBe(0);
   });
 
   it('allows 3 reset requests per hour per address, known or not, then 429; then the per-IP limit', async () => {
     const { email } = await signUp(app);
     for (let i = 0; i < 3; i++) {
-      await http()
-        .post('/api/auth/forgot-password')
-        .send({ email })
-        .expect(202);
+      await http().post('/api/auth/forgot-password').send({ email }).expect(202);
     }
-    const limited = await http()
-      .post('/api/auth/forgot-password')
-      .send({ email })
-      .expect(429);
-    expect(limited.body.message).toBe(
-      'Too many attempts, please try again later',
-    );
+    const limited = await http().post('/api/auth/forgot-password').send({ email }).expect(429);
+    expect(limited.body.message).toBe('Too many attempts, please try again later');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(3000);
     await outbox.waitFor(email, RESET_SUBJECT, 3);
     // Five requests this minute from this client (one in the test before): the sixth is refused.
-    await http()
-      .post('/api/auth/forgot-password')
-      .send({ email: uniqueEmail() })
-      .expect(429);
+    await http().post('/api/auth/forgot-password').send({ email: uniqueEmail() }).expect(429);
     expect(await outbox.to(email, RESET_SUBJECT)).toHaveLength(3);
   });
 
   it('limits resending the verification link per account', async () => {
     const { cookie } = await signUp(app);
     for (let i = 0; i < 3; i++) {
-      await http()
-        .post('/api/auth/resend-verification')
-        .set('Cookie', cookie)
-        .expect(202);
+      await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
     }
-    await http()
-      .post('/api/auth/resend-verification')
-      .set('Cookie', cookie)
-      .expect(429);
+    await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(429);
   });
 
   it('limits email change requests per account: each one mails an address the caller chooses', async () => {
     const { cookie, password } = await signUp(app);
-    const targets = [
-      uniqueEmail('change'),
-      uniqueEmail('change'),
-      uniqueEmail('change'),
-    ];
+    const targets = [uniqueEmail('change'), uniqueEmail('change'), uniqueEmail('change')];
     for (const newEmail of targets) {
-      await http()
-        .put('/api/auth/email')
-        .set('Cookie', cookie)
-        .send({ newEmail, password })
-        .expect(202);
+      await http().put('/api/auth/email').set('Cookie', cookie).send({ newEmail, password }).expect(202);
     }
     const limited = await http()
       .put('/api/auth/email')
@@ -670,8 +425,7 @@ describe('Mail: rate limits (e2e)', () => {
       .send({ newEmail: uniqueEmail('change'), password })
       .expect(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(3000);
-    for (const newEmail of targets)
-      await outbox.waitFor(newEmail, CHANGE_SUBJECT);
+    for (const newEmail of targets) await outbox.waitFor(newEmail, CHANGE_SUBJECT);
   });
 });
 
@@ -691,24 +445,11 @@ describe('Mail: REQUIRE_EMAIL_VERIFICATION and PASSWORD_RESET_URL (e2e)', () => 
   it('lets an unverified user reach check, logout, resend and verification only', async () => {
     const { email, cookie } = await signUp(app);
     await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
-    const refused = await http()
-      .get('/api/users/me')
-      .set('Cookie', cookie)
-      .expect(403);
-    expect(refused.body).toEqual({
-      statusCode: 403,
-      message: 'Email not verified',
-      error: 'Forbidden',
-      requestId: expect.any(String),
-    });
+    const refused = await http().get('/api/users/me').set('Cookie', cookie).expect(403);
+    expect(refused.body).toEqual({ statusCode: 403, message: 'Email not verified', error: 'Forbidden', requestId: expect.any(String) });
     await http().get('/api/auth/sessions').set('Cookie', cookie).expect(403);
-    await http()
-      .post('/api/auth/resend-verification')
-      .set('Cookie', cookie)
-      .expect(202);
-    const token = tokenOf(
-      (await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0],
-    );
+    await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
+    const token = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0]);
     await http().post('/api/auth/verify-email').send({ token }).expect(200);
     await http().get('/api/users/me').set('Cookie', cookie).expect(200);
     await http().post('/api/auth/logout').set('Cookie', cookie).expect(200);
@@ -718,13 +459,8 @@ describe('Mail: REQUIRE_EMAIL_VERIFICATION and PASSWORD_RESET_URL (e2e)', () => 
     const { email } = await signUp(app);
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
     const link = (await outbox.waitFor(email, RESET_SUBJECT)).links[0];
-    expect(link).toMatch(
-      /^https:\/\/chat\.example\/reset\?t=[A-Za-z0-9_-]{43}$/,
-    );
+    expect(link).toMatch(/^https:\/\/chat\.example\/reset\?t=[A-Za-z0-9_-]{43}$/);
     const token = new URL(link).searchParams.get('t');
-    await http()
-      .post('/api/auth/reset-password')
-      .send({ token, newPassword: NEW_PASSWORD })
-      .expect(204);
+    await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
   });
 });

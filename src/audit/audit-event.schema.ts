@@ -1,10 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
+import { USER_AGENT_MAX_LENGTH } from '../auth/client-info.js';
 import { type LoginFailureReason, SECURITY_EVENT_TYPES, type SecurityEventType } from './security-event.js';
 
 export const AUDIT_EVENTS_COLLECTION = 'auditevents';
-/** As for sessions: a header can be 16 KB, a stored device name need not be. */
-export const AUDIT_USER_AGENT_MAX_LENGTH = 512;
 
 /**
  * One security event (sign-in, password change, ...). `reason` and `requestId` are for the operator
@@ -28,7 +27,7 @@ export class AuditEvent {
   @Prop({ default: '' })
   ip: string;
 
-  @Prop({ default: '', maxlength: AUDIT_USER_AGENT_MAX_LENGTH })
+  @Prop({ default: '', maxlength: USER_AGENT_MAX_LENGTH })
   userAgent: string;
 
   /** The X-Request-Id of the request that caused it, to find its log lines. */

@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { currentRequest } from '../common/http/request-context.js';
-import { AUDIT_USER_AGENT_MAX_LENGTH, AuditEvent } from './audit-event.schema.js';
+import { AuditEvent } from './audit-event.schema.js';
 import { SECURITY_EVENT, type SecurityEvent, type SecurityEventInput } from './security-event.js';
 
 /**
@@ -53,7 +53,7 @@ export class AuditTrail {
         user: toObjectId(userId),
         reason: event.reason,
         ip: event.ip ?? '',
-        userAgent: (event.userAgent ?? '').slice(0, AUDIT_USER_AGENT_MAX_LENGTH),
+        userAgent: event.userAgent ?? '',
         requestId: event.requestId,
         at: event.at,
       });

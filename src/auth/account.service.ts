@@ -1,4 +1,3 @@
-import { AuditTrail } from '../audit/audit-trail.service.js';
 import {
   Inject,
   Injectable,
@@ -7,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Types } from 'mongoose';
+import { AuditTrail } from '../audit/audit-trail.service.js';
 import { USER_DELETED, type UserDeletedEvent } from '../common/events/auth.events.js';
 import { invalidField } from '../common/http/validation.js';
 import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';

@@ -15,16 +15,17 @@ export interface InvalidationChannel {
   publish(invalidation: Invalidation): Promise<void>;
 }
 
-/**
- * An ExpiringCache whose deletes reach every instance. Reads go straight to the loader while the
- * channel is not trusted, so a revocation made elsewhere is never hidden by a stale entry.
- */
 /** How often a cache answered from memory: bypassed reads count as misses (they load). */
 export interface CacheStats {
   name: string;
   hits: number;
   misses: number;
 }
+
+/**
+ * An ExpiringCache whose deletes reach every instance. Reads go straight to the loader while the
+ * channel is not trusted, so a revocation made elsewhere is never hidden by a stale entry.
+ */
 
 export class SharedCache<V> {
   private readonly local: ExpiringCache<V>;

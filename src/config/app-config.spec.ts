@@ -73,3 +73,36 @@ describe('loadAppConfig: secrets', () => {
     );
   });
 });
+
+describe('loadAppConfig: operating settings', () => {
+  const TEST = { NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), PASSWORD_PEPPER: 'y'.repeat(40) };
+
+  it('logs pretty lines in development and JSON everywhere else, unless LOG_FORMAT says', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'app-config-'));
+    try {
+      expect(loadAppConfig({ ...TEST, NODE_ENV: 'development', DATA_DIR: dataDir }).app.logFormat).toBe('pretty');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(loadAppConfig(TEST).app.logFormat).toBe('json');
+    expect(loadAppConfig({ ...TEST, LOG_FORMAT: 'PRETTY' }).app.logFormat).toBe('pretty');
+    expect(() => loadAppConfig({ ...TEST, LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
+
+  it('keeps metrics off by default and refuses a short METRICS_TOKEN', () => {
+    expect(loadAppConfig(TEST).metrics).toEqual({ enabled: false, token: undefined });
+    expect(loadAppConfig({ ...TEST, METRICS_ENABLED: 'true', METRICS_TOKEN: 't'.repeat(16) }).metrics).toEqual({
+      enabled: true,
+      token: 't'.repeat(16),
+    });
+    expect(() => loadAppConfig({ ...TEST, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16/);
+  });
+
+  it('keeps security events 90 days by default, 1 to 3650 when set', () => {
+    expect(loadAppConfig(TEST).audit.retentionDays).toBe(90);
+    expect(loadAppConfig({ ...TEST, AUDIT_RETENTION_DAYS: '7' }).audit.retentionDays).toBe(7);
+    for (const bad of ['0', '3651', 'ten']) {
+      expect(() => loadAppConfig({ ...TEST, AUDIT_RETENTION_DAYS: bad })).toThrow(/AUDIT_RETENTION_DAYS/);
+    }
+  });
+});

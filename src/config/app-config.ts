@@ -101,6 +101,9 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
   const production = nodeEnv === 'production';
   const dataDir = resolve(env.DATA_DIR ?? './data');
   if (production) assertProductionReady(env);
+  if (production && env.METRICS_ENABLED && !env.METRICS_TOKEN) {
+    new Logger('Config').warn('METRICS_ENABLED without METRICS_TOKEN: anyone who reaches /api/metrics can read it');
+  }
 
   const sameSite = env.COOKIE_SAMESITE ?? 'lax';
   const port = env.PORT ?? 5001;

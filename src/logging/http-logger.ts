@@ -1,7 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pino, type Level, type Logger } from 'pino';
+import { type DestinationStream, type Level, type Logger, type LoggerOptions, pino } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { AuthContext } from '../auth/auth-context.js';
 import { clientInfo } from '../auth/client-info.js';
@@ -23,12 +23,30 @@ const REDACTED_KEYS = [
   'token',
   'access_token',
   'authorization',
+  'Authorization',
   'cookie',
+  'Cookie',
   'set-cookie',
   'jwt',
   'profilePic',
   'image',
 ];
+
+/**
+ * Secrets with a recognisable shape, cut out of every logged text (messages, error stacks): an error's
+ * message can quote a value it was given, and no key-based redaction sees inside a string.
+ */
+const SECRET_SHAPES: Array<[RegExp, string]> = [
+  [/\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/g, '[redacted bcrypt hash]'],
+  [/\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}/g, '[redacted token]'],
+  [/(data:[\w/+.-]+;base64,)[A-Za-z0-9+/=]+/g, '$1[redacted]'],
+];
+
+export function scrubSecrets(text: string): string {
+  return SECRET_SHAPES.reduce((scrubbed, [shape, replacement]) => scrubbed.replace(shape, replacement), text);
+}
+
+const scrubbed = (value: unknown) => (typeof value === 'string' ? scrubSecrets(value) : value);
 
 const NEST_TO_PINO: Record<LogLevel, Level> = {
   fatal: 'fatal',
@@ -40,11 +58,27 @@ const NEST_TO_PINO: Record<LogLevel, Level> = {
 };
 
 /** The process's one pino logger: JSON lines on stdout, or pino-pretty's lines for people. */
-export function createRootLogger({ logLevels, logFormat }: AppConfig['app']): Logger {
+export function createRootLogger(
+  { logLevels, logFormat }: Pick<AppConfig['app'], 'logLevels' | 'logFormat'>,
+  destination?: DestinationStream,
+): Logger {
   const lowest = logLevels.at(-1) ?? 'log';
-  return pino({
+  const options: LoggerOptions = {
     level: NEST_TO_PINO[lowest],
     timestamp: pino.stdTimeFunctions.isoTime,
+    hooks: {
+      logMethod(args, method) {
+        const [first, ...rest] = args as unknown[];
+        const head = isLogObject(first) && typeof first.msg === 'string' ? { ...first, msg: scrubSecrets(first.msg) } : scrubbed(first);
+        method.apply(this, [head, ...rest.map(scrubbed)] as Parameters<typeof method>);
+      },
+    },
+    serializers: {
+      err: (error: Error) => {
+        const serialized = pino.stdSerializers.err(error);
+        return { ...serialized, message: scrubSecrets(serialized.message), stack: scrubSecrets(serialized.stack) };
+      },
+    },
     redact: {
       paths: REDACTED_KEYS.flatMap((key) => [`["${key}"]`, `*["${key}"]`, `*.*["${key}"]`]),
       censor: '[redacted]',
@@ -62,7 +96,12 @@ export function createRootLogger({ logLevels, logFormat }: AppConfig['app']): Lo
           },
         }
       : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+function isLogObject(value: unknown): value is { msg?: unknown } {
+  return typeof value === 'object' && value !== null && !(value instanceof Error);
 }
 
 /**

@@ -26,6 +26,8 @@ class PinoLoggers {}
  * Nest's logger is nestjs-pino's, over the one pino logger. The request logger itself is mounted by
  * configureApp ahead of every other middleware (Nest mounts a module's middleware only after those),
  * so `useExisting` leaves nestjs-pino to bind each request's logger (with its id) to Nest's log calls.
+ * nestjs-pino keeps one root logger per process, for lines logged outside a request: the first app's.
+ * Production runs one app per process; tests that build several share the first one's settings.
  */
 @Module({
   imports: [

@@ -1,5 +1,5 @@
-import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { ConflictException, Injectable } from '@nestjs/common';
+import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { invalidField } from '../../common/http/validation.js';
 import { MailService } from '../../mail/mail.service.js';
 import type { UserRecord } from '../../users/user.mapper.js';

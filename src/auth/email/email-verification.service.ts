@@ -1,5 +1,5 @@
-import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { MailService } from '../../mail/mail.service.js';
 import type { UserRecord } from '../../users/user.mapper.js';
 import { UsersService } from '../../users/users.service.js';

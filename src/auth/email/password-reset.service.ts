@@ -1,5 +1,5 @@
-import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { AccountService } from '../account.service.js';
 import { MailService } from '../../mail/mail.service.js';
 import { UsersService } from '../../users/users.service.js';
@@ -66,12 +66,13 @@ export class PasswordResetService {
         grant,
         RESET_TOKEN_MINUTES * 60_000,
       );
+      // Before the send, which can take SMTP_TIMEOUT_MS: the reset its mail allows comes after it.
+      await this.audit.record('password.reset_requested', { userId: user._id });
       await this.mail.sendPasswordReset(
         user,
         this.links.passwordReset(token),
         RESET_TOKEN_MINUTES,
       );
-      await this.audit.record('password.reset_requested', { userId: user._id });
     } catch (error) {
       this.logger.error(
         `Could not start a password reset: ${(error as Error).message}`,

@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Types } from 'mongoose';
 import { User } from '../../users/schemas/user.schema.js';
+import { USER_AGENT_MAX_LENGTH } from '../client-info.js';
 
 /** One signed-in device. The JWT names it (`sid`); deleting it revokes the token. */
 @Schema({ collection: 'sessions', timestamps: { createdAt: true, updatedAt: false } })
@@ -14,7 +15,7 @@ export class Session {
   @Prop({ required: true })
   lastSeenAt: Date;
 
-  @Prop({ default: '', maxlength: 512 })
+  @Prop({ default: '', maxlength: USER_AGENT_MAX_LENGTH })
   userAgent: string;
 
   @Prop({ default: '' })

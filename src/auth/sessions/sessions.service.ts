@@ -8,6 +8,7 @@ import { AUTH_CACHE_TTL_MS } from '../../common/expiring-cache.js';
 import type { SharedCache } from '../../common/shared-cache.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { CacheInvalidationBus } from '../../redis/cache-invalidation.bus.js';
+import { USER_AGENT_MAX_LENGTH } from '../client-info.js';
 import { Session } from './session.schema.js';
 
 export interface SessionRecord {
@@ -57,7 +58,7 @@ export class SessionsService implements OnModuleInit {
       user: userId,
       expiresAt: new Date(now.getTime() + this.lifetimeMs),
       lastSeenAt: now,
-      userAgent: (client.userAgent ?? '').slice(0, 512),
+      userAgent: (client.userAgent ?? '').slice(0, USER_AGENT_MAX_LENGTH),
       ip: client.ip ?? '',
     });
     return session.toObject();

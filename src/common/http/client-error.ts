@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { Logger } from '@nestjs/common';
 import type { Duplex } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import { errorBody } from '../filters/all-exceptions.filter.js';
 
 const ANSWERS: Record<string, [number, string]> = {
@@ -26,7 +26,7 @@ export function answerMalformedRequestsWithJson(server: Server): void {
     const requestId = randomUUID();
     const body = { ...errorBody(statusCode, message), requestId };
     // Express never saw it, so the access log did not either.
-    logger.log(`Refused a malformed request with ${statusCode} (${error.code ?? 'unknown'}), requestId ${requestId}`);
+    logger.log({ msg: `Refused a malformed request with ${statusCode}`, requestId, status: statusCode, code: error.code });
     const text = JSON.stringify(body);
     // The request was not parsed, but its first bytes tell a HEAD, whose answer must have no body.
     const isHead = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';

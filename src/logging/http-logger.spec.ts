@@ -1,0 +1,43 @@
+import { Writable } from 'node:stream';
+import { createRootLogger, scrubSecrets } from './http-logger.js';
+
+const BCRYPT = '$2b$12$' + 'a'.repeat(22) + 'B'.repeat(31);
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI2NTY0In0.c2lnbmF0dXJlLXZhbHVl';
+const DATA_URI = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4';
+
+describe('scrubSecrets', () => {
+  it('cuts bcrypt hashes, JWTs and data URI bytes out of a text, and leaves the rest', () => {
+    const text = `E11000 dup key { passwordHash: "${BCRYPT}" } token ${JWT} pic ${DATA_URI} end`;
+    const scrubbed = scrubSecrets(text);
+    expect(scrubbed).toBe(
+      'E11000 dup key { passwordHash: "[redacted bcrypt hash]" } token [redacted token] pic data:image/png;base64,[redacted] end',
+    );
+  });
+});
+
+describe('the root logger', () => {
+  function capture() {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    return { lines, stream };
+  }
+
+  it('scrubs messages, error stacks and redacted keys before anything is written', () => {
+    const { lines, stream } = capture();
+    const logger = createRootLogger({ logLevels: ['fatal', 'error', 'warn', 'log'], logFormat: 'json' }, stream);
+    logger.info({ msg: `with ${JWT}`, user: { password: 'hunter2-secret', headers: { Authorization: 'Bearer x' } } });
+    logger.error({ context: 'Exceptions' }, `Error: bad value ${BCRYPT}\n    at x (y.js:1:1)`);
+    logger.warn({ err: new Error(`cast failed for ${DATA_URI}`) }, 'failed');
+    const output = lines.join('');
+    expect(lines).toHaveLength(3);
+    for (const secret of [JWT, BCRYPT, 'iVBORw0KGgo', 'hunter2-secret', 'Bearer x']) expect(output).not.toContain(secret);
+    expect(output).toContain('[redacted token]');
+    expect(output).toContain('[redacted bcrypt hash]');
+    expect(output).toContain('data:image/png;base64,[redacted]');
+  });
+});
