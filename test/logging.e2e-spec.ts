@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -35,6 +35,12 @@ describe('Request ids (e2e)', () => {
     const res = await http().get('/api/nope').set('X-Request-Id', incoming).expect(404);
     expect(res.headers['x-request-id']).toMatch(UUID);
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  });
+
+  it('does not echo a query string (where tokens travel) in a 404', async () => {
+    const res = await http().get('/api/nope/x?access_token=Echoed-Secret-4455').expect(404);
+    expect(res.body.message).toBe('Cannot GET /api/nope/x');
+    expect(JSON.stringify(res.body)).not.toContain('Echoed-Secret');
   });
 
   it('gives every request a different id, successes included', async () => {
@@ -149,6 +155,10 @@ describe('Logs of a real process (e2e)', () => {
     });
     const db = database;
     await waitUntil(async () => db.output().includes('listening'), 60_000, 'the database process');
+    // A frontend served by the API: its page URLs are logged too, and an app's reset page can put the
+    // token in the path (PASSWORD_RESET_URL=.../reset/{token}).
+    await mkdir(join(dataDir, 'frontend'));
+    await writeFile(join(dataDir, 'frontend', 'index.html'), '<!doctype html><title>chat</title>');
     proc = await startAppProcess({
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'verbose',
@@ -156,6 +166,7 @@ describe('Logs of a real process (e2e)', () => {
       TRUST_PROXY: 'true',
       // Polling, as the app does for its own embedded server: the streaming heartbeat flaps here.
       MONGODB_URI: `mongodb://127.0.0.1:${dbPort}/logs?serverMonitoringMode=poll`,
+      FRONTEND_DIR: join(dataDir, 'frontend'),
     });
 
     const email = `log-${Date.now()}@example.com`;
@@ -322,6 +333,12 @@ describe('Logs of a real process (e2e)', () => {
     await call('GET', '/health');
     await call('GET', '/nope?token=Query-Token-Secret-1173');
     secrets.push('Query-Token-Secret-1173');
+    await call('GET', '/auth/check', {
+      headers: { 'X-Forwarded-For': '<script>not-an-ip</script>', 'X-Request-Id': 'garbage-xff-1' },
+    });
+    const page = await fetch(`${proc.base}/reset/${resetToken}`);
+    expect(page.status).toBe(200);
+    ids.add(page.headers.get('x-request-id') ?? '');
     // The database goes away: the errors the driver raises are logged, with what was asked of it.
     database.process.kill('SIGKILL');
     await database.exited;
@@ -385,6 +402,8 @@ describe('Logs of a real process (e2e)', () => {
     });
     expect(send?.userId).toMatch(/^[0-9a-f]{24}$/);
     expect(send?.durationMs).toEqual(expect.any(Number));
+    // TRUST_PROXY=true believes X-Forwarded-For, but only an IP address: else the connection's.
+    expect(access.find((line) => line.requestId === 'garbage-xff-1')).toMatchObject({ ip: '127.0.0.1' });
     expect(access.find((line) => line.route === '/api/nope')).toMatchObject({
       status: 404,
     });

@@ -1,13 +1,24 @@
 import type { Request } from 'express';
+import { isIP } from 'node:net';
 import type { ClientInfo } from './sessions/sessions.service.js';
 
 /** A header can be 16 KB; a stored or logged device name need not be. */
 export const USER_AGENT_MAX_LENGTH = 512;
 
-/** What a session (or a security event) records about the device. `req.ip` honours TRUST_PROXY. */
+/**
+ * What a session (or a security event, or a log line) records about the device. `req.ip` honours
+ * TRUST_PROXY; what a trusted proxy forwarded is kept only when it is an IP address, else the
+ * connection's own address is (a client behind `TRUST_PROXY=true` can send any X-Forwarded-For).
+ */
 export function clientInfo(req: Request): ClientInfo {
+  const forwarded = plainIp(req.ip);
   return {
     userAgent: (req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX_LENGTH),
-    ip: (req.ip ?? '').replace(/^::ffff:(?=\d+\.)/, ''),
+    ip: isIP(forwarded) ? forwarded : plainIp(req.socket?.remoteAddress),
   };
+}
+
+/** IPv4 clients of a dual-stack socket show as `::ffff:1.2.3.4`. */
+function plainIp(address: string | undefined): string {
+  return (address ?? '').replace(/^::ffff:(?=\d+\.)/, '');
 }

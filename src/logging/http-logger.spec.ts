@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRootLogger, scrubSecrets } from './http-logger.js';
+import { createRootLogger, routeOf, scrubSecrets } from './http-logger.js';
 
 const BCRYPT = '$2b$12$' + 'a'.repeat(22) + 'B'.repeat(31);
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI2NTY0In0.c2lnbmF0dXJlLXZhbHVl';
@@ -39,5 +39,24 @@ describe('the root logger', () => {
     expect(output).toContain('[redacted token]');
     expect(output).toContain('[redacted bcrypt hash]');
     expect(output).toContain('data:image/png;base64,[redacted]');
+  });
+});
+
+describe('routeOf', () => {
+  const req = (url: string, route?: { path: string }) => ({ url, originalUrl: url, route, baseUrl: '' }) as never;
+
+  it('gives the template of a matched route, whatever the ids', () => {
+    expect(routeOf(req('/api/messages/6564abcdef0123456789abcd?limit=5', { path: '/api/messages/:id' }))).toBe(
+      '/api/messages/:id',
+    );
+  });
+
+  it('logs an unmatched path without its query and without any segment that may be a token', () => {
+    const token = 'n-RlKLFtW0vgQk3xT9sYw2mZbHc7dPqLr8eUaVj1gMA';
+    expect(routeOf(req(`/reset/${token}?x=1`))).toBe('/reset/:redacted');
+    expect(routeOf(req('/api/nope/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig'))).toBe('/api/nope/:redacted');
+    expect(routeOf(req('/media/6564abcdef0123456789abcd.png'))).toBe('/media/6564abcdef0123456789abcd.png');
+    expect(routeOf(req('/settings/profile'))).toBe('/settings/profile');
+    expect(routeOf(req('/api*path', { path: '*path' }))).toBe('/api*path');
   });
 });

@@ -144,9 +144,25 @@ function accessLine(req: IncomingMessage, res: ServerResponse, { responseTime }:
   };
 }
 
-/** The route template (`/api/messages/:id`), or the path without its query when no route matched. */
+/**
+ * A path segment that may be a credential: long and opaque (base64url, hex, percent-encoded), or a
+ * JWT. An app's own page URL can carry a token (PASSWORD_RESET_URL=https://.../reset/{token}, served
+ * from FRONTEND_DIR), and a client can put one anywhere.
+ */
+const OPAQUE_SEGMENT = /^(?:[\w%-]{16,}|eyJ[\w-]*\.[\w-]+\.[\w-]+)$/;
+
+/**
+ * The route template (`/api/messages/:id`); when no route matched, the path without its query and
+ * with every opaque segment replaced by `:redacted`.
+ */
 export function routeOf(req: IncomingMessage): string {
-  return routeTemplateOf(req) ?? pathOf(req);
+  return (
+    routeTemplateOf(req) ??
+    pathOf(req)
+      .split('/')
+      .map((segment) => (OPAQUE_SEGMENT.test(segment) ? ':redacted' : segment))
+      .join('/')
+  );
 }
 
 /**

@@ -103,6 +103,8 @@ function fromHttpException(exception: HttpException): ErrorBody {
   if (typeof message === 'string') text = message;
   else if (Array.isArray(message) && typeof message[0] === 'string') text = message[0];
   else text = exception.message || defaultError(status);
+  // Nest's own 404 quotes the whole URL: a token in its query string would come back in the body.
+  if (status === HttpStatus.NOT_FOUND) text = text.replace(/^(Cannot [A-Z]+ [^?\s]*)\?\S*$/, '$1');
   const error = exception instanceof OAuthError ? exception.code : defaultError(status);
   return { statusCode: status, message: text, error, ...(Array.isArray(errors) && errors.length ? { errors } : {}) };
 }
