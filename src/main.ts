@@ -9,12 +9,18 @@ import { SOCKET_PATH } from './chat/socket-events.js';
 import type { AppConfig } from './config/app-config.js';
 import { SWAGGER_PATH } from './config/swagger.js';
 import { DatabaseServer } from './database/database-server.js';
+import { createBootLogger } from './logging/boot-logger.js';
 import { MAILER, type Mailer } from './mail/mailer.js';
 import { MEDIA_STORAGE, type MediaStorage } from './media/media-storage.js';
 import { RedisService } from './redis/redis.service.js';
 
+const bootLogger = createBootLogger();
+
 async function bootstrap() {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), appOptions);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+    ...appOptions,
+    logger: bootLogger,
+  });
   configureApp(app);
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
   const { port, swaggerEnabled, frontendDir } = config.get('app', { infer: true });
@@ -33,4 +39,9 @@ async function bootstrap() {
   logger.log(swaggerEnabled ? `Swagger UI: ${base}/${SWAGGER_PATH}` : 'Swagger UI: disabled');
 }
 
-await bootstrap();
+await bootstrap().catch((error: unknown) => {
+  // Past Nest's own start-up (a port in use, ...): reported as one log line, not a raw stack.
+  bootLogger.fatal(error instanceof Error ? (error.stack ?? error.message) : String(error), 'Bootstrap');
+  // Whatever did start (the database, timers) would keep the process alive.
+  process.exit(1);
+});

@@ -459,3 +459,18 @@ describe('Logs at the default level, pretty (e2e)', () => {
     expect(output).not.toMatch(/^\{"level"/m);
   });
 });
+
+describe('Logs of a start that fails (e2e)', () => {
+  it('reports a bad setting as JSON lines in production, and exits 1', async () => {
+    const child = spawnTs('src/main.ts', {
+      NODE_ENV: 'production',
+      METRICS_TOKEN: 'too-short',
+      LOG_FORMAT: '',
+      LOG_LEVEL: '',
+    });
+    expect(await child.exited).toEqual({ code: 1, signal: null });
+    const { lines, other } = parseLog(child.output());
+    expect(other).toEqual([]);
+    expect(lines.find((line) => line.level === 50)?.msg).toMatch(/METRICS_TOKEN must be at least 16 characters/);
+  }, 60_000);
+});

@@ -57,8 +57,22 @@ const NEST_TO_PINO: Record<LogLevel, Level> = {
   verbose: 'trace',
 };
 
-/** The process's one pino logger: JSON lines on stdout, or pino-pretty's lines for people. */
+/** Loggers on stdout by level and format: the boot logger and the app's are one (one pretty worker). */
+const stdoutLoggers = new Map<string, Logger>();
+
+/** The process's pino logger: JSON lines on stdout, or pino-pretty's lines for people. */
 export function createRootLogger(
+  settings: Pick<AppConfig['app'], 'logLevels' | 'logFormat'>,
+  destination?: DestinationStream,
+): Logger {
+  if (destination) return buildLogger(settings, destination);
+  const key = `${settings.logLevels.at(-1)}:${settings.logFormat}`;
+  let logger = stdoutLoggers.get(key);
+  if (!logger) stdoutLoggers.set(key, (logger = buildLogger(settings)));
+  return logger;
+}
+
+function buildLogger(
   { logLevels, logFormat }: Pick<AppConfig['app'], 'logLevels' | 'logFormat'>,
   destination?: DestinationStream,
 ): Logger {
