@@ -7,6 +7,7 @@ import { startAppProcess, type AppProcess } from './support/app-process.js';
 import { type Child, freePort, spawnTs, stopChild, waitUntil } from './support/child-process.js';
 import { dataUri, png } from './support/images.js';
 import { OutboxMailbox, tokenOf } from './support/mailbox.js';
+import { connected, connectWithCookie, openSocket, refused } from './support/sockets.js';
 import { createTestApp } from './support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -225,6 +226,18 @@ describe('Logs of a real process (e2e)', () => {
     const bearer = token.json().access_token as string;
     secrets.push(bearer);
     await call('GET', '/auth/check', { headers: { Cookie: cookie } });
+    // The chat socket: its handshake carries the cookie, or a token in `auth`.
+    const socket = await connectWithCookie(proc.base, cookie);
+    socket.disconnect();
+    const bearerSocket = openSocket(proc.base, { auth: { token: bearer } });
+    await connected(bearerSocket);
+    bearerSocket.disconnect();
+    expect(
+      (await refused(openSocket(proc.base, { auth: { token: 'Forged.Socket.Token-Secret-3319' } }))).data,
+    ).toEqual({
+      status: 401,
+    });
+    secrets.push('Forged.Socket.Token-Secret-3319');
     await call('GET', '/auth/check', {
       headers: { Authorization: `Bearer ${bearer}` },
     });
@@ -409,6 +422,17 @@ describe('Logs of a real process (e2e)', () => {
     });
   });
 
+  it('logs socket handshakes, accepted and refused, without their tokens', () => {
+    const { lines } = parseLog(proc.output());
+    const connected = lines.filter((line) => line.msg === 'Socket connected');
+    expect(connected.length).toBeGreaterThanOrEqual(2);
+    for (const line of connected)
+      expect(line).toMatchObject({ userId: expect.stringMatching(/^[0-9a-f]{24}$/), ip: '127.0.0.1' });
+    expect(lines.some((line) => /^Socket handshake refused: Your session is invalid/.test(line.msg))).toBe(
+      true,
+    );
+  });
+
   it('logs the outage: 503 access lines at error level and the driver error at warn', () => {
     const { lines } = parseLog(proc.output());
     const failed = lines.filter((line) => line.status === 503);
@@ -471,6 +495,8 @@ describe('Logs of a start that fails (e2e)', () => {
     expect(await child.exited).toEqual({ code: 1, signal: null });
     const { lines, other } = parseLog(child.output());
     expect(other).toEqual([]);
-    expect(lines.find((line) => line.level === 50)?.msg).toMatch(/METRICS_TOKEN must be at least 16 characters/);
+    expect(lines.find((line) => line.level === 50)?.msg).toMatch(
+      /METRICS_TOKEN must be at least 16 characters/,
+    );
   }, 60_000);
 });

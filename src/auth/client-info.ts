@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { ClientInfo } from './sessions/sessions.service.js';
 
@@ -11,11 +12,13 @@ export const USER_AGENT_MAX_LENGTH = 512;
  * connection's own address is (a client behind `TRUST_PROXY=true` can send any X-Forwarded-For).
  */
 export function clientInfo(req: Request): ClientInfo {
-  const forwarded = plainIp(req.ip);
-  return {
-    userAgent: (req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX_LENGTH),
-    ip: isIP(forwarded) ? forwarded : plainIp(req.socket?.remoteAddress),
-  };
+  return { userAgent: (req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX_LENGTH), ip: clientIp(req, req.ip) };
+}
+
+/** `forwarded` (what TRUST_PROXY made of X-Forwarded-For) when it is an IP address, else the peer's. */
+export function clientIp(req: IncomingMessage, forwarded: string | undefined): string {
+  const address = plainIp(forwarded);
+  return isIP(address) ? address : plainIp(req.socket?.remoteAddress);
 }
 
 /** IPv4 clients of a dual-stack socket show as `::ffff:1.2.3.4`. */

@@ -57,6 +57,8 @@ export class ChatGateway
   afterInit(server: Server): void {
     // Refused here, the client gets a connect_error and never a connection.
     server.use((socket, next) => {
+      // Handshakes never pass through Express: this is their access log (chosen fields, no token).
+      const ip = this.authenticator.clientIp(socket);
       this.authenticator.authenticate(socket).then(
         ({ user, session }) => {
           const data: SocketSession = {
@@ -65,9 +67,13 @@ export class ChatGateway
           };
           socket.data = data;
           this.scheduleExpiry(socket, session.expiresAt);
+          this.logger.log({ msg: 'Socket connected', socketId: socket.id, userId: data.userId, ip });
           next();
         },
-        (error: Error) => next(error),
+        (error: Error & { data?: { status?: number } }) => {
+          this.logger.log({ msg: `Socket handshake refused: ${error.message}`, status: error.data?.status, ip });
+          next(error);
+        },
       );
     });
   }

@@ -2,10 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
 import cookieParser from 'cookie-parser';
+import proxyAddr from 'proxy-addr';
 import type { Request, Response } from 'express';
 import type { Socket } from 'socket.io';
 import { SESSION_COOKIE } from '../auth/auth.constants.js';
 import type { AuthContext } from '../auth/auth-context.js';
+import { clientIp } from '../auth/client-info.js';
 import { EMAIL_NOT_VERIFIED } from '../auth/guards/email-verified.guard.js';
 import { isCrossOriginRequestAllowed } from '../auth/guards/cross-origin-protection.js';
 import { SessionAuthenticator } from '../auth/sessions/session-authenticator.js';
@@ -83,10 +85,18 @@ export class SocketAuthenticator {
     return { token, fromCookie: token !== null && request.cookies?.[SESSION_COOKIE] === token };
   }
 
+  /** The client's address as Express would give it (`req.ip`, honouring TRUST_PROXY), for the log. */
+  clientIp(socket: Socket): string {
+    return clientIp(socket.request, proxyAddr(socket.request, this.trustProxy()));
+  }
+
   /** Express's own TRUST_PROXY decision for this connection, as the CSRF guard takes it. */
   private isFromTrustedProxy(socket: Socket): boolean {
+    return this.trustProxy()(socket.request.socket.remoteAddress ?? '', 0);
+  }
+
+  private trustProxy(): (address: string, hop: number) => boolean {
     const express = this.adapterHost.httpAdapter.getInstance<{ get(name: string): unknown }>();
-    const trust = express.get('trust proxy fn') as (address: string | undefined, hop: number) => boolean;
-    return trust(socket.request.socket.remoteAddress, 0);
+    return express.get('trust proxy fn') as (address: string, hop: number) => boolean;
   }
 }
