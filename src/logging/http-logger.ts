@@ -82,9 +82,7 @@ function buildLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: {
       logMethod(args, method) {
-        const [first, ...rest] = args as unknown[];
-        const head = isLogObject(first) && typeof first.msg === 'string' ? { ...first, msg: scrubSecrets(first.msg) } : scrubbed(first);
-        method.apply(this, [head, ...rest.map(scrubbed)] as Parameters<typeof method>);
+        method.apply(this, scrubLogArguments(args) as Parameters<typeof method>);
       },
     },
     serializers: {
@@ -114,8 +112,11 @@ function buildLogger(
   return destination ? pino(options, destination) : pino(options);
 }
 
-function isLogObject(value: unknown): value is { msg?: unknown } {
-  return typeof value === 'object' && value !== null && !(value instanceof Error);
+/** The strings of a log call (its message, its format arguments, an object's `msg`), scrubbed. */
+function scrubLogArguments([first, ...rest]: unknown[]): unknown[] {
+  const isObject = typeof first === 'object' && first !== null && !(first instanceof Error);
+  const head = isObject && 'msg' in first ? { ...first, msg: scrubbed(first.msg) } : scrubbed(first);
+  return [head, ...rest.map(scrubbed)];
 }
 
 /**
