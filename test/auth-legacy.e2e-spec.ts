@@ -9,13 +9,10 @@ import bcrypt from 'bcrypt';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { PasswordHasher } from '../src/auth/password/password-hasher.js';
-import { GOOD_PASSWORD, sessionCookie, uniqueEmail } from './support/auth.js';
+import { CURRENT_HASH, GOOD_PASSWORD, sessionCookie, uniqueEmail } from './support/auth.js';
 import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
 
 const CURRENT_SCHEME = '$hmac-sha384-bcrypt$';
-const CURRENT_HASH = new RegExp(
-  `^\\$hmac-sha384-bcrypt\\$\\$2b\\$${TEST_ENV.BCRYPT_COST.padStart(2, '0')}\\$`,
-);
 const INVALID_CREDENTIALS = { statusCode: 401, message: 'Invalid email or password', error: 'Unauthorized', requestId: expect.any(String) };
 
 /**

@@ -24,7 +24,7 @@ describe('Dockerfile', () => {
   const runtimeLine = (keyword: string) => instructionsOf(runtime, keyword).at(-1)?.args;
 
   it('builds in a named stage and runs from a second one, both on Node 24, the current LTS line (package.json: >=20.19)', () => {
-    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(stages).toHaveLength(2);
     expect(build.name).toBe('build');
     for (const stage of stages) expect(stage.image).toMatch(/^node:24(\.|-|$)/);
     const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } };

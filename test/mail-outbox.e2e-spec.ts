@@ -406,11 +406,14 @@ describe('Mail: rate limits (e2e)', () => {
   });
 
   it('limits resending the verification link per account', async () => {
-    const { cookie } = await signUp(app);
+    const { cookie, email } = await signUp(app);
     for (let i = 0; i < 3; i++) {
       await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
     }
     await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(429);
+    // The signup's link and three resent ones; the refused request sent nothing.
+    await outbox.waitFor(email, VERIFY_SUBJECT, 4);
+    expect(await outbox.to(email, VERIFY_SUBJECT)).toHaveLength(4);
   });
 
   it('limits email change requests per account: each one mails an address the caller chooses', async () => {
@@ -419,13 +422,15 @@ describe('Mail: rate limits (e2e)', () => {
     for (const newEmail of targets) {
       await http().put('/api/auth/email').set('Cookie', cookie).send({ newEmail, password }).expect(202);
     }
+    const fourth = uniqueEmail('change');
     const limited = await http()
       .put('/api/auth/email')
       .set('Cookie', cookie)
-      .send({ newEmail: uniqueEmail('change'), password })
+      .send({ newEmail: fourth, password })
       .expect(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(3000);
     for (const newEmail of targets) await outbox.waitFor(newEmail, CHANGE_SUBJECT);
+    expect(await outbox.to(fourth)).toEqual([]);
   });
 });
 

@@ -1,25 +1,16 @@
 import { mkdtemp } from 'node:fs/promises';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from './support/auth.js';
+import { freePort } from './support/free-port.js';
 import { OutboxMailbox } from './support/mailbox.js';
 import { createTestApp } from './support/test-app.js';
 import { launchBrowser } from './support/browser.js';
 
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A person who forgot their password, with nothing but the email and a browser (.ci/run installs chromium). */
 describe('Reset page in headless Chromium (e2e)', () => {

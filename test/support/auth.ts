@@ -1,8 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { createHmac, randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { TEST_ENV } from './test-app.js';
 
 export const GOOD_PASSWORD = 'violet-kettle-harbour-42';
+
+/** A password hash of the current scheme (peppered bcrypt) at the tests' cost. */
+export const CURRENT_HASH = new RegExp(
+  `^\\$hmac-sha384-bcrypt\\$\\$2b\\$${TEST_ENV.BCRYPT_COST.padStart(2, '0')}\\$`,
+);
 
 export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}@example.com`;
