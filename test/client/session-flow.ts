@@ -6,6 +6,7 @@ export interface SessionFlowResult {
   checkedEmail: string;
   renamedTo: string;
   sessionCount: number;
+  currentSessionCount: number;
   statusAfterLogout: number;
   messageAfterLogout: string;
 }
@@ -43,7 +44,8 @@ export async function runSessionFlow(
   return {
     checkedEmail: checked.data.email,
     renamedTo: renamed.data.fullName,
-    sessionCount: sessions.data.filter((session) => session.current).length,
+    sessionCount: sessions.data.length,
+    currentSessionCount: sessions.data.filter((session) => session.current).length,
     statusAfterLogout: refused.response.status,
     messageAfterLogout: refused.error?.message ?? '',
   };
