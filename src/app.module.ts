@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AccountModule } from './account/account.module.js';
 import { ApiIndexModule } from './api-index/api-index.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -51,6 +52,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         MediaModule,
+        AccountModule,
         MessagesModule,
         ChatModule,
         ApiIndexModule,

@@ -11,22 +11,21 @@ import { ChatIoAdapter } from './chat/socket-io.adapter.js';
 import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
-import { jsonBodyParser } from './common/http/body-parsers.js';
+import { jsonBodyParser } from './server/body-parsers.js';
 import { bindRequestContext } from './common/http/request-context.js';
-import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
-import { applyServerTimeouts } from './common/http/server-timeouts.js';
+import { answerMalformedRequestsWithJson } from './server/client-error.js';
+import { applyServerTimeouts } from './server/server-timeouts.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { AppConfig } from './config/app-config.js';
-import { setupSwagger, SWAGGER_PATH } from './config/swagger.js';
-import { serveFrontend } from './frontend/serve-frontend.js';
+import { setupSwagger } from './api-docs/swagger.js';
+import { API_PREFIX, SWAGGER_PATH } from './common/http/api-paths.js';
+import { serveFrontend } from './server/serve-frontend.js';
 import { HTTP_LOGGER } from './logging/logging.module.js';
-import { REQUEST_ID_HEADER } from './logging/request-id.js';
+import { REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
 import { AVATAR_MULTIPART_ROUTE, PROFILE_PICTURE_JSON_ROUTE } from './media/media.routes.js';
 import { SEND_MESSAGE_ROUTE } from './messages/messages.routes.js';
 import { HttpMetrics } from './metrics/http.metrics.js';
-
-export const API_PREFIX = 'api';
 
 /** Options for NestFactory.create and for the e2e tests' createNestApplication: we parse bodies ourselves. */
 export const appOptions: NestApplicationOptions = { bodyParser: false, bufferLogs: true };

@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
-import { API_PREFIX } from './app.setup.js';
-import { createOpenApiDocument } from './config/swagger.js';
+import { API_PREFIX } from './common/http/api-paths.js';
+import { createOpenApiDocument } from './api-docs/swagger.js';
 
 /**
  * `npm run openapi [file]`: writes the OpenAPI document (default openapi.json) for client generators.

@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Socket } from 'socket.io-client';
 import request from 'supertest';
-import { createOpenApiDocument } from '../src/config/swagger.js';
+import { createOpenApiDocument } from '../src/api-docs/swagger.js';
 import { DatabaseServer } from '../src/database/database-server.js';
 import { decodePayload, GOOD_PASSWORD, sessionCookie, signUp, tokenOf } from './support/auth.js';
 import { connectWithCookie, listenOnFreePort } from './support/sockets.js';

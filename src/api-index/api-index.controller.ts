@@ -2,11 +2,10 @@ import { Controller, Get, Req } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { API_PREFIX } from '../app.setup.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import type { AppConfig } from '../config/app-config.js';
 import { PACKAGE_INFO } from '../config/package-info.js';
-import { OPENAPI_JSON_PATH, SWAGGER_PATH } from '../config/swagger.js';
+import { API_PREFIX, OPENAPI_JSON_PATH, SWAGGER_PATH } from '../common/http/api-paths.js';
 import { ApiIndexDto } from './api-index.dto.js';
 
 @Controller()

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { type ActivityRecord, toActivityResponse } from './activity.mapper.js';
 import { AuditEvent } from './audit-event.schema.js';
-import type { ActivityEventResponseDto } from './dto/activity-event-response.dto.js';
-import { ACTIVITY_PAGE_DEFAULT } from './dto/activity-query.dto.js';
+
+/** What the activity feed shows of an event (never its reason or request id). */
+export type ActivityRecord = Pick<AuditEvent, 'type' | 'at' | 'ip' | 'userAgent'> & { _id: Types.ObjectId };
 
 const ACTIVITY_FIELDS = 'type at ip userAgent';
 
@@ -17,18 +17,14 @@ export class ActivityService {
    * The user's latest `limit` events before `before`, newest first. Only events that name the user:
    * a failed sign-in with an unknown address names nobody, so it shows in no one's feed.
    */
-  async forUser(
-    user: Types.ObjectId,
-    page: { before?: string; limit?: number },
-  ): Promise<ActivityEventResponseDto[]> {
+  forUser(user: Types.ObjectId, page: { before?: string; limit: number }): Promise<ActivityRecord[]> {
     const older = page.before ? { _id: trusted({ $lt: new Types.ObjectId(page.before) }) } : {};
-    const found = await this.events
+    return this.events
       .find({ user, ...older })
       .sort({ _id: -1 })
-      .limit(page.limit ?? ACTIVITY_PAGE_DEFAULT)
+      .limit(page.limit)
       .select(ACTIVITY_FIELDS)
       .lean<ActivityRecord[]>()
       .exec();
-    return found.map(toActivityResponse);
   }
 }

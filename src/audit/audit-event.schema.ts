@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
-import { USER_AGENT_MAX_LENGTH } from '../auth/client-info.js';
+import { USER_AGENT_MAX_LENGTH } from '../common/http/client-info.js';
 import { type LoginFailureReason, SECURITY_EVENT_TYPES, type SecurityEventType } from './security-event.js';
 
 export const AUDIT_EVENTS_COLLECTION = 'auditevents';

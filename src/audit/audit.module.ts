@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
 import type { AppConfig } from '../config/app-config.js';
-import { ActivityController } from './activity.controller.js';
 import { ActivityService } from './activity.service.js';
 import { AuditEvent, createAuditEventSchema } from './audit-event.schema.js';
 import { AuditRetention } from './audit-retention.service.js';
@@ -10,7 +9,7 @@ import { AuditTrail } from './audit-trail.service.js';
 
 /**
  * The security audit trail, available to every feature that changes an account or a session, and
- * the owner's view of it (GET /api/auth/activity).
+ * the query behind the owner's view of it (GET /api/auth/activity, in account/).
  */
 @Global()
 @Module({
@@ -24,8 +23,7 @@ import { AuditTrail } from './audit-trail.service.js';
       },
     ]),
   ],
-  controllers: [ActivityController],
   providers: [AuditTrail, AuditRetention, ActivityService],
-  exports: [AuditTrail],
+  exports: [AuditTrail, ActivityService],
 })
 export class AuditModule {}

@@ -6,3 +6,6 @@ export const TOKEN_ROUTE = { method: 'POST', path: '/api/auth/token' };
 
 /** The per-client throttle bucket that login and the token route share: both are one sign-in. */
 export const SIGN_IN_BUCKET = 'sign-in';
+
+/** The one answer to a refused sign-in, whatever the reason (no hint of which addresses have accounts). */
+export const INVALID_CREDENTIALS = 'Invalid email or password';

@@ -19,18 +19,18 @@ import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decora
 import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { toUserResponse } from '../users/user.mapper.js';
-import type { AuthContext } from './auth-context.js';
-import { SIGN_IN_BUCKET } from './auth.constants.js';
-import { AuthService, INVALID_CREDENTIALS } from './auth.service.js';
-import { clientInfo } from './client-info.js';
+import type { AuthContext } from '../common/auth-context.js';
+import { INVALID_CREDENTIALS, SIGN_IN_BUCKET } from './auth.constants.js';
+import { AuthService } from './auth.service.js';
+import { clientInfo } from '../common/http/client-info.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
-import { AuthThrottlerGuard, ThrottleBucket } from './guards/auth-throttler.guard.js';
+import { AuthThrottlerGuard, ThrottleBucket } from './throttling/auth-throttler.guard.js';
 import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { TokenRequestDto } from './oauth/token-request.dto.js';
 import { TokenResponseDto } from './oauth/token-response.dto.js';
-import { SessionCookie } from './session-cookie.js';
+import { SessionCookie } from './sessions/session-cookie.js';
 import { extractSessionToken } from './strategies/jwt-cookie.strategy.js';
 
 const SESSION_COOKIE_HEADER = {

@@ -7,33 +7,31 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config.js';
 import { MailModule } from '../mail/mail.module.js';
-import { MediaModule } from '../media/media.module.js';
 import { ResilientThrottlerStorage } from '../redis/resilient-throttler-storage.js';
 import { UsersModule } from '../users/users.module.js';
-import { AccountDeletionController } from './account-deletion.controller.js';
-import { AccountController } from './account.controller.js';
-import { AccountService } from './account.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
-import { EmailAddressController } from './email/email-address.controller.js';
-import { EmailChangeService } from './email/email-change.service.js';
-import { EmailLinks } from './email/email-links.js';
-import { EmailToken, EmailTokenSchema } from './email/email-token.schema.js';
-import { EmailTokensService } from './email/email-tokens.service.js';
-import { EmailVerificationService } from './email/email-verification.service.js';
-import { PasswordResetController } from './email/password-reset.controller.js';
-import { PasswordResetService } from './email/password-reset.service.js';
+import { EmailAddressController } from './email-verification/email-address.controller.js';
+import { EmailChangeService } from './email-verification/email-change.service.js';
+import { EmailLinks } from './email-tokens/email-links.js';
+import { EmailToken, EmailTokenSchema } from './email-tokens/email-token.schema.js';
+import { EmailTokensService } from './email-tokens/email-tokens.service.js';
+import { EmailVerificationService } from './email-verification/email-verification.service.js';
+import { PasswordResetController } from './password-reset/password-reset.controller.js';
+import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { CsrfOriginGuard } from './guards/csrf-origin.guard.js';
 import { EmailVerifiedGuard } from './guards/email-verified.guard.js';
 import { SessionGuard } from './guards/session.guard.js';
 import { PasswordConfirmation } from './password/password-confirmation.js';
 import { PasswordHasher } from './password/password-hasher.js';
+import { PasswordReplacement } from './password/password-replacement.js';
 import { PasswordPolicy } from './password/password-policy.js';
-import { SessionCookie } from './session-cookie.js';
+import { SessionCookie } from './sessions/session-cookie.js';
 import { Session, SessionSchema } from './sessions/session.schema.js';
 import { JWT_ALGORITHM, SessionAuthenticator } from './sessions/session-authenticator.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { SignInPipeline } from './sign-in/sign-in.pipeline.js';
 import { JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
 import { LoginFailure, LoginFailureSchema } from './throttling/login-failure.schema.js';
 import { LoginAttemptsService } from './throttling/login-attempts.service.js';
@@ -43,7 +41,6 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
 @Module({
   imports: [
     UsersModule,
-    MediaModule,
     MailModule,
     PassportModule,
     MongooseModule.forFeature([
@@ -74,8 +71,6 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
   ],
   controllers: [
     AuthController,
-    AccountController,
-    AccountDeletionController,
     PasswordResetController,
     EmailAddressController,
   ],
@@ -85,8 +80,9 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
     { provide: APP_GUARD, useClass: SessionGuard },
     { provide: APP_GUARD, useClass: EmailVerifiedGuard },
     AuthService,
+    SignInPipeline,
     PasswordGrantService,
-    AccountService,
+    PasswordReplacement,
     SessionsService,
     SessionAuthenticator,
     SessionCookie,
@@ -102,6 +98,14 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
     EmailVerificationService,
     EmailChangeService,
   ],
-  exports: [SessionsService, SessionAuthenticator, PasswordHasher, PasswordPolicy, SessionCookie],
+  exports: [
+    SessionsService,
+    SessionAuthenticator,
+    SessionCookie,
+    PasswordHasher,
+    PasswordPolicy,
+    PasswordConfirmation,
+    PasswordReplacement,
+  ],
 })
 export class AuthModule {}

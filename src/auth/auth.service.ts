@@ -1,27 +1,20 @@
 import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { isValidObjectId, Types } from 'mongoose';
 import { AuditTrail } from '../audit/audit-trail.service.js';
 import type { LoginFailureReason } from '../audit/security-event.js';
-import type { UserRecord } from '../users/user.mapper.js';
 import { UsersService } from '../users/users.service.js';
-import type { SessionTokenPayload } from './auth-context.js';
+import type { ClientInfo } from '../common/http/client-info.js';
+import type { SessionTokenPayload } from './sessions/session-token.js';
 import type { LoginDto } from './dto/login.dto.js';
 import type { SignupDto } from './dto/signup.dto.js';
-import { EmailVerificationService } from './email/email-verification.service.js';
+import { INVALID_CREDENTIALS } from './auth.constants.js';
+import { EmailVerificationService } from './email-verification/email-verification.service.js';
 import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
-import { JWT_ALGORITHM, SessionAuthenticator } from './sessions/session-authenticator.js';
-import { type ClientInfo, type SessionRecord, SessionsService } from './sessions/sessions.service.js';
+import { SessionAuthenticator } from './sessions/session-authenticator.js';
+import { type SignedInSession, SignInPipeline } from './sign-in/sign-in.pipeline.js';
+import { SessionsService } from './sessions/sessions.service.js';
 import { AccountLockedException, LoginAttemptsService } from './throttling/login-attempts.service.js';
-
-export const INVALID_CREDENTIALS = 'Invalid email or password';
-
-export interface SignedInSession {
-  user: UserRecord;
-  token: string;
-  expiresAt: Date;
-}
 
 @Injectable()
 export class AuthService {
@@ -33,7 +26,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly attempts: LoginAttemptsService,
-    private readonly jwt: JwtService,
+    private readonly signIn: SignInPipeline,
     private readonly verification: EmailVerificationService,
     private readonly authenticator: SessionAuthenticator,
     private readonly audit: AuditTrail,
@@ -48,9 +41,7 @@ export class AuthService {
     });
     // Not awaited: the mail server's speed must not be the signup's.
     void this.verification.sendLink(user);
-    const signedIn = await this.startSession(user, client);
-    await this.audit.record('signup', { userId: user._id });
-    return signedIn;
+    return this.signIn.complete({ user, client, event: 'signup' });
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<SignedInSession> {
@@ -64,15 +55,8 @@ export class AuthService {
     if (!check.valid) throw await this.loginFailed('wrong_password', found.user._id);
     if (check.needsRehash) this.upgradeHash(found.user._id, found.passwordHash, dto.password);
     await this.attempts.reset(dto.email);
-    const session = await this.sessions.create(found.user._id, client);
-    // A reset or change that landed during the bcrypt check listed the sessions before this one
-    // existed: its revocation would miss it. Checked after the insert, so one of the two sees the other.
-    if ((await this.users.getPasswordVersion(found.user._id)) !== found.passwordVersion) {
-      await this.sessions.revoke(session._id);
-      throw await this.loginFailed('password_changed', found.user._id);
-    }
-    await this.audit.record('login.succeeded', { userId: found.user._id });
-    return this.signedIn(found.user, session);
+    const { user, passwordVersion } = found;
+    return this.signIn.complete({ user, client, event: 'login.succeeded', passwordVersion });
   }
 
   /** Revokes the session the token names, if it is a valid one; anything else is already logged out. */
@@ -102,23 +86,6 @@ export class AuthService {
   private async loginFailed(reason: LoginFailureReason, userId?: Types.ObjectId): Promise<UnauthorizedException> {
     await this.audit.record('login.failed', { userId, reason });
     return new UnauthorizedException(INVALID_CREDENTIALS);
-  }
-
-  private async startSession(user: UserRecord, client: ClientInfo): Promise<SignedInSession> {
-    return this.signedIn(user, await this.sessions.create(user._id, client));
-  }
-
-  private async signedIn(user: UserRecord, session: SessionRecord): Promise<SignedInSession> {
-    return { user, token: await this.sign(session), expiresAt: session.expiresAt };
-  }
-
-  private sign(session: SessionRecord): Promise<string> {
-    const claims = {
-      sub: session.user.toHexString(),
-      sid: session._id.toHexString(),
-      exp: Math.floor(session.expiresAt.getTime() / 1000),
-    };
-    return this.jwt.signAsync(claims, { algorithm: JWT_ALGORITHM });
   }
 
   /** Re-hashes with the current scheme and cost after a successful login, out of the request's way. */

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger, type LogLevel } from '@nestjs/common';
-import { DEFAULT_JOURNAL_MAX_BYTES } from '../database/write-journal.js';
 import {
   ConfigurationError,
   LOG_LEVELS,
@@ -91,6 +90,9 @@ export interface AppConfig {
     keyPrefix: string;
   };
 }
+
+/** The journal size at which the embedded store writes a snapshot and starts a new journal. */
+export const DEFAULT_JOURNAL_MAX_BYTES = 16 * 1024 * 1024;
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 

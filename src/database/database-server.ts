@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { join } from 'node:path';
 import type { ConnectOptions } from 'mongoose';
 import type { AppConfig } from '../config/app-config.js';
-import { EmbeddedMongo } from './embedded-mongo.js';
+import { EmbeddedMongo } from './embedded/embedded-mongo.js';
 
 const EMBEDDED_DB_NAME = 'chat';
 

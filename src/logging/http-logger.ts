@@ -3,10 +3,10 @@ import type { Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DestinationStream, type Level, type Logger, type LoggerOptions, pino } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
-import type { AuthContext } from '../auth/auth-context.js';
-import { clientInfo } from '../auth/client-info.js';
+import type { AuthContext } from '../common/auth-context.js';
+import { clientInfo } from '../common/http/client-info.js';
 import type { AppConfig } from '../config/app-config.js';
-import { assignRequestId } from './request-id.js';
+import { assignRequestId } from '../common/http/request-id.js';
 
 /** Probes call these every few seconds: their lines are kept for LOG_LEVEL=debug. */
 const QUIET_ROUTES = ['/api/health', '/api/metrics'];

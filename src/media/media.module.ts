@@ -2,13 +2,10 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
-import { UsersModule } from '../users/users.module.js';
 import { CloudinaryStorage } from './cloudinary.storage.js';
 import { ImageUploader } from './image-uploader.js';
 import { LocalDiskStorage } from './local-disk.storage.js';
 import { MEDIA_STORAGE, type MediaStorage } from './media-storage.js';
-import { ProfilePictureController } from './profile-picture.controller.js';
-import { ProfilePictureService } from './profile-picture.service.js';
 
 function createMediaStorage(config: ConfigService<AppConfig, true>): MediaStorage {
   const { cloudinaryUrl, uploadTimeoutMs, publicUrl } = config.get('media', { infer: true });
@@ -16,14 +13,11 @@ function createMediaStorage(config: ConfigService<AppConfig, true>): MediaStorag
   return new LocalDiskStorage(join(config.get('app.dataDir', { infer: true }), 'media'), publicUrl);
 }
 
-/** Profile pictures. Exports MEDIA_STORAGE and ImageUploader for features that store or delete pictures. */
+/** Where pictures are stored. Exports MEDIA_STORAGE and ImageUploader for features that store or delete pictures. */
 @Module({
-  imports: [UsersModule],
-  controllers: [ProfilePictureController],
   providers: [
     { provide: MEDIA_STORAGE, inject: [ConfigService], useFactory: createMediaStorage },
     ImageUploader,
-    ProfilePictureService,
   ],
   exports: [MEDIA_STORAGE, ImageUploader],
 })

@@ -1,4 +1,4 @@
-import type { BodyRoute } from '../common/http/body-parsers.js';
+import type { BodyRoute } from '../common/http/body-route.js';
 
 /** The one JSON route that takes a large body: a data-URI profile picture. */
 export const PROFILE_PICTURE_JSON_ROUTE: BodyRoute = { method: 'PUT', path: '/api/auth/update-profile' };

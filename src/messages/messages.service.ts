@@ -14,7 +14,7 @@ import { TooManyRequestsException } from '../common/http/too-many-requests.excep
 import { ImageUploader } from '../media/image-uploader.js';
 import { decodeImageDataUri } from '../media/image-validator.js';
 import type { StoredImage } from '../media/media-storage.js';
-import type { UserRecord } from '../users/user.mapper.js';
+import type { UserRecord } from '../common/auth-context.js';
 import { UsersService } from '../users/users.service.js';
 import type { ChatMessageResponseDto } from './dto/chat-message-response.dto.js';
 import { CONTACTS_DEFAULT, CONVERSATION_PAGE_DEFAULT } from './dto/paging.dto.js';

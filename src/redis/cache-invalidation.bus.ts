@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { type CacheStats, type Invalidation, type InvalidationChannel, SharedCache } from '../common/shared-cache.js';
-import { AUTH_CACHE_TTL_MS } from '../common/expiring-cache.js';
+import { type CacheStats, type Invalidation, type InvalidationChannel, SharedCache } from './shared-cache.js';
+import { AUTH_CACHE_TTL_MS } from './expiring-cache.js';
 import { RedisService } from './redis.service.js';
 
 interface Envelope extends Invalidation {

@@ -1,13 +1,5 @@
-import type { Types } from 'mongoose';
+import type { UserRecord } from '../common/auth-context.js';
 import type { UserResponseDto } from './dto/user-response.dto.js';
-import type { User } from './schemas/user.schema.js';
-
-export type UserRecord = Pick<
-  User,
-  'email' | 'fullName' | 'profilePic' | 'emailVerified' | 'createdAt' | 'updatedAt'
-> & {
-  _id: Types.ObjectId;
-};
 
 /** The only way a user leaves the API: an explicit list of public fields. */
 export function toUserResponse(user: UserRecord): UserResponseDto {

@@ -1,11 +1,11 @@
 import { ConflictException, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
-import { AUTH_CACHE_TTL_MS } from '../common/expiring-cache.js';
-import type { SharedCache } from '../common/shared-cache.js';
+import { AUTH_CACHE_TTL_MS } from '../redis/expiring-cache.js';
+import type { SharedCache } from '../redis/shared-cache.js';
 import { isDuplicateKeyError } from '../database/database-errors.js';
 import { CacheInvalidationBus } from '../redis/cache-invalidation.bus.js';
-import type { UserRecord } from './user.mapper.js';
+import type { UserRecord } from '../common/auth-context.js';
 import { User } from './schemas/user.schema.js';
 
 const PUBLIC_FIELDS = 'email fullName profilePic emailVerified createdAt updatedAt';

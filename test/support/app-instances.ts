@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { EmbeddedMongo } from '../../src/database/embedded-mongo.js';
+import { EmbeddedMongo } from '../../src/database/embedded/embedded-mongo.js';
 import { TEST_ENV } from './test-app.js';
 import { freePort } from './free-port.js';
 

@@ -9,7 +9,7 @@ afterEach(() => {
   const violations = takeContractViolations();
   if (violations.length > 0) {
     throw new Error(
-      `Undocumented response(s), see the OpenAPI document (src/config/swagger.ts and the controllers' decorators):\n- ${violations.join('\n- ')}`,
+      `Undocumented response(s), see the OpenAPI document (src/api-docs/swagger.ts and the controllers' decorators):\n- ${violations.join('\n- ')}`,
     );
   }
 });

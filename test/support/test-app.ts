@@ -5,7 +5,7 @@ import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { appOptions, configureApp } from '../../src/app.setup.js';
-import { createOpenApiDocument } from '../../src/config/swagger.js';
+import { createOpenApiDocument } from '../../src/api-docs/swagger.js';
 import { enforceContract } from './openapi-contract.js';
 import { loadSwaggerPluginMetadata } from './swagger-metadata.js';
 

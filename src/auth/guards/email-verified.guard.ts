@@ -10,7 +10,7 @@ import type { Request } from 'express';
 import { ALLOW_UNVERIFIED_KEY } from '../../common/decorators/allow-unverified.decorator.js';
 import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator.js';
 import type { AppConfig } from '../../config/app-config.js';
-import type { AuthContext } from '../auth-context.js';
+import type { AuthContext } from '../../common/auth-context.js';
 
 export const EMAIL_NOT_VERIFIED = 'Email not verified';
 

@@ -1,9 +1,10 @@
 import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { createValidationPipe } from '../../common/http/validation.js';
 import { toUserResponse } from '../../users/user.mapper.js';
-import { AuthService, INVALID_CREDENTIALS } from '../auth.service.js';
+import { INVALID_CREDENTIALS } from '../auth.constants.js';
+import { AuthService } from '../auth.service.js';
 import { LoginDto } from '../dto/login.dto.js';
-import type { ClientInfo } from '../sessions/sessions.service.js';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { OAuthError } from '../../common/http/oauth-error.js';
 import type { TokenResponseDto } from './token-response.dto.js';
 

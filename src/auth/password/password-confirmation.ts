@@ -1,5 +1,5 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
-import type { UserRecord } from '../../users/user.mapper.js';
+import type { UserRecord } from '../../common/auth-context.js';
 import { UsersService } from '../../users/users.service.js';
 import { LoginAttemptsService } from '../throttling/login-attempts.service.js';
 import { PasswordHasher } from './password-hasher.js';

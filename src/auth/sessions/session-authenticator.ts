@@ -5,7 +5,8 @@ import { JwtService } from '@nestjs/jwt';
 import { isValidObjectId } from 'mongoose';
 import type { AppConfig } from '../../config/app-config.js';
 import { UsersService } from '../../users/users.service.js';
-import type { AuthContext, SessionTokenPayload } from '../auth-context.js';
+import type { AuthContext } from '../../common/auth-context.js';
+import type { SessionTokenPayload } from './session-token.js';
 import { SessionsService } from './sessions.service.js';
 
 export const JWT_ALGORITHM = 'HS256';

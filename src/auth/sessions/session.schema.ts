@@ -1,7 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument, Types } from 'mongoose';
 import { User } from '../../users/schemas/user.schema.js';
-import { USER_AGENT_MAX_LENGTH } from '../client-info.js';
+import { USER_AGENT_MAX_LENGTH } from '../../common/http/client-info.js';
 
 /** One signed-in device. The JWT names it (`sid`); deleting it revokes the token. */
 @Schema({ collection: 'sessions', timestamps: { createdAt: true, updatedAt: false } })

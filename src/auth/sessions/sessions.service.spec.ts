@@ -4,7 +4,7 @@ import { getModelToken, MongooseModule } from '@nestjs/mongoose';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { type Model, Types } from 'mongoose';
 import type { AppConfig } from '../../config/app-config.js';
-import { EmbeddedMongo } from '../../database/embedded-mongo.js';
+import { EmbeddedMongo } from '../../database/embedded/embedded-mongo.js';
 import { CacheInvalidationBus } from '../../redis/cache-invalidation.bus.js';
 import { RedisService } from '../../redis/redis.service.js';
 import { Session, SessionSchema } from './session.schema.js';

@@ -4,27 +4,13 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { isValidObjectId, Model, trusted, Types } from 'mongoose';
 import { SESSIONS_REVOKED, type SessionsRevokedEvent } from '../../common/events/auth.events.js';
-import { AUTH_CACHE_TTL_MS } from '../../common/expiring-cache.js';
-import type { SharedCache } from '../../common/shared-cache.js';
+import { AUTH_CACHE_TTL_MS } from '../../redis/expiring-cache.js';
+import type { SharedCache } from '../../redis/shared-cache.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { CacheInvalidationBus } from '../../redis/cache-invalidation.bus.js';
-import { USER_AGENT_MAX_LENGTH } from '../client-info.js';
+import type { SessionRecord } from '../../common/auth-context.js';
+import { type ClientInfo, USER_AGENT_MAX_LENGTH } from '../../common/http/client-info.js';
 import { Session } from './session.schema.js';
-
-export interface SessionRecord {
-  _id: Types.ObjectId;
-  user: Types.ObjectId;
-  createdAt: Date;
-  expiresAt: Date;
-  lastSeenAt: Date;
-  userAgent: string;
-  ip: string;
-}
-
-export interface ClientInfo {
-  userAgent?: string;
-  ip?: string;
-}
 
 /** lastSeenAt is written at most this often per session, not on every request. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { SESSION_COOKIE } from '../auth.constants.js';
-import type { AuthContext } from '../auth-context.js';
+import type { AuthContext } from '../../common/auth-context.js';
 import { JWT_ALGORITHM, SessionAuthenticator } from '../sessions/session-authenticator.js';
 
 export const JWT_STRATEGY = 'jwt-cookie';

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { AuthContext } from '../../auth/auth-context.js';
+import type { AuthContext } from '../auth-context.js';
 
 /** The signed-in user and session of a guarded route. */
 export const CurrentAuth = createParamDecorator(

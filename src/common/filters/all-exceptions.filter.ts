@@ -18,7 +18,7 @@ import {
   isDatabaseUnavailable,
   isDuplicateKeyError,
 } from '../../database/database-errors.js';
-import { requestIdOf } from '../../logging/request-id.js';
+import { requestIdOf } from '../http/request-id.js';
 
 export interface FieldError {
   field: string;

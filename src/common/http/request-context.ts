@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NextFunction, Request, Response } from 'express';
-import { clientInfo } from '../../auth/client-info.js';
-import { requestIdOf } from '../../logging/request-id.js';
+import { clientInfo } from './client-info.js';
+import { requestIdOf } from './request-id.js';
 
 /** Who is asking, for records made deep inside a request (the audit trail). */
 export interface RequestContext {

@@ -5,7 +5,7 @@ import { ApiError } from './api-error.decorator.js';
 export const NOT_AUTHENTICATED = 'Not authenticated';
 export const SESSION_INVALID = 'Your session is invalid or has expired, please log in again';
 
-/** Security scheme names in the OpenAPI document (see src/config/swagger.ts). */
+/** Security scheme names in the OpenAPI document (see src/api-docs/swagger.ts). */
 export const OAUTH2_SCHEME = 'oauth2';
 export const BEARER_SCHEME = 'bearer';
 

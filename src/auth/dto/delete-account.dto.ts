@@ -1,9 +1,0 @@
-import { IsString, Length } from 'class-validator';
-import { PASSWORD_MAX_LENGTH } from '../password/password-policy.js';
-
-export class DeleteAccountDto {
-  /** The current password, to confirm. */
-  @Length(1, PASSWORD_MAX_LENGTH)
-  @IsString()
-  password: string;
-}

@@ -1,0 +1,118 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Put,
+  Query,
+  Redirect,
+  UseGuards,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiAcceptedResponse, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AllowUnverified } from '../../common/decorators/allow-unverified.decorator.js';
+import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
+import { Public } from '../../common/decorators/public.decorator.js';
+import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
+import { ApiSession } from '../../common/openapi/api-session.decorator.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { UserResponseDto } from '../../users/dto/user-response.dto.js';
+import { toUserResponse } from '../../users/user.mapper.js';
+import type { AuthContext } from '../../common/auth-context.js';
+import { MessageResponseDto } from '../dto/message-response.dto.js';
+import { AuthThrottlerGuard } from '../throttling/auth-throttler.guard.js';
+import { ChangeEmailDto } from './dto/change-email.dto.js';
+import { EmailTokenDto } from './dto/email-token.dto.js';
+import { EmailChangeService } from './email-change.service.js';
+import { EmailVerificationService } from './email-verification.service.js';
+import { INVALID_TOKEN } from '../password-reset/password-reset.service.js';
+import { WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
+
+const INVALID_TOKEN_DOC = 'The token is bad, expired or used.';
+
+@Controller('auth')
+@ApiTags('Email address')
+export class EmailAddressController {
+  private readonly appUrl: string;
+
+  constructor(
+    private readonly verification: EmailVerificationService,
+    private readonly change: EmailChangeService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.appUrl = config.get('mail.appUrl', { infer: true });
+  }
+
+  /** The emailed link: confirms the address (or the new one of an email change) and sends the browser to APP_URL. */
+  @Public()
+  @Get('verify-email')
+  @Redirect(undefined, HttpStatus.SEE_OTHER)
+  @ApiResponse({
+    status: HttpStatus.SEE_OTHER,
+    description: 'Verified; `Location` is APP_URL.',
+    headers: { Location: { description: 'APP_URL', schema: { type: 'string' } } },
+  })
+  @ApiError(400, INVALID_TOKEN_DOC, INVALID_TOKEN)
+  async verifyByLink(@Query() query: EmailTokenDto): Promise<{ url: string }> {
+    await this.verification.verify(query.token);
+    return { url: this.appUrl };
+  }
+
+  /** Confirms the address with the token from the emailed link, for apps that handle the link themselves. */
+  @Public()
+  @UseGuards(AuthThrottlerGuard)
+  @Post('verify-email')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({
+    type: UserResponseDto,
+    description: 'The user, with `emailVerified: true`.',
+  })
+  @ApiError(400, INVALID_TOKEN_DOC, INVALID_TOKEN)
+  @ApiError(409, 'The new address of an email change was taken meanwhile.', 'Email already exists')
+  @ApiTooManyAttempts('Too many requests from this client.')
+  async verify(@Body() dto: EmailTokenDto): Promise<UserResponseDto> {
+    return toUserResponse(await this.verification.verify(dto.token));
+  }
+
+  /** Emails a new confirmation link to the signed-in user's address (at most 3 per hour). */
+  @AllowUnverified()
+  @UseGuards(AuthThrottlerGuard)
+  @Post('resend-verification')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiSession()
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiTooManyAttempts('Too many requests from this client or for this account.')
+  async resendVerification(@CurrentAuth() auth: AuthContext): Promise<MessageResponseDto> {
+    return { message: await this.verification.resend(auth.user) };
+  }
+
+  /**
+   * Starts an email change: after the password is checked, a confirmation link goes to the new
+   * address and the current one is told. The address changes when the link is used.
+   */
+  @AllowUnverified()
+  @UseGuards(AuthThrottlerGuard)
+  @Put('email')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiSession('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiError(
+    400,
+    'Invalid fields, or the new address is the current one.',
+    'newEmail must be a valid email address',
+    'newEmail must differ from the current email',
+  )
+  @ApiError(409, 'Email already exists.', 'Email already exists')
+  @ApiTooManyAttempts(
+    'Too many requests from this client, too many email changes for this account or to this address, or too many wrong passwords.',
+  )
+  async changeEmail(
+    @CurrentAuth() auth: AuthContext,
+    @Body() dto: ChangeEmailDto,
+  ): Promise<MessageResponseDto> {
+    await this.change.requestChange(auth.user, dto.newEmail, dto.password);
+    return { message: `A confirmation link was sent to ${dto.newEmail}` };
+  }
+}

@@ -1,0 +1,5 @@
+/** Claims of our session JWT. */
+export interface SessionTokenPayload {
+  sub: string;
+  sid: string;
+}
