@@ -18,7 +18,11 @@ const shared = {
   PASSWORD_PEPPER: randomBytes(32).toString('hex'),
   BCRYPT_COST: '4',
 };
-const withRedis = { ...shared, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:` };
+const withRedis = {
+  ...shared,
+  REDIS_URL: redisUrl,
+  REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
+};
 const running = new Set();
 const start = async (env) => {
   const server = await startServer(env);
@@ -32,9 +36,15 @@ const stop = async (server) => {
 
 try {
   console.log(`machine: ${describeMachine()}`);
-  console.log(`check-auth, ${connections} connections, one embedded database, Redis at ${redisUrl}, ${seconds} s per scenario\n`);
+  console.log(
+    `check-auth, ${connections} connections, one embedded database, Redis at ${redisUrl}, ${seconds} s per scenario\n`,
+  );
   const plain = await start({ ...shared, REDIS_URL: '' });
-  const { cookie } = await signUp(plain.base, `bench-${Date.now()}@example.com`, 'bench-password-violet-kettle');
+  const { cookie } = await signUp(
+    plain.base,
+    `bench-${Date.now()}@example.com`,
+    'bench-password-violet-kettle',
+  );
   const checkAuth = (base) => run({ url: `${base}/api/auth/check`, headers: { cookie }, connections });
 
   report('one instance, REDIS_URL unset', await checkAuth(plain.base));

@@ -65,7 +65,8 @@ try {
   console.log('status histogram:', JSON.stringify(statuses));
   console.log(`connection errors: ${result.errors}, timeouts: ${result.timeouts}`);
   failed = unexpected.length > 0 || result.errors > 0 || result.timeouts > 0;
-  if (failed) console.error(`FAIL: unexpected statuses ${unexpected.join(', ') || 'none'}, or errors/timeouts`);
+  if (failed)
+    console.error(`FAIL: unexpected statuses ${unexpected.join(', ') || 'none'}, or errors/timeouts`);
   else console.log('OK: only 2xx, 401, 409 and 429');
 } finally {
   const { code } = await stop();

@@ -27,7 +27,9 @@ for (const users of SIZES) figures[users] = await measureLatencies(users);
 const [small, large] = SIZES;
 for (const name of Object.keys(figures[small])) {
   const ratio = figures[large][name].p50 / figures[small][name].p50;
-  console.log(`${name}: p50 ${figures[small][name].p50} ms at ${small} users, ${figures[large][name].p50} ms at ${large}: ratio ${ratio.toFixed(2)}`);
+  console.log(
+    `${name}: p50 ${figures[small][name].p50} ms at ${small} users, ${figures[large][name].p50} ms at ${large}: ratio ${ratio.toFixed(2)}`,
+  );
 }
 
 /** The floor under every acknowledged write: one small append followed by fdatasync. */
@@ -62,7 +64,11 @@ async function measureSignupThroughput(bcryptCost, connections) {
           headers: { 'content-type': 'application/json' },
           setupRequest: (request) => ({
             ...request,
-            body: JSON.stringify({ fullName: 'Bench User', email: `tput-${n++}-${Date.now()}@bench.io`, password }),
+            body: JSON.stringify({
+              fullName: 'Bench User',
+              email: `tput-${n++}-${Date.now()}@bench.io`,
+              password,
+            }),
           }),
         },
       ],
@@ -85,7 +91,11 @@ async function measureLatencies(users) {
   try {
     const env = { BCRYPT_COST: '4', DATA_DIR: dataDir };
     await withServer(env, async (base) => {
-      const res = await post(base, '/api/auth/signup', { fullName: 'Seed User', email: 'seed-0@bench.io', password });
+      const res = await post(base, '/api/auth/signup', {
+        fullName: 'Seed User',
+        email: 'seed-0@bench.io',
+        password,
+      });
       if (res.status !== 201) throw new Error(`seed signup failed: ${res.status}`);
     });
     const seedStarted = Date.now();
@@ -96,17 +106,29 @@ async function measureLatencies(users) {
       const login = [];
       const check = [];
       for (let n = 0; n < samples; n++) {
-        signup.push(await timed(() => post(base, '/api/auth/signup', { fullName: 'New User', email: `new-${n}@bench.io`, password }), 201));
+        signup.push(
+          await timed(
+            () =>
+              post(base, '/api/auth/signup', { fullName: 'New User', email: `new-${n}@bench.io`, password }),
+            201,
+          ),
+        );
         const email = `seed-${Math.floor(((n + 1) * (users - 1)) / samples)}@bench.io`;
         let cookie;
-        login.push(await timed(async () => {
-          const res = await post(base, '/api/auth/login', { email, password });
-          cookie = res.headers.get('set-cookie').split(';')[0];
-          return res;
-        }, 200));
+        login.push(
+          await timed(async () => {
+            const res = await post(base, '/api/auth/login', { email, password });
+            cookie = res.headers.get('set-cookie').split(';')[0];
+            return res;
+          }, 200),
+        );
         check.push(await timed(() => fetch(`${base}/api/auth/check`, { headers: { cookie } }), 200));
       }
-      const figures = { signup: percentiles(signup), login: percentiles(login), 'first check-auth': percentiles(check) };
+      const figures = {
+        signup: percentiles(signup),
+        login: percentiles(login),
+        'first check-auth': percentiles(check),
+      };
       for (const [name, { p50, p90 }] of Object.entries(figures)) {
         console.log(`  ${users} users, ${name}: p50 ${p50} ms, p90 ${p90} ms`);
       }
@@ -125,7 +147,8 @@ async function seed(dataDir, users) {
     const { _id, email, ...template } = await collection.findOne({ email: 'seed-0@bench.io' });
     for (let start = 1; start < users; start += 1000) {
       const batch = [];
-      for (let n = start; n < Math.min(users, start + 1000); n++) batch.push({ ...template, email: `seed-${n}@bench.io` });
+      for (let n = start; n < Math.min(users, start + 1000); n++)
+        batch.push({ ...template, email: `seed-${n}@bench.io` });
       await collection.insertMany(batch);
     }
   } finally {
@@ -138,7 +161,8 @@ async function timed(request, expected) {
   const started = process.hrtime.bigint();
   const res = await request();
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (res.status !== expected) throw new Error(`expected ${expected}, got ${res.status}: ${await res.text()}`);
+  if (res.status !== expected)
+    throw new Error(`expected ${expected}, got ${res.status}: ${await res.text()}`);
   return ms;
 }
 

@@ -47,7 +47,13 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.setGlobalPrefix(API_PREFIX);
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
   // Pages of FRONTEND_DIR show pictures from Cloudinary (https) and from MEDIA_PUBLIC_URL.
-  const imgSrc = ["'self'", 'data:', 'blob:', 'https:', ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : [])];
+  const imgSrc = [
+    "'self'",
+    'data:',
+    'blob:',
+    'https:',
+    ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : []),
+  ];
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }));
   app.use(cookieParser());
   // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.

@@ -60,7 +60,10 @@ describe('Account management (e2e)', () => {
     it('revokes one session and leaves the others working', async () => {
       const { email, cookie: laptop } = await signUp(app);
       const phone = await login(email);
-      await http().delete(`/api/auth/sessions/${sidOf(phone)}`).set('Cookie', laptop).expect(204);
+      await http()
+        .delete(`/api/auth/sessions/${sidOf(phone)}`)
+        .set('Cookie', laptop)
+        .expect(204);
       await http().get('/api/auth/check').set('Cookie', phone).expect(401);
       await http().get('/api/auth/check').set('Cookie', laptop).expect(200);
     });
@@ -78,7 +81,10 @@ describe('Account management (e2e)', () => {
 
     it('answers 404 for an unknown id and 400 for a malformed one', async () => {
       const { cookie } = await signUp(app);
-      await http().delete(`/api/auth/sessions/${new Types.ObjectId().toHexString()}`).set('Cookie', cookie).expect(404);
+      await http()
+        .delete(`/api/auth/sessions/${new Types.ObjectId().toHexString()}`)
+        .set('Cookie', cookie)
+        .expect(404);
       const res = await http().delete('/api/auth/sessions/not-an-id').set('Cookie', cookie).expect(400);
       expect(typeof res.body.message).toBe('string');
     });
@@ -89,7 +95,9 @@ describe('Account management (e2e)', () => {
       const { email, cookie: first } = await signUp(app);
       const second = await login(email);
       const res = await http().post('/api/auth/logout-all').set('Cookie', first).expect(204);
-      expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(/^jwt=;.*Expires=Thu, 01 Jan 1970/);
+      expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(
+        /^jwt=;.*Expires=Thu, 01 Jan 1970/,
+      );
       await http().get('/api/auth/check').set('Cookie', first).expect(401);
       await http().get('/api/auth/check').set('Cookie', second).expect(401);
     });
@@ -166,7 +174,11 @@ describe('Account management (e2e)', () => {
     it('renames the user, and the new name shows everywhere at once', async () => {
       const { cookie, user } = await signUp(app);
       await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
-      const res = await http().patch('/api/users/me').set('Cookie', cookie).send({ fullName: '  Grace Hopper ' }).expect(200);
+      const res = await http()
+        .patch('/api/users/me')
+        .set('Cookie', cookie)
+        .send({ fullName: '  Grace Hopper ' })
+        .expect(200);
       expect(res.body).toMatchObject({ _id: user._id, fullName: 'Grace Hopper', email: user.email });
       expect(JSON.stringify(res.body)).not.toMatch(/password/);
       const check = await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
@@ -192,7 +204,11 @@ describe('Account management (e2e)', () => {
     it('deletes the user and every session; the email can sign up again', async () => {
       const { email, cookie, user } = await signUp(app);
       const other = await login(email);
-      const res = await http().delete('/api/users/me').set('Cookie', cookie).send({ password: GOOD_PASSWORD }).expect(204);
+      const res = await http()
+        .delete('/api/users/me')
+        .set('Cookie', cookie)
+        .send({ password: GOOD_PASSWORD })
+        .expect(204);
       expect(([] as string[]).concat(res.headers['set-cookie'])[0]).toMatch(/^jwt=;/);
       await http().get('/api/auth/check').set('Cookie', cookie).expect(401);
       await http().get('/api/auth/check').set('Cookie', other).expect(401);
@@ -205,7 +221,11 @@ describe('Account management (e2e)', () => {
 
     it('answers 401 for a wrong password and keeps the account', async () => {
       const { email, cookie } = await signUp(app);
-      const res = await http().delete('/api/users/me').set('Cookie', cookie).send({ password: 'wrong-password' }).expect(401);
+      const res = await http()
+        .delete('/api/users/me')
+        .set('Cookie', cookie)
+        .send({ password: 'wrong-password' })
+        .expect(401);
       expect(res.body.message).toBe('Current password is incorrect');
       expect(await db.collection('users').countDocuments({ email })).toBe(1);
       await http().get('/api/auth/check').set('Cookie', cookie).expect(200);

@@ -54,8 +54,7 @@ describe('Security audit trail (e2e)', () => {
   const loginCookie = async (email: string, password: string, userAgent?: string) =>
     sessionCookie(await login(email, password, userAgent).expect(200));
   const activity = async (cookie: string, query = ''): Promise<FeedEvent[]> =>
-    (await http().get(`/api/auth/activity${query}`).set('Cookie', cookie).expect(200))
-      .body as FeedEvent[];
+    (await http().get(`/api/auth/activity${query}`).set('Cookie', cookie).expect(200)).body as FeedEvent[];
   const typesOf = (events: FeedEvent[]) => events.map((event) => event.type);
   const pathOf = (link: string) => {
     const url = new URL(link);
@@ -82,7 +81,8 @@ describe('Security audit trail (e2e)', () => {
         .send({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD })
         .expect(204);
       const tablet = await loginCookie(email, NEW_PASSWORD, 'Tablet/3.0');
-      const sessions = (await http().get('/api/auth/sessions').set('Cookie', laptop).expect(200)).body as Array<{
+      const sessions = (await http().get('/api/auth/sessions').set('Cookie', laptop).expect(200))
+        .body as Array<{
         id: string;
         current: boolean;
       }>;
@@ -120,14 +120,18 @@ describe('Security audit trail (e2e)', () => {
 
     it('shows the email events: verification, address change, reset request and reset', async () => {
       const { email, cookie } = await signUpFrom('Laptop/1.0');
-      await http().get(pathOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0])).expect(303);
+      await http()
+        .get(pathOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]))
+        .expect(303);
       const newEmail = uniqueEmail('moved');
       await http()
         .put('/api/auth/email')
         .set('Cookie', cookie)
         .send({ newEmail, password: GOOD_PASSWORD })
         .expect(202);
-      await http().get(pathOf((await outbox.waitFor(newEmail, CHANGE_SUBJECT)).links[0])).expect(303);
+      await http()
+        .get(pathOf((await outbox.waitFor(newEmail, CHANGE_SUBJECT)).links[0]))
+        .expect(303);
       await http().post('/api/auth/forgot-password').send({ email: newEmail }).expect(202);
       const token = tokenOf((await outbox.waitFor(newEmail, RESET_SUBJECT)).links[0]);
       await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
@@ -258,7 +262,11 @@ describe('Security audit trail (e2e)', () => {
     it("keeps a deleted account's events until they expire; nobody can read them through the API", async () => {
       const { email, cookie, userId } = await signUpFrom('Laptop/1.0');
       await login(email, WRONG_PASSWORD, 'Stranger/6.6').expect(401);
-      await http().delete('/api/users/me').set('Cookie', cookie).send({ password: GOOD_PASSWORD }).expect(204);
+      await http()
+        .delete('/api/users/me')
+        .set('Cookie', cookie)
+        .send({ password: GOOD_PASSWORD })
+        .expect(204);
       await http().get('/api/auth/activity').set('Cookie', cookie).expect(401);
       const kept = await stored()
         .find({ user: new Types.ObjectId(userId) })
@@ -303,7 +311,9 @@ describe('Security audit trail with other settings (e2e)', () => {
   it('sets the TTL index from AUDIT_RETENTION_DAYS and sweeps by it', async () => {
     const db = app.get<Connection>(getConnectionToken());
     const indexes = await db.collection('auditevents').listIndexes().toArray();
-    expect(indexes).toContainEqual(expect.objectContaining({ key: { at: 1 }, expireAfterSeconds: 7 * 24 * 3600 }));
+    expect(indexes).toContainEqual(
+      expect.objectContaining({ key: { at: 1 }, expireAfterSeconds: 7 * 24 * 3600 }),
+    );
     const user = new Types.ObjectId();
     await db.collection('auditevents').insertMany([
       { type: 'logout', user, ip: '', userAgent: '', at: new Date(Date.now() - 8 * DAY_MS) },

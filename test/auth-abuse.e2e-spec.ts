@@ -12,7 +12,12 @@ const TOO_MANY = {
   error: 'Too Many Requests',
   requestId: expect.any(String),
 };
-const CSRF_REFUSED = { statusCode: 403, message: 'Cross-site request refused', error: 'Forbidden', requestId: expect.any(String) };
+const CSRF_REFUSED = {
+  statusCode: 403,
+  message: 'Cross-site request refused',
+  error: 'Forbidden',
+  requestId: expect.any(String),
+};
 const WRONG_PASSWORD = 'definitely-not-the-password';
 
 /** A new app for every test of the calling block, so that no rate-limit count leaks between tests. */
@@ -64,7 +69,10 @@ describe('Auth abuse: per-IP rate limit on signup and login (e2e)', () => {
 
     it('counts signup and login separately', async () => {
       for (let i = 0; i < 3; i++) await signUp(app());
-      await http().post('/api/auth/login').send({ email: uniqueEmail(), password: WRONG_PASSWORD }).expect(401);
+      await http()
+        .post('/api/auth/login')
+        .send({ email: uniqueEmail(), password: WRONG_PASSWORD })
+        .expect(401);
     });
 
     it('cannot be evaded by rotating X-Forwarded-For when no proxy is trusted', async () => {
@@ -129,8 +137,7 @@ describe('Auth abuse: per-IP rate limit on signup and login (e2e)', () => {
 
 describe('Auth abuse: per-account failed-login limit (e2e)', () => {
   const { app, http } = freshAppPerTest({ RATE_LIMIT_AUTH_PER_MINUTE: '1000' });
-  const login = (email: string, password: string) =>
-    http().post('/api/auth/login').send({ email, password });
+  const login = (email: string, password: string) => http().post('/api/auth/login').send({ email, password });
   const failFiveTimes = async (email: string) => {
     for (let i = 0; i < 5; i++) await login(email, WRONG_PASSWORD).expect(401);
   };
@@ -231,23 +238,35 @@ describe('Auth abuse: cross-site requests (e2e)', () => {
     ['an opaque Origin (null)', { Origin: 'null' }],
     ['only Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
     ['only Sec-Fetch-Site: same-site', { 'Sec-Fetch-Site': 'same-site' }],
-    ['Sec-Fetch-Site: cross-site from a foreign Origin', {
-      'Sec-Fetch-Site': 'cross-site',
-      Origin: 'https://evil.example',
-    }],
-    ['Sec-Fetch-Site: same-site from an unlisted sibling', {
-      'Sec-Fetch-Site': 'same-site',
-      Origin: 'http://blog.localhost:5173',
-    }],
-    ['Sec-Fetch-Site: cross-site even with the API’s own Host as Origin', {
-      'Sec-Fetch-Site': 'cross-site',
-      Host: 'api.example',
-      Origin: 'http://api.example',
-    }],
-    ['a foreign Origin next to an allowed Referer', {
-      Origin: 'https://evil.example',
-      Referer: 'http://localhost:5173/chat',
-    }],
+    [
+      'Sec-Fetch-Site: cross-site from a foreign Origin',
+      {
+        'Sec-Fetch-Site': 'cross-site',
+        Origin: 'https://evil.example',
+      },
+    ],
+    [
+      'Sec-Fetch-Site: same-site from an unlisted sibling',
+      {
+        'Sec-Fetch-Site': 'same-site',
+        Origin: 'http://blog.localhost:5173',
+      },
+    ],
+    [
+      'Sec-Fetch-Site: cross-site even with the API’s own Host as Origin',
+      {
+        'Sec-Fetch-Site': 'cross-site',
+        Host: 'api.example',
+        Origin: 'http://api.example',
+      },
+    ],
+    [
+      'a foreign Origin next to an allowed Referer',
+      {
+        Origin: 'https://evil.example',
+        Referer: 'http://localhost:5173/chat',
+      },
+    ],
   ])('refuses a cookie-authenticated write with %s, and the session survives', async (_name, headers) => {
     const { cookie } = await signUp(app);
     const res = await http().post('/api/auth/logout').set('Cookie', cookie).set(headers).expect(403);
@@ -275,20 +294,29 @@ describe('Auth abuse: cross-site requests (e2e)', () => {
 
   it.each<[string, Record<string, string>]>([
     ['an Origin from CORS_ORIGINS', { Origin: 'http://localhost:5173' }],
-    ['Sec-Fetch-Site: cross-site from an Origin in CORS_ORIGINS', {
-      'Sec-Fetch-Site': 'cross-site',
-      Origin: 'http://localhost:5173',
-    }],
-    ['Sec-Fetch-Site: same-site from an Origin in CORS_ORIGINS', {
-      'Sec-Fetch-Site': 'same-site',
-      Origin: 'http://localhost:5173',
-    }],
+    [
+      'Sec-Fetch-Site: cross-site from an Origin in CORS_ORIGINS',
+      {
+        'Sec-Fetch-Site': 'cross-site',
+        Origin: 'http://localhost:5173',
+      },
+    ],
+    [
+      'Sec-Fetch-Site: same-site from an Origin in CORS_ORIGINS',
+      {
+        'Sec-Fetch-Site': 'same-site',
+        Origin: 'http://localhost:5173',
+      },
+    ],
     ['the API’s own origin', { Host: 'api.example', Origin: 'http://api.example' }],
     ['Sec-Fetch-Site: same-origin', { 'Sec-Fetch-Site': 'same-origin' }],
-    ['Sec-Fetch-Site: same-origin whatever the Origin (a Host-rewriting proxy)', {
-      'Sec-Fetch-Site': 'same-origin',
-      Origin: 'https://chat.example',
-    }],
+    [
+      'Sec-Fetch-Site: same-origin whatever the Origin (a Host-rewriting proxy)',
+      {
+        'Sec-Fetch-Site': 'same-origin',
+        Origin: 'https://chat.example',
+      },
+    ],
     ['Sec-Fetch-Site: none (typed into the address bar)', { 'Sec-Fetch-Site': 'none' }],
     ['no Origin, Referer or Sec-Fetch-Site (curl)', {}],
     // As in Go's CrossOriginProtection, Referer plays no part: every browser that sends no
@@ -403,7 +431,10 @@ describe('Auth abuse: login timing does not reveal whether an account exists (e2
   });
 
   const failLogin = (email: string) =>
-    request(app.getHttpServer()).post('/api/auth/login').send({ email, password: WRONG_PASSWORD }).expect(401);
+    request(app.getHttpServer())
+      .post('/api/auth/login')
+      .send({ email, password: WRONG_PASSWORD })
+      .expect(401);
 
   it('takes as long for an unknown email as for a wrong password', async () => {
     const { email: known } = await signUp(app);

@@ -13,7 +13,12 @@ import { CURRENT_HASH, GOOD_PASSWORD, sessionCookie, uniqueEmail } from './suppo
 import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
 
 const CURRENT_SCHEME = '$hmac-sha384-bcrypt$';
-const INVALID_CREDENTIALS = { statusCode: 401, message: 'Invalid email or password', error: 'Unauthorized', requestId: expect.any(String) };
+const INVALID_CREDENTIALS = {
+  statusCode: 401,
+  message: 'Invalid email or password',
+  error: 'Unauthorized',
+  requestId: expect.any(String),
+};
 
 /**
  * Accounts written by the reference backend: `password` holds plain bcrypt of the raw password
@@ -23,8 +28,7 @@ describe('Auth: accounts from the reference backend (e2e)', () => {
   let app: NestExpressApplication;
   let db: Connection;
   const http = () => request(app.getHttpServer());
-  const login = (email: string, password: string) =>
-    http().post('/api/auth/login').send({ email, password });
+  const login = (email: string, password: string) => http().post('/api/auth/login').send({ email, password });
   const storedHash = async (email: string) =>
     (await db.collection('users').findOne({ email }))?.password as string;
 
@@ -119,14 +123,17 @@ describe('Auth: reference accounts whose email has upper-case letters (e2e)', ()
     const env = { ...EMBEDDED_DB, NODE_ENV: 'development', DATA_DIR: dataDir };
     try {
       const seeding = await createTestApp(env);
-      await seeding.get<Connection>(getConnectionToken()).collection('users').insertOne({
-        email: 'Mixed.Case@Example.com',
-        fullName: 'Legacy Mixed',
-        password: await bcrypt.hash('abcdef', 4),
-        profilePic: '',
-        createdAt: new Date(),
-        updatedAt: new Date(),
-      });
+      await seeding
+        .get<Connection>(getConnectionToken())
+        .collection('users')
+        .insertOne({
+          email: 'Mixed.Case@Example.com',
+          fullName: 'Legacy Mixed',
+          password: await bcrypt.hash('abcdef', 4),
+          profilePic: '',
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        });
       await seeding.close();
 
       // The next boot notices the mixed-case address.

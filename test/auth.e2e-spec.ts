@@ -71,7 +71,12 @@ describe('Auth (e2e)', () => {
         .post('/api/auth/signup')
         .send({ fullName: 'Again', email: email.toUpperCase(), password: GOOD_PASSWORD })
         .expect(409);
-      expect(res.body).toEqual({ statusCode: 409, message: 'Email already exists', error: 'Conflict', requestId: expect.any(String) });
+      expect(res.body).toEqual({
+        statusCode: 409,
+        message: 'Email already exists',
+        error: 'Conflict',
+        requestId: expect.any(String),
+      });
       expect(res.headers['set-cookie']).toBeUndefined();
     });
 
@@ -79,7 +84,9 @@ describe('Auth (e2e)', () => {
       const email = uniqueEmail('race');
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          http().post('/api/auth/signup').send({ fullName: `Racer ${i}`, email, password: GOOD_PASSWORD }),
+          http()
+            .post('/api/auth/signup')
+            .send({ fullName: `Racer ${i}`, email, password: GOOD_PASSWORD }),
         ),
       );
       const statuses = results.map((r) => r.status);
@@ -113,16 +120,19 @@ describe('Auth (e2e)', () => {
       ['an operator field', { $where: '1' }, /not an allowed field/],
     ];
 
-    it.each(cases)('answers 400 with one message for %s, and writes nothing', async (_name, patch, message) => {
-      const body = { ...valid(), ...patch };
-      const before = await db.collection('users').countDocuments();
-      const res = await http().post('/api/auth/signup').send(body).expect(400);
-      expect(typeof res.body.message).toBe('string');
-      expect(res.body.message).toMatch(message);
-      expect(res.body.error).toBe('Bad Request');
-      expect(res.headers['set-cookie']).toBeUndefined();
-      expect(await db.collection('users').countDocuments()).toBe(before);
-    });
+    it.each(cases)(
+      'answers 400 with one message for %s, and writes nothing',
+      async (_name, patch, message) => {
+        const body = { ...valid(), ...patch };
+        const before = await db.collection('users').countDocuments();
+        const res = await http().post('/api/auth/signup').send(body).expect(400);
+        expect(typeof res.body.message).toBe('string');
+        expect(res.body.message).toMatch(message);
+        expect(res.body.error).toBe('Bad Request');
+        expect(res.headers['set-cookie']).toBeUndefined();
+        expect(await db.collection('users').countDocuments()).toBe(before);
+      },
+    );
 
     it('answers 400 for a body that is a JSON array', async () => {
       const res = await http().post('/api/auth/signup').send([valid()]).expect(400);
@@ -147,12 +157,20 @@ describe('Auth (e2e)', () => {
 
     it('answers the same 401 for a wrong password and an unknown email, without a cookie', async () => {
       const { email } = await signUp(app);
-      const wrong = await http().post('/api/auth/login').send({ email, password: 'not-the-password' }).expect(401);
+      const wrong = await http()
+        .post('/api/auth/login')
+        .send({ email, password: 'not-the-password' })
+        .expect(401);
       const unknown = await http()
         .post('/api/auth/login')
         .send({ email: uniqueEmail('ghost'), password: GOOD_PASSWORD })
         .expect(401);
-      const expected = { statusCode: 401, message: 'Invalid email or password', error: 'Unauthorized', requestId: expect.any(String) };
+      const expected = {
+        statusCode: 401,
+        message: 'Invalid email or password',
+        error: 'Unauthorized',
+        requestId: expect.any(String),
+      };
       expect(wrong.body).toEqual(expected);
       expect(unknown.body).toEqual(expected);
       expect(wrong.headers['set-cookie']).toBeUndefined();
@@ -184,13 +202,21 @@ describe('Auth (e2e)', () => {
       const viaCookie = await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
       expect(viaCookie.body).toEqual(user);
       expect(viaCookie.headers['cache-control']).toBe('no-store');
-      const viaBearer = await http().get('/api/auth/check').set('Authorization', `Bearer ${token}`).expect(200);
+      const viaBearer = await http()
+        .get('/api/auth/check')
+        .set('Authorization', `Bearer ${token}`)
+        .expect(200);
       expect(viaBearer.body).toEqual(user);
     });
 
     it('answers 401 without a token', async () => {
       const res = await http().get('/api/auth/check').expect(401);
-      expect(res.body).toEqual({ statusCode: 401, message: 'Not authenticated', error: 'Unauthorized', requestId: expect.any(String) });
+      expect(res.body).toEqual({
+        statusCode: 401,
+        message: 'Not authenticated',
+        error: 'Unauthorized',
+        requestId: expect.any(String),
+      });
     });
 
     it('answers 401 to every kind of bad token', async () => {
@@ -209,7 +235,10 @@ describe('Auth (e2e)', () => {
         tampered,
         'wrong key': forgeToken({ sub: user._id, sid, iat: now, exp: now + 600 }, { secret: 'x'.repeat(40) }),
         'alg none': forgeToken({ sub: user._id, sid, iat: now, exp: now + 600 }, { alg: 'none' }),
-        expired: forgeToken({ sub: user._id, sid, iat: now - 1000, exp: now - 10 }, { secret: TEST_ENV.JWT_SECRET }),
+        expired: forgeToken(
+          { sub: user._id, sid, iat: now - 1000, exp: now - 10 },
+          { secret: TEST_ENV.JWT_SECRET },
+        ),
         'unknown session': forgeToken(
           { sub: user._id, sid: '0123456789abcdef01234567', iat: now, exp: now + 600 },
           { secret: TEST_ENV.JWT_SECRET },
@@ -218,7 +247,10 @@ describe('Auth (e2e)', () => {
           { sub: user._id, sid: decodePayload(other.token).sid, iat: now, exp: now + 600 },
           { secret: TEST_ENV.JWT_SECRET },
         ),
-        'non-ObjectId ids': forgeToken({ sub: 'admin', sid: 'x', iat: now, exp: now + 600 }, { secret: TEST_ENV.JWT_SECRET }),
+        'non-ObjectId ids': forgeToken(
+          { sub: 'admin', sid: 'x', iat: now, exp: now + 600 },
+          { secret: TEST_ENV.JWT_SECRET },
+        ),
         'missing claims': forgeToken({ iat: now, exp: now + 600 }, { secret: TEST_ENV.JWT_SECRET }),
       };
       for (const [kind, bad] of Object.entries(badTokens)) {
@@ -279,7 +311,9 @@ describe('Auth (e2e)', () => {
     );
     expect(doc.paths['/api/auth/signup'].post.responses['201']).toBeDefined();
     const signup = doc.paths['/api/auth/signup'].post.responses;
-    expect(signup['409'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
+    expect(signup['409'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/ErrorResponseDto',
+    );
     expect(signup['415']).toBeDefined();
     expect(signup['201'].headers['Set-Cookie']).toBeDefined();
     expect(doc.paths['/api/auth/check'].get.responses['401'].content).toBeDefined();
@@ -302,8 +336,13 @@ describe('Auth: database outage (e2e)', () => {
       expect(JSON.stringify(res.body)).not.toMatch(/Mongo|ECONNREFUSED|127\.0\.0\.1/);
 
       // Logging out still clears the cookie, so the browser is signed out.
-      const logout = await request(app.getHttpServer()).post('/api/auth/logout').set('Cookie', cookie).expect(503);
-      expect(([] as string[]).concat(logout.headers['set-cookie'])[0]).toMatch(/^jwt=;.*Expires=Thu, 01 Jan 1970/);
+      const logout = await request(app.getHttpServer())
+        .post('/api/auth/logout')
+        .set('Cookie', cookie)
+        .expect(503);
+      expect(([] as string[]).concat(logout.headers['set-cookie'])[0]).toMatch(
+        /^jwt=;.*Expires=Thu, 01 Jan 1970/,
+      );
     } finally {
       await app.close();
     }

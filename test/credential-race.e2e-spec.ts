@@ -65,7 +65,6 @@ describe('Password reset and change against logins in flight (e2e)', () => {
     expect(statuses).toEqual(tokens.map(() => 401));
   }
 
-
   it('a reset leaves no session of a login that raced it', async () => {
     const owner = await signUp(app);
     await http().post('/api/auth/forgot-password').send({ email: owner.email }).expect(202);

@@ -75,7 +75,12 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
   ])('refuses a %s write with the cookie from an unlisted Origin', async (fetchSite, origin) => {
     const cookie = await signUpThroughProxy(stack.proxy);
     const res = await logout(cookie, { Origin: origin, 'Sec-Fetch-Site': fetchSite }).expect(403);
-    expect(res.body).toEqual({ statusCode: 403, message: 'Cross-site request refused', error: 'Forbidden', requestId: expect.any(String) });
+    expect(res.body).toEqual({
+      statusCode: 403,
+      message: 'Cross-site request refused',
+      error: 'Forbidden',
+      requestId: expect.any(String),
+    });
     await stillSignedIn(cookie);
   });
 

@@ -62,7 +62,8 @@ describe('Reliability: database outage (e2e)', () => {
       login: () => http().post('/api/auth/login').send({ email: other.email, password: GOOD_PASSWORD }),
       // This session was never checked, so no cache can answer for the database.
       check: () => http().get('/api/auth/check').set('Cookie', existing.cookie),
-      rename: () => http().patch('/api/users/me').set('Cookie', existing.cookie).send({ fullName: 'Renamed' }),
+      rename: () =>
+        http().patch('/api/users/me').set('Cookie', existing.cookie).send({ fullName: 'Renamed' }),
       sessions: () => http().get('/api/auth/sessions').set('Authorization', `Bearer ${existing.token}`),
       password: () =>
         http()
@@ -74,7 +75,13 @@ describe('Reliability: database outage (e2e)', () => {
       Object.entries(attempts).map(async ([name, attempt]) => {
         const started = Date.now();
         const res = await attempt().timeout(OUTAGE_ANSWER_MS + 2000);
-        return { name, status: res.status, retryAfter: res.headers['retry-after'], body: res.body, ms: Date.now() - started };
+        return {
+          name,
+          status: res.status,
+          retryAfter: res.headers['retry-after'],
+          body: res.body,
+          ms: Date.now() - started,
+        };
       }),
     );
     for (const answer of answers) {

@@ -83,7 +83,9 @@ describe('Built app: node dist/main.js (e2e)', () => {
       current: boolean;
     }>;
     const other = sessions.find((session) => !session.current)!;
-    expect((await call(`/api/auth/sessions/${other.id}`, { method: 'DELETE', cookie: first })).status).toBe(204);
+    expect((await call(`/api/auth/sessions/${other.id}`, { method: 'DELETE', cookie: first })).status).toBe(
+      204,
+    );
     expect((await call('/api/auth/check', { cookie: second })).status).toBe(401);
     expect((await call('/api/auth/sessions/nope', { method: 'DELETE', cookie: first })).status).toBe(400);
     expect((await call('/api/auth/check', { cookie: first })).status).toBe(200);
@@ -105,7 +107,7 @@ describe('Built app: node dist/main.js (e2e)', () => {
     );
   });
 
-  it('delivers a message sent over REST to the receiver\'s socket', async () => {
+  it("delivers a message sent over REST to the receiver's socket", async () => {
     const signUp = async (name: string) => {
       const body = JSON.stringify({ fullName: name, email: uniqueEmail('dist'), password: GOOD_PASSWORD });
       const res = await call('/api/auth/signup', { method: 'POST', body });

@@ -33,12 +33,22 @@ describe('Foundation (e2e)', () => {
 
   it('answers an unknown route with a 404 in the one error shape', async () => {
     const res = await request(app.getHttpServer()).get('/api/nope').expect(404);
-    expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /api/nope', error: 'Not Found', requestId: expect.any(String) });
+    expect(res.body).toEqual({
+      statusCode: 404,
+      message: 'Cannot GET /api/nope',
+      error: 'Not Found',
+      requestId: expect.any(String),
+    });
   });
 
   it('answers an unknown path outside /api with the same JSON 404', async () => {
     const res = await request(app.getHttpServer()).get('/nope').expect(404);
-    expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /nope', error: 'Not Found', requestId: expect.any(String) });
+    expect(res.body).toEqual({
+      statusCode: 404,
+      message: 'Cannot GET /nope',
+      error: 'Not Found',
+      requestId: expect.any(String),
+    });
   });
 
   it('answers malformed JSON with 400 and a string message', async () => {
@@ -73,17 +83,38 @@ describe('Foundation (e2e)', () => {
     ['an array', '[1,2]', 'The request body must be a JSON object'],
     ['null', 'null', 'The request body must be a JSON object'],
     ['a string', '"abc"', 'The request body must be a JSON object'],
-    ['deep nesting', `{"email":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)},"password":"x"}`, 'The request body is nested too deeply'],
-    ['deep arrays', `{"email":${'['.repeat(20000)}${']'.repeat(20000)}}`, 'The request body is nested too deeply'],
-    ['a __proto__ key', '{"email":"a@b.co","password":"x","__proto__":{"admin":true}}', '__proto__ is not an allowed field'],
-    ['a nested constructor key', '{"email":{"constructor":{"x":1}},"password":"x"}', 'constructor is not an allowed field'],
+    [
+      'deep nesting',
+      `{"email":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)},"password":"x"}`,
+      'The request body is nested too deeply',
+    ],
+    [
+      'deep arrays',
+      `{"email":${'['.repeat(20000)}${']'.repeat(20000)}}`,
+      'The request body is nested too deeply',
+    ],
+    [
+      'a __proto__ key',
+      '{"email":"a@b.co","password":"x","__proto__":{"admin":true}}',
+      '__proto__ is not an allowed field',
+    ],
+    [
+      'a nested constructor key',
+      '{"email":{"constructor":{"x":1}},"password":"x"}',
+      'constructor is not an allowed field',
+    ],
   ])('answers 400 to a JSON body that is %s', async (_name, raw, message) => {
     const res = await request(app.getHttpServer())
       .post('/api/auth/login')
       .set('Content-Type', 'application/json')
       .send(raw)
       .expect(400);
-    expect(res.body).toEqual({ statusCode: 400, message, error: 'Bad Request', requestId: expect.any(String) });
+    expect(res.body).toEqual({
+      statusCode: 400,
+      message,
+      error: 'Bad Request',
+      requestId: expect.any(String),
+    });
   });
 
   it('refuses compressed bodies with 415', async () => {
@@ -142,7 +173,11 @@ describe('Foundation: database outage (e2e)', () => {
       await request(app.getHttpServer()).get('/api/health').expect(200);
       await app.get(DatabaseServer).embedded!.stop();
       const res = await request(app.getHttpServer()).get('/api/health').expect(503);
-      expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', requestId: expect.any(String) });
+      expect(res.body).toMatchObject({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        requestId: expect.any(String),
+      });
       expect(res.headers['retry-after']).toBe('5');
       expect(typeof res.body.message).toBe('string');
     } finally {
@@ -161,13 +196,26 @@ describe('Foundation: configuration (e2e)', () => {
 
   it.each([
     [{ ...production, JWT_SECRET: undefined, PASSWORD_PEPPER: longSecret }, /JWT_SECRET is required/],
-    [{ ...production, JWT_SECRET: 'short', PASSWORD_PEPPER: longSecret }, /JWT_SECRET must be at least 32 bytes/],
     [
-      { ...production, JWT_SECRET: 'change-me-to-a-random-string-of-at-least-32-bytes', PASSWORD_PEPPER: longSecret },
+      { ...production, JWT_SECRET: 'short', PASSWORD_PEPPER: longSecret },
+      /JWT_SECRET must be at least 32 bytes/,
+    ],
+    [
+      {
+        ...production,
+        JWT_SECRET: 'change-me-to-a-random-string-of-at-least-32-bytes',
+        PASSWORD_PEPPER: longSecret,
+      },
       /JWT_SECRET is still the .env.example placeholder/,
     ],
-    [{ ...production, MONGODB_URI: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MONGODB_URI is required/],
-    [{ ...production, MEDIA_PUBLIC_URL: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret }, /MEDIA_PUBLIC_URL is required/],
+    [
+      { ...production, MONGODB_URI: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret },
+      /MONGODB_URI is required/,
+    ],
+    [
+      { ...production, MEDIA_PUBLIC_URL: '', JWT_SECRET: longSecret, PASSWORD_PEPPER: longSecret },
+      /MEDIA_PUBLIC_URL is required/,
+    ],
     [{ PORT: 'eighty' }, /PORT must be an integer/],
     [{ JWT_EXPIRES_IN: '0' }, /JWT_EXPIRES_IN must be at least 60 seconds/],
     [{ JWT_EXPIRES_IN: 'forever' }, /JWT_EXPIRES_IN must be a number of seconds/],

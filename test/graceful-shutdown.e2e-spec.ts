@@ -62,7 +62,9 @@ function trickledAvatarUpload(app: AppProcess, token: string) {
 }
 
 /** A keep-alive connection that has had one answer and now sits idle. */
-async function idleKeepAliveConnection(app: AppProcess): Promise<{ socket: Socket; closed: Promise<number> }> {
+async function idleKeepAliveConnection(
+  app: AppProcess,
+): Promise<{ socket: Socket; closed: Promise<number> }> {
   const socket = connect(app.port, '127.0.0.1');
   const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
   socket.on('error', () => undefined);

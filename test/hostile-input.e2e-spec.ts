@@ -134,7 +134,12 @@ describe('Hostile input: known cases (e2e)', () => {
       expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
       expect(head).toMatch(/content-type: application\/json/i);
       const parsed = JSON.parse(body) as { requestId: string };
-      expect(parsed).toEqual({ statusCode: status, message, error: STATUS_CODES[status], requestId: expect.any(String) });
+      expect(parsed).toEqual({
+        statusCode: status,
+        message,
+        error: STATUS_CODES[status],
+        requestId: expect.any(String),
+      });
       // The id a user would quote is the one the header carries.
       expect(head).toContain(`X-Request-Id: ${parsed.requestId}`);
     });

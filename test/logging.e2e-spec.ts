@@ -405,7 +405,10 @@ describe('Logs of a real process (e2e)', () => {
     const access = parseLog(proc.output()).lines.filter((line) => line.route !== undefined);
     expect(ids.has('')).toBe(false);
     for (const id of ids) {
-      expect(access.filter((line) => line.requestId === id), `access lines of request ${id}`).toHaveLength(1);
+      expect(
+        access.filter((line) => line.requestId === id),
+        `access lines of request ${id}`,
+      ).toHaveLength(1);
     }
     expect(access.find((line) => line.route === '/api/auth/sessions/:id')).toMatchObject({
       method: 'DELETE',

@@ -14,7 +14,12 @@ import { createTestApp } from './support/test-app.js';
 const APP_URL = 'https://chat.example';
 const API_URL = 'https://api.chat.example';
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
-const INVALID_TOKEN = { statusCode: 400, message: 'Invalid or expired token', error: 'Bad Request', requestId: expect.any(String) };
+const INVALID_TOKEN = {
+  statusCode: 400,
+  message: 'Invalid or expired token',
+  error: 'Bad Request',
+  requestId: expect.any(String),
+};
 const RESET_SUBJECT = 'Reset your password';
 const VERIFY_SUBJECT = 'Confirm your email address';
 const CHANGE_SUBJECT = 'Confirm your new email address';
@@ -95,7 +100,9 @@ describe('Mail through the outbox (e2e)', () => {
       const token = tokenOf((await requestReset(email)).links[0]);
       const tampered = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
       for (const bad of [tampered, 'A'.repeat(43), 'short', `${token}x`]) {
-        const res = await http().post('/api/auth/reset-password').send({ token: bad, newPassword: NEW_PASSWORD });
+        const res = await http()
+          .post('/api/auth/reset-password')
+          .send({ token: bad, newPassword: NEW_PASSWORD });
         expect(res.status).toBe(400);
         expect(res.body).toEqual(INVALID_TOKEN);
       }
@@ -123,15 +130,23 @@ describe('Mail through the outbox (e2e)', () => {
       const first = tokenOf((await requestReset(email)).links[0]);
       const second = tokenOf((await requestReset(email)).links[0]);
       expect(second).not.toBe(first);
-      const stale = await http().post('/api/auth/reset-password').send({ token: first, newPassword: NEW_PASSWORD });
+      const stale = await http()
+        .post('/api/auth/reset-password')
+        .send({ token: first, newPassword: NEW_PASSWORD });
       expect(stale.body).toEqual(INVALID_TOKEN);
-      await http().post('/api/auth/reset-password').send({ token: second, newPassword: NEW_PASSWORD }).expect(204);
+      await http()
+        .post('/api/auth/reset-password')
+        .send({ token: second, newPassword: NEW_PASSWORD })
+        .expect(204);
     });
 
     it('applies the password policy without using the token up', async () => {
       const { email } = await signUp(app);
       const token = tokenOf((await requestReset(email)).links[0]);
-      const weak = await http().post('/api/auth/reset-password').send({ token, newPassword: 'password' }).expect(400);
+      const weak = await http()
+        .post('/api/auth/reset-password')
+        .send({ token, newPassword: 'password' })
+        .expect(400);
       expect(weak.body.message).toMatch(/newPassword is too common/);
       await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
     });
@@ -155,11 +170,14 @@ describe('Mail through the outbox (e2e)', () => {
       // Each request is timed alone: the mail work of the one before (a signup's, a reset's) is over.
       let files = 0;
       const settle = async (expected: number) => {
-        await vi.waitFor(async () => expect(await outbox.count()).toBe(expected), { timeout: 10_000, interval: 10 });
+        await vi.waitFor(async () => expect(await outbox.count()).toBe(expected), {
+          timeout: 10_000,
+          interval: 10,
+        });
         await new Promise((resolve) => setTimeout(resolve, 30));
       };
       // Until every earlier message (the signups' too) has been written: no change for 300 ms.
-      for (let last = -1; last !== files; ) {
+      for (let last = -1; last !== files;) {
         last = files;
         await new Promise((resolve) => setTimeout(resolve, 300));
         files = await outbox.count();
@@ -193,14 +211,17 @@ describe('Mail through the outbox (e2e)', () => {
     it('recovers an account of the reference backend, which counts as unverified', async () => {
       const email = uniqueEmail('legacy');
       const now = new Date();
-      await app.get<Connection>(getConnectionToken()).collection('users').insertOne({
-        email,
-        fullName: 'Legacy User',
-        password: await bcrypt.hash(GOOD_PASSWORD, 4),
-        profilePic: '',
-        createdAt: now,
-        updatedAt: now,
-      });
+      await app
+        .get<Connection>(getConnectionToken())
+        .collection('users')
+        .insertOne({
+          email,
+          fullName: 'Legacy User',
+          password: await bcrypt.hash(GOOD_PASSWORD, 4),
+          profilePic: '',
+          createdAt: now,
+          updatedAt: now,
+        });
       const login = await http().post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(200);
       expect(login.body.emailVerified).toBe(false);
       const token = tokenOf((await requestReset(email)).links[0]);
@@ -225,7 +246,11 @@ describe('Mail through the outbox (e2e)', () => {
       const token = new URL(link).searchParams.get('token') ?? '';
       expect(token.length).toBeGreaterThan(20);
       expect(logs.lines.filter((line) => line.includes(token))).toEqual([]);
-      expect(logs.lines.some((line) => line.startsWith(`log [Outbox] "${VERIFY_SUBJECT}" to ${email} written to `))).toBe(true);
+      expect(
+        logs.lines.some((line) =>
+          line.startsWith(`log [Outbox] "${VERIFY_SUBJECT}" to ${email} written to `),
+        ),
+      ).toBe(true);
       const res = await http().get(pathOf(link)).expect(303);
       expect(res.headers.location).toBe(APP_URL);
       const check = await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
@@ -240,7 +265,9 @@ describe('Mail through the outbox (e2e)', () => {
       const res = await http().post('/api/auth/verify-email').send({ token }).expect(200);
       expect(res.body).toMatchObject({ email, emailVerified: true });
       expect(JSON.stringify(res.body)).not.toMatch(/password/i);
-      expect((await http().post('/api/auth/verify-email').send({ token }).expect(400)).body).toEqual(INVALID_TOKEN);
+      expect((await http().post('/api/auth/verify-email').send({ token }).expect(400)).body).toEqual(
+        INVALID_TOKEN,
+      );
     });
 
     it('resends a fresh link that replaces the first, and says when there is nothing to do', async () => {
@@ -249,7 +276,9 @@ describe('Mail through the outbox (e2e)', () => {
       const resend = await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
       expect(resend.body).toEqual({ message: 'A new confirmation link is on its way' });
       const second = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0]);
-      expect((await http().post('/api/auth/verify-email').send({ token: first })).body).toEqual(INVALID_TOKEN);
+      expect((await http().post('/api/auth/verify-email').send({ token: first })).body).toEqual(
+        INVALID_TOKEN,
+      );
       await http().post('/api/auth/verify-email').send({ token: second }).expect(200);
       const done = await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
       expect(done.body).toEqual({ message: 'Your email address is already verified' });
@@ -304,18 +333,28 @@ describe('Mail through the outbox (e2e)', () => {
       expect(taken.status).toBe(409);
       expect(taken.body.message).toBe('Email already exists');
       expect((await change({ newEmail: 'nope', password: GOOD_PASSWORD })).status).toBe(400);
-      await http().put('/api/auth/email').send({ newEmail: uniqueEmail(), password: GOOD_PASSWORD }).expect(401);
+      await http()
+        .put('/api/auth/email')
+        .send({ newEmail: uniqueEmail(), password: GOOD_PASSWORD })
+        .expect(401);
     });
 
     it('voids a pending change when the password is reset or changed', async () => {
       for (const newPasswordBy of ['reset', 'change'] as const) {
         const { email, cookie } = await signUp(app);
         const newEmail = uniqueEmail('hijack');
-        await http().put('/api/auth/email').set('Cookie', cookie).send({ newEmail, password: GOOD_PASSWORD }).expect(202);
+        await http()
+          .put('/api/auth/email')
+          .set('Cookie', cookie)
+          .send({ newEmail, password: GOOD_PASSWORD })
+          .expect(202);
         const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
         if (newPasswordBy === 'reset') {
           const token = tokenOf((await requestReset(email)).links[0]);
-          await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
+          await http()
+            .post('/api/auth/reset-password')
+            .send({ token, newPassword: NEW_PASSWORD })
+            .expect(204);
         } else {
           await http()
             .put('/api/auth/password')
@@ -323,7 +362,9 @@ describe('Mail through the outbox (e2e)', () => {
             .send({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD })
             .expect(204);
         }
-        const res = await http().post('/api/auth/verify-email').send({ token: tokenOf(confirm.links[0]) });
+        const res = await http()
+          .post('/api/auth/verify-email')
+          .send({ token: tokenOf(confirm.links[0]) });
         expect(res.body).toEqual(INVALID_TOKEN);
         await http().post('/api/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
       }
@@ -332,10 +373,17 @@ describe('Mail through the outbox (e2e)', () => {
     it('answers 409 when the new address was taken before the link was used', async () => {
       const { cookie } = await signUp(app);
       const newEmail = uniqueEmail('race');
-      await http().put('/api/auth/email').set('Cookie', cookie).send({ newEmail, password: GOOD_PASSWORD }).expect(202);
+      await http()
+        .put('/api/auth/email')
+        .set('Cookie', cookie)
+        .send({ newEmail, password: GOOD_PASSWORD })
+        .expect(202);
       const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
       await signUp(app, { email: newEmail });
-      const res = await http().post('/api/auth/verify-email').send({ token: tokenOf(confirm.links[0]) }).expect(409);
+      const res = await http()
+        .post('/api/auth/verify-email')
+        .send({ token: tokenOf(confirm.links[0]) })
+        .expect(409);
       expect(res.body.message).toBe('Email already exists');
     });
   });
@@ -356,11 +404,15 @@ describe('Mail through the outbox (e2e)', () => {
       const responses = doc.paths[path]?.[method]?.responses;
       expect(Object.keys(responses ?? {}), `${method} ${path}`).toEqual(expect.arrayContaining(statuses));
       for (const status of statuses.filter((code) => Number(code) >= 400)) {
-        expect(responses[status].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
+        expect(responses[status].content['application/json'].schema.$ref).toBe(
+          '#/components/schemas/ErrorResponseDto',
+        );
       }
     }
     for (const path of ['/api/auth/verify-email', '/api/auth/reset-password']) {
-      const names = (doc.paths[path].get.parameters as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`);
+      const names = (doc.paths[path].get.parameters as Array<{ name: string; in: string }>).map(
+        (p) => `${p.in}:${p.name}`,
+      );
       expect(names).toEqual(['query:token']);
     }
     expect(doc.paths['/api/users/me'].get.responses['403'].description).toMatch(/Email not verified/);
@@ -451,7 +503,12 @@ describe('Mail: REQUIRE_EMAIL_VERIFICATION and PASSWORD_RESET_URL (e2e)', () => 
     const { email, cookie } = await signUp(app);
     await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
     const refused = await http().get('/api/users/me').set('Cookie', cookie).expect(403);
-    expect(refused.body).toEqual({ statusCode: 403, message: 'Email not verified', error: 'Forbidden', requestId: expect.any(String) });
+    expect(refused.body).toEqual({
+      statusCode: 403,
+      message: 'Email not verified',
+      error: 'Forbidden',
+      requestId: expect.any(String),
+    });
     await http().get('/api/auth/sessions').set('Cookie', cookie).expect(403);
     await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
     const token = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0]);

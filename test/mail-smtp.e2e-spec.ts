@@ -39,7 +39,10 @@ describe('Mail through a real SMTP server (e2e)', () => {
     const { email, cookie } = await signUp(app);
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
     const link = (await sink.waitFor(email, 'Reset your password')).links[0];
-    await http().post('/api/auth/reset-password').send({ token: tokenOf(link), newPassword: NEW_PASSWORD }).expect(204);
+    await http()
+      .post('/api/auth/reset-password')
+      .send({ token: tokenOf(link), newPassword: NEW_PASSWORD })
+      .expect(204);
     await http().get('/api/auth/check').set('Cookie', cookie).expect(401);
     await http().post('/api/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
     await sink.waitFor(email, 'Your password was changed');
@@ -54,7 +57,11 @@ describe('Mail when the SMTP server is unreachable (e2e)', () => {
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
 
-    const app = await createTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM, SMTP_TIMEOUT_MS: '2000' });
+    const app = await createTestApp({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      MAIL_FROM,
+      SMTP_TIMEOUT_MS: '2000',
+    });
     const logs = LogCapture.attach(app);
     try {
       const { email } = await signUp(app);
@@ -62,12 +69,21 @@ describe('Mail when the SMTP server is unreachable (e2e)', () => {
       await vi.waitFor(
         () => {
           const failures = logs.lines.filter((line) => line.startsWith('error [MailService] Could not send'));
-          expect(failures.some((line) => line.includes('"Confirm your email address"') && /ECONNREFUSED/.test(line))).toBe(true);
-          expect(failures.some((line) => line.includes('"Reset your password"') && line.includes(email))).toBe(true);
+          expect(
+            failures.some(
+              (line) => line.includes('"Confirm your email address"') && /ECONNREFUSED/.test(line),
+            ),
+          ).toBe(true);
+          expect(
+            failures.some((line) => line.includes('"Reset your password"') && line.includes(email)),
+          ).toBe(true);
         },
         { timeout: 10_000, interval: 50 },
       );
-      await request(app.getHttpServer()).post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(200);
+      await request(app.getHttpServer())
+        .post('/api/auth/login')
+        .send({ email, password: GOOD_PASSWORD })
+        .expect(200);
     } finally {
       await app.close();
     }
@@ -78,7 +94,11 @@ describe('Mail when the SMTP server is unreachable (e2e)', () => {
     const silent = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
     await once(silent, 'listening');
     const { port } = silent.address() as AddressInfo;
-    const app = await createTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM, SMTP_TIMEOUT_MS: '3000' });
+    const app = await createTestApp({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      MAIL_FROM,
+      SMTP_TIMEOUT_MS: '3000',
+    });
     const logs = LogCapture.attach(app);
     const failed = () => logs.lines.filter((line) => line.includes('Could not send'));
     try {
@@ -113,7 +133,10 @@ describe('Mail configuration (e2e)', () => {
     [{ ...production, API_URL: '' }, /API_URL is required in production/],
     [{ SMTP_URL: 'smtp://127.0.0.1:2525' }, /MAIL_FROM is required when SMTP_URL is set/],
     [{ SMTP_URL: 'http://mail.example.com' }, /SMTP_URL must look like smtp:/],
-    [{ PASSWORD_RESET_URL: 'https://app.example/reset' }, /PASSWORD_RESET_URL must be an http\(s\) URL containing \{token\}/],
+    [
+      { PASSWORD_RESET_URL: 'https://app.example/reset' },
+      /PASSWORD_RESET_URL must be an http\(s\) URL containing \{token\}/,
+    ],
     [{ APP_URL: 'chat.example' }, /APP_URL must be an http\(s\) URL/],
     [{ REQUIRE_EMAIL_VERIFICATION: 'maybe' }, /REQUIRE_EMAIL_VERIFICATION must be a boolean/],
   ])('refuses to boot with %o', async (env, message) => {

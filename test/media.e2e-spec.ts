@@ -96,7 +96,9 @@ describe('Profile pictures on local disk (e2e)', () => {
         const { cookie, user } = await signUp(app);
         const res = await updateProfile(cookie, dataUri(image, type)).expect(200);
         expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
-        expect(res.body.profilePic).toMatch(new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.${ext}$`));
+        expect(res.body.profilePic).toMatch(
+          new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.${ext}$`),
+        );
         expect(JSON.stringify(res.body)).not.toMatch(/password|\$2[aby]\$|hmac|profilePicKey|local:/i);
 
         const onDisk = await readFile(join(dataDir, pathOf(res.body.profilePic as string)));
@@ -147,14 +149,23 @@ describe('Profile pictures on local disk (e2e)', () => {
         cookie,
         `data:image/png;base64,${'A'.repeat(7 * 1024 * 1024 + 4)}`,
       ).expect(413);
-      expect(res.body).toEqual({ statusCode: 413, message: expect.any(String), error: 'Payload Too Large', requestId: expect.any(String) });
+      expect(res.body).toEqual({
+        statusCode: 413,
+        message: expect.any(String),
+        error: 'Payload Too Large',
+        requestId: expect.any(String),
+      });
     });
 
     it('deletes the stored picture with the account', async () => {
       const { cookie } = await signUp(app);
       const url = (await updateProfile(cookie, dataUri(png())).expect(200)).body.profilePic as string;
       expect(existsSync(join(dataDir, pathOf(url)))).toBe(true);
-      await http().delete('/api/users/me').set('Cookie', cookie).send({ password: GOOD_PASSWORD }).expect(204);
+      await http()
+        .delete('/api/users/me')
+        .set('Cookie', cookie)
+        .send({ password: GOOD_PASSWORD })
+        .expect(204);
       expect(existsSync(join(dataDir, pathOf(url)))).toBe(false);
       await http().get(pathOf(url)).expect(404);
     });
@@ -185,7 +196,11 @@ describe('Profile pictures on local disk (e2e)', () => {
       await updateProfile(cookie, dataUri(png())).expect(200);
       const before = await storedPicture(user._id);
       const res = await updateProfile(cookie, profilePic).expect(400);
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', requestId: expect.any(String) });
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        requestId: expect.any(String),
+      });
       expect(res.body.message).toMatch(message);
       expect(await storedPicture(user._id)).toEqual(before);
     });
@@ -223,7 +238,9 @@ describe('Profile pictures on local disk (e2e)', () => {
       const image = webp();
       const res = await uploadAvatar(cookie, image).expect(200);
       expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
-      expect(res.body.profilePic).toMatch(new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.webp$`));
+      expect(res.body.profilePic).toMatch(
+        new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.webp$`),
+      );
       expect(((await fetchMedia(res.body.profilePic).expect(200)).body as Buffer).equals(image)).toBe(true);
     });
 
@@ -501,7 +518,10 @@ describe('Profile pictures on Cloudinary (e2e)', () => {
 describe('Profile picture URLs (e2e)', () => {
   it('uses MEDIA_PUBLIC_URL as the base of picture URLs', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'media-url-e2e-'));
-    const app = await createTestApp({ DATA_DIR: dataDir, MEDIA_PUBLIC_URL: 'https://api.chat.example/media/' });
+    const app = await createTestApp({
+      DATA_DIR: dataDir,
+      MEDIA_PUBLIC_URL: 'https://api.chat.example/media/',
+    });
     try {
       const { cookie, user } = await signUp(app);
       const res = await request(app.getHttpServer())

@@ -402,7 +402,9 @@ describe('Messages over REST, pictures on local disk (e2e)', () => {
     expect(Object.keys(doc.paths['/api/messages/{id}'].get.responses)).toEqual(
       expect.arrayContaining(['200', '400', '401', '404', '503']),
     );
-    expect(Object.keys(doc.components.schemas.ChatMessageResponseDto.properties).sort()).toEqual(MESSAGE_KEYS);
+    expect(Object.keys(doc.components.schemas.ChatMessageResponseDto.properties).sort()).toEqual(
+      MESSAGE_KEYS,
+    );
     expect(Object.keys(doc.components.schemas.MessageResponseDto.properties)).toEqual(['message']);
     expect(Object.keys(doc.paths['/api/messages/users'].get.responses)).toEqual(
       expect.arrayContaining(['200', '400', '401', '503']),

@@ -130,7 +130,8 @@ describe('Metrics: what a scrape reports (e2e)', () => {
     // unknown-email check is counted too, whenever it ends: hence the difference below).
     expect(metrics.value('chat_auth_bcrypt_duration_seconds_count', { operation: 'verify' })).toBe(3);
     const hashes = async () =>
-      (await scrape(app)).value('chat_auth_bcrypt_duration_seconds_count', { operation: 'hash' }) ?? Number.NaN;
+      (await scrape(app)).value('chat_auth_bcrypt_duration_seconds_count', { operation: 'hash' }) ??
+      Number.NaN;
     const hashesBefore = await hashes();
     await signUp(app);
     expect((await hashes()) - hashesBefore).toBe(1);

@@ -39,7 +39,8 @@ async function expectRefusedWithin(instance: AppInstance, cookie: string, bound:
 /** Waits until /api/health says `status` (ok: Redis connected and cache invalidations subscribed). */
 async function untilHealth(instance: AppInstance, status: 'ok' | 'degraded') {
   await vi.waitFor(
-    async () => expect(((await (await instance.get('/api/health')).json()) as { status: string }).status).toBe(status),
+    async () =>
+      expect(((await (await instance.get('/api/health')).json()) as { status: string }).status).toBe(status),
     { timeout: 10_000, interval: 50 },
   );
 }
@@ -118,16 +119,26 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
     // DELETE /auth/sessions/:id through A.
     const revoked = await login(b);
     await warm(revoked);
-    const sessions = (await (await a.get('/api/auth/sessions', owner.cookie)).json()) as Array<{ id: string; current: boolean }>;
+    const sessions = (await (await a.get('/api/auth/sessions', owner.cookie)).json()) as Array<{
+      id: string;
+      current: boolean;
+    }>;
     const other = sessions.find((session) => !session.current)!;
-    expect((await a.request('DELETE', `/api/auth/sessions/${other.id}`, { cookie: owner.cookie })).status).toBe(204);
+    expect(
+      (await a.request('DELETE', `/api/auth/sessions/${other.id}`, { cookie: owner.cookie })).status,
+    ).toBe(204);
     await expectRefusedWithin(b, revoked, REVOCATION_BOUND_MS);
 
     // A profile edit through A is what B shows next.
     await warm(owner.cookie);
-    const renamed = await a.request('PATCH', '/api/users/me', { cookie: owner.cookie, body: { fullName: 'Renamed On A' } });
+    const renamed = await a.request('PATCH', '/api/users/me', {
+      cookie: owner.cookie,
+      body: { fullName: 'Renamed On A' },
+    });
     expect(renamed.status).toBe(200);
-    expect(((await (await b.get('/api/auth/check', owner.cookie)).json()) as { fullName: string }).fullName).toBe('Renamed On A');
+    expect(
+      ((await (await b.get('/api/auth/check', owner.cookie)).json()) as { fullName: string }).fullName,
+    ).toBe('Renamed On A');
 
     // A password change through A ends every other session, on B too; the changing one stays.
     const beforeChange = await login(b);
@@ -233,7 +244,9 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
     it('counts the send limit once for both instances', async () => {
       const [frank, grace] = await Promise.all([signUp(a), signUp(b)]);
       for (let i = 0; i < 30; i++) {
-        expect((await send(i % 2 === 0 ? a : b, frank.cookie, grace.user._id, `message ${i}`)).status).toBe(201);
+        expect((await send(i % 2 === 0 ? a : b, frank.cookie, grace.user._id, `message ${i}`)).status).toBe(
+          201,
+        );
       }
       const refused = await send(b, frank.cookie, grace.user._id, 'one too many');
       expect(refused.status).toBe(429);
@@ -293,7 +306,9 @@ describe.skipIf(!redisUrl)('Two instances on one MongoDB and one Redis (e2e)', (
         await untilHealth(instance, 'degraded');
         expect((await instance.get('/api/health')).status).toBe(200);
       }
-      expect(d.output).toMatch(/Unreachable: rate limits count in this process and session\/user caches are bypassed/);
+      expect(d.output).toMatch(
+        /Unreachable: rate limits count in this process and session\/user caches are bypassed/,
+      );
 
       // Nobody hears the invalidation, yet D (whose cache is bypassed) refuses the session at once.
       expect((await d.get('/api/auth/check', cookie)).status).toBe(200);

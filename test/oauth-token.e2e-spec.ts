@@ -8,7 +8,12 @@ import { createTestApp } from './support/test-app.js';
 import { unknownToKnownTimeRatio } from './support/timing.js';
 
 const WRONG_PASSWORD = 'definitely-not-the-password';
-const INVALID_GRANT = { statusCode: 400, message: 'Invalid email or password', error: 'invalid_grant', requestId: expect.any(String) };
+const INVALID_GRANT = {
+  statusCode: 400,
+  message: 'Invalid email or password',
+  error: 'invalid_grant',
+  requestId: expect.any(String),
+};
 const TOO_MANY = {
   statusCode: 429,
   message: 'Too many attempts, please try again later',

@@ -54,7 +54,9 @@ describe('Reset page in headless Chromium (e2e)', () => {
     await page.fill('#confirm-password', NEW_PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForSelector('#result.ok');
-    expect(await page.textContent('#result')).toBe('Your password has been changed. You can now sign in with it.');
+    expect(await page.textContent('#result')).toBe(
+      'Your password has been changed. You can now sign in with it.',
+    );
     expect(await page.isHidden('#reset-form')).toBe(true);
 
     // The same link again: the server's message, shown as the person sees it.

@@ -25,7 +25,12 @@ export class ProfileController {
   /** Renames the signed-in user. Any other field is refused. */
   @Patch('me')
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiError(400, 'Invalid or unknown fields.', 'fullName must be 1 to 100 characters long', 'email is not an allowed field')
+  @ApiError(
+    400,
+    'Invalid or unknown fields.',
+    'fullName must be 1 to 100 characters long',
+    'email is not an allowed field',
+  )
   @ApiError(404, 'The account was deleted meanwhile.', 'User not found')
   async updateMe(@CurrentAuth() auth: AuthContext, @Body() dto: UpdateUserDto): Promise<UserResponseDto> {
     const user = await this.users.updateProfile(auth.user._id, { fullName: dto.fullName });

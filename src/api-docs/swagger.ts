@@ -7,7 +7,6 @@ import { addPipelineResponses } from './openapi-pipeline-responses.js';
 import { PACKAGE_INFO } from '../config/package-info.js';
 import { OPENAPI_JSON_PATH, SWAGGER_PATH } from '../common/http/api-paths.js';
 
-
 const DESCRIPTION = `Authentication and profile API for chat apps.
 
 **Signing in.** Browsers use \`POST /api/auth/login\`, which sets the \`jwt\` HttpOnly session cookie.

@@ -64,7 +64,10 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       // Rejects when an index on `at` exists with another expireAfterSeconds (a changed retention).
       await this.events.init().catch(() => undefined);
-      const indexes = (await this.events.listIndexes()) as Array<{ key: object; expireAfterSeconds?: number }>;
+      const indexes = (await this.events.listIndexes()) as Array<{
+        key: object;
+        expireAfterSeconds?: number;
+      }>;
       const ttl = indexes.find((index) => JSON.stringify(index.key) === '{"at":1}');
       if (!ttl || ttl.expireAfterSeconds === expireAfterSeconds) return;
       await this.events.db.db!.command({

@@ -69,11 +69,7 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
       },
     }),
   ],
-  controllers: [
-    AuthController,
-    PasswordResetController,
-    EmailAddressController,
-  ],
+  controllers: [AuthController, PasswordResetController, EmailAddressController],
   providers: [
     // Order matters: the CSRF origin check, then the session, then whether its email is verified.
     { provide: APP_GUARD, useClass: CsrfOriginGuard },

@@ -64,7 +64,11 @@ export class AuthService {
     if (!token) return;
     const payload = (await this.authenticator.verify(token)) as Partial<SessionTokenPayload> | null;
     const sid = payload?.sid;
-    if (typeof sid === 'string' && isValidObjectId(sid) && (await this.sessions.revoke(new Types.ObjectId(sid)))) {
+    if (
+      typeof sid === 'string' &&
+      isValidObjectId(sid) &&
+      (await this.sessions.revoke(new Types.ObjectId(sid)))
+    ) {
       await this.audit.record('logout', { userId: payload?.sub });
     }
   }
@@ -83,7 +87,10 @@ export class AuthService {
     }
   }
 
-  private async loginFailed(reason: LoginFailureReason, userId?: Types.ObjectId): Promise<UnauthorizedException> {
+  private async loginFailed(
+    reason: LoginFailureReason,
+    userId?: Types.ObjectId,
+  ): Promise<UnauthorizedException> {
     await this.audit.record('login.failed', { userId, reason });
     return new UnauthorizedException(INVALID_CREDENTIALS);
   }

@@ -71,7 +71,11 @@ export class ChatGateway
           next();
         },
         (error: Error & { data?: { status?: number } }) => {
-          this.logger.log({ msg: `Socket handshake refused: ${error.message}`, status: error.data?.status, ip });
+          this.logger.log({
+            msg: `Socket handshake refused: ${error.message}`,
+            status: error.data?.status,
+            ip,
+          });
           next(error);
         },
       );
@@ -141,10 +145,13 @@ export class ChatGateway
   private scheduleExpiry(socket: Socket, expiresAt: Date): void {
     const remaining = expiresAt.getTime() - Date.now();
     // setTimeout cannot wait longer than MAX_TIMER_MS: a longer session is checked again then.
-    (socket.data as SocketSession).expiryTimer = setTimeout(() => {
-      if (expiresAt.getTime() > Date.now()) return this.scheduleExpiry(socket, expiresAt);
-      this.logger.debug(`Session of socket ${socket.id} expired`);
-      socket.disconnect(true);
-    }, Math.min(remaining, MAX_TIMER_MS));
+    (socket.data as SocketSession).expiryTimer = setTimeout(
+      () => {
+        if (expiresAt.getTime() > Date.now()) return this.scheduleExpiry(socket, expiresAt);
+        this.logger.debug(`Session of socket ${socket.id} expired`);
+        socket.disconnect(true);
+      },
+      Math.min(remaining, MAX_TIMER_MS),
+    );
   }
 }

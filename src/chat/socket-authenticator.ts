@@ -57,7 +57,10 @@ export class SocketAuthenticator {
   async authenticate(socket: Socket): Promise<AuthContext> {
     const { token, fromCookie } = this.tokenOf(socket);
     if (!token) throw new HandshakeRefusedError(HANDSHAKE_ERRORS.missing, 401);
-    const policy = { trustedOrigins: this.trustedOrigins, trustForwardedHeaders: this.isFromTrustedProxy(socket) };
+    const policy = {
+      trustedOrigins: this.trustedOrigins,
+      trustForwardedHeaders: this.isFromTrustedProxy(socket),
+    };
     if (fromCookie && !isCrossOriginRequestAllowed(socket.request.headers, policy)) {
       throw new HandshakeRefusedError(HANDSHAKE_ERRORS.crossSite, 403);
     }

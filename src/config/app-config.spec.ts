@@ -80,7 +80,9 @@ describe('loadAppConfig: operating settings', () => {
   it('logs pretty lines in development and JSON everywhere else, unless LOG_FORMAT says', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'app-config-'));
     try {
-      expect(loadAppConfig({ ...TEST, NODE_ENV: 'development', DATA_DIR: dataDir }).app.logFormat).toBe('pretty');
+      expect(loadAppConfig({ ...TEST, NODE_ENV: 'development', DATA_DIR: dataDir }).app.logFormat).toBe(
+        'pretty',
+      );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -91,11 +93,15 @@ describe('loadAppConfig: operating settings', () => {
 
   it('keeps metrics off by default and refuses a short METRICS_TOKEN', () => {
     expect(loadAppConfig(TEST).metrics).toEqual({ enabled: false, token: undefined });
-    expect(loadAppConfig({ ...TEST, METRICS_ENABLED: 'true', METRICS_TOKEN: 't'.repeat(16) }).metrics).toEqual({
+    expect(
+      loadAppConfig({ ...TEST, METRICS_ENABLED: 'true', METRICS_TOKEN: 't'.repeat(16) }).metrics,
+    ).toEqual({
       enabled: true,
       token: 't'.repeat(16),
     });
-    expect(() => loadAppConfig({ ...TEST, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16/);
+    expect(() => loadAppConfig({ ...TEST, METRICS_TOKEN: 'short' })).toThrow(
+      /METRICS_TOKEN must be at least 16/,
+    );
   });
 
   it('keeps security events 90 days by default, 1 to 3650 when set', () => {

@@ -104,7 +104,9 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
   const dataDir = resolve(env.DATA_DIR ?? './data');
   if (production) assertProductionReady(env);
   if (production && env.METRICS_ENABLED && !env.METRICS_TOKEN) {
-    new Logger('Config').warn('METRICS_ENABLED without METRICS_TOKEN: anyone who reaches /api/metrics can read it');
+    new Logger('Config').warn(
+      'METRICS_ENABLED without METRICS_TOKEN: anyone who reaches /api/metrics can read it',
+    );
   }
 
   const sameSite = env.COOKIE_SAMESITE ?? 'lax';
@@ -223,7 +225,9 @@ function mailConfig(
  */
 function ownSecret(env: EnvironmentVariables, name: 'JWT_SECRET' | 'PASSWORD_PEPPER'): string | undefined {
   if (env[name] !== SECRET_PLACEHOLDER) return env[name];
-  new Logger('Config').warn(`${name} is the published .env.example placeholder; using a generated secret instead`);
+  new Logger('Config').warn(
+    `${name} is the published .env.example placeholder; using a generated secret instead`,
+  );
   return undefined;
 }
 

@@ -41,140 +41,245 @@ const toInt = ({ value }: { value: unknown }) => {
 
 /** Every environment variable the service reads, with its rules. Defaults live in app-config.ts. */
 export class EnvironmentVariables {
-  @IsOptional() @Transform(toInt) @Min(0) @Max(65535) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(0)
+  @Max(65535)
+  @IsInt()
   PORT?: number;
 
-  @IsOptional() @Transform(toLower) @IsIn(NODE_ENVS)
+  @IsOptional()
+  @Transform(toLower)
+  @IsIn(NODE_ENVS)
   NODE_ENV?: (typeof NODE_ENVS)[number];
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   DATA_DIR?: string;
 
-  @IsOptional() @Transform(toInt) @Min(64 * 1024) @Max(1024 * 1024 * 1024) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(64 * 1024)
+  @Max(1024 * 1024 * 1024)
+  @IsInt()
   EMBEDDED_JOURNAL_MAX_BYTES?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^mongodb(\+srv)?:\/\/\S+$/, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, {
     message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// connection string',
   })
   MONGODB_URI?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   JWT_SECRET?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\d+\s*[smhd]?$/, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^\d+\s*[smhd]?$/, {
     message: 'JWT_EXPIRES_IN must be a number of seconds or a duration such as 15m, 12h or 7d',
   })
   JWT_EXPIRES_IN?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(32, {
     message: 'PASSWORD_PEPPER must be at least 32 characters',
   })
   PASSWORD_PEPPER?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   CORS_ORIGINS?: string;
 
-  @IsOptional() @Transform(toLower) @IsIn(SAME_SITE_VALUES)
+  @IsOptional()
+  @Transform(toLower)
+  @IsIn(SAME_SITE_VALUES)
   COOKIE_SAMESITE?: (typeof SAME_SITE_VALUES)[number];
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   TRUST_PROXY?: string;
 
-  @IsOptional() @Transform(toInt) @Min(0) @Max(100000) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(0)
+  @Max(100000)
+  @IsInt()
   RATE_LIMIT_AUTH_PER_MINUTE?: number;
 
-  @IsOptional() @Transform(toInt) @Min(4) @Max(15) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(4)
+  @Max(15)
+  @IsInt()
   BCRYPT_COST?: number;
 
-  @IsOptional() @Transform(toInt) @Min(6) @Max(64) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(6)
+  @Max(64)
+  @IsInt()
   PASSWORD_MIN_LENGTH?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^cloudinary:\/\/[^:@\s]+:[^@\s]+@[^/?\s]+(\?\S*)?$/, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^cloudinary:\/\/[^:@\s]+:[^@\s]+@[^/?\s]+(\?\S*)?$/, {
     message: 'CLOUDINARY_URL must look like cloudinary://api_key:api_secret@cloud_name',
   })
   CLOUDINARY_URL?: string;
 
-  @IsOptional() @Transform(toInt) @Min(1024) @Max(50 * 1024 * 1024) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
+  @IsInt()
   MEDIA_MAX_BYTES?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^(https?:\/\/[^\s/?#]+)?(\/[^\s?#]*)?$/, {
-    message: 'MEDIA_PUBLIC_URL must be an http(s) URL such as https://api.example.com/media, or a path such as /media',
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^(https?:\/\/[^\s/?#]+)?(\/[^\s?#]*)?$/, {
+    message:
+      'MEDIA_PUBLIC_URL must be an http(s) URL such as https://api.example.com/media, or a path such as /media',
   })
   MEDIA_PUBLIC_URL?: string;
 
-  @IsOptional() @Transform(toInt) @Min(100) @Max(300000) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(100)
+  @Max(300000)
+  @IsInt()
   UPLOAD_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/\S+$/, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^smtps?:\/\/\S+$/, {
     message: 'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465',
   })
   SMTP_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   MAIL_FROM?: string;
 
-  @IsOptional() @Transform(toInt) @Min(100) @Max(120000) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(100)
+  @Max(120000)
+  @IsInt()
   SMTP_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(HTTP_URL, { message: 'APP_URL must be an http(s) URL' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(HTTP_URL, { message: 'APP_URL must be an http(s) URL' })
   APP_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(HTTP_URL, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(HTTP_URL, {
     message: 'API_URL must be an http(s) URL such as https://api.example.com',
   })
   API_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/\S*\{token\}\S*$/, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^https?:\/\/\S*\{token\}\S*$/, {
     message: 'PASSWORD_RESET_URL must be an http(s) URL containing {token}',
   })
   PASSWORD_RESET_URL?: string;
 
-  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
   REQUIRE_EMAIL_VERIFICATION?: boolean;
 
-  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
   SWAGGER_ENABLED?: boolean;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\/\S+$/, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\/\S+$/, {
     message: 'REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
   })
   REDIS_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[\w.:-]{1,64}$/, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[\w.:-]{1,64}$/, {
     message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits, _ . : or -',
   })
   REDIS_KEY_PREFIX?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   FRONTEND_DIR?: string;
 
-  @IsOptional() @Transform(toLower) @IsIn(LOG_LEVELS)
+  @IsOptional()
+  @Transform(toLower)
+  @IsIn(LOG_LEVELS)
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
 
-  @IsOptional() @Transform(toLower) @IsIn(LOG_FORMATS)
+  @IsOptional()
+  @Transform(toLower)
+  @IsIn(LOG_FORMATS)
   LOG_FORMAT?: (typeof LOG_FORMATS)[number];
 
-  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
   METRICS_ENABLED?: boolean;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(16, {
     message: 'METRICS_TOKEN must be at least 16 characters',
   })
   METRICS_TOKEN?: string;
 
-  @IsOptional() @Transform(toInt) @Min(1) @Max(3650) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(3650)
+  @IsInt()
   AUDIT_RETENTION_DAYS?: number;
 
-  @IsOptional() @Transform(toInt) @Min(0) @Max(600_000) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(0)
+  @Max(600_000)
+  @IsInt()
   SHUTDOWN_GRACE_MS?: number;
 
-  @IsOptional() @Transform(toInt) @Min(100) @Max(600_000) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(100)
+  @Max(600_000)
+  @IsInt()
   HTTP_HEADERS_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(toInt) @Min(100) @Max(3_600_000) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(100)
+  @Max(3_600_000)
+  @IsInt()
   HTTP_REQUEST_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(toInt) @Min(100) @Max(600_000) @IsInt()
+  @IsOptional()
+  @Transform(toInt)
+  @Min(100)
+  @Max(600_000)
+  @IsInt()
   HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
 }
 

@@ -29,7 +29,10 @@ describe('HTTP server and shutdown settings', () => {
   });
 
   it.each([
-    [{ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }, /must not be greater than HTTP_REQUEST_TIMEOUT_MS/],
+    [
+      { HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' },
+      /must not be greater than HTTP_REQUEST_TIMEOUT_MS/,
+    ],
     [{ HTTP_HEADERS_TIMEOUT_MS: '0' }, /HTTP_HEADERS_TIMEOUT_MS must not be less than 100/],
     [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon' }, /HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer/],
     [{ SHUTDOWN_GRACE_MS: '-1' }, /SHUTDOWN_GRACE_MS must not be less than 0/],

@@ -12,13 +12,14 @@ const UNAVAILABLE_ERRORS = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (UNAVAILABLE_ERRORS.has(error.name)) return true;
-  return error.name === 'MongooseError' && /buffering timed out|disconnected|client was closed/i.test(error.message);
+  return (
+    error.name === 'MongooseError' &&
+    /buffering timed out|disconnected|client was closed/i.test(error.message)
+  );
 }
 
 export function isDuplicateKeyError(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
-  );
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 /** An error from the driver or Mongoose's connection layer (as opposed to our own code's). */

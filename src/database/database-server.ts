@@ -39,8 +39,7 @@ export class DatabaseServer implements OnApplicationShutdown {
   /** For the start-up log: never includes credentials. */
   describe(): string {
     if (this.settings.uri) {
-      return `external MongoDB at ${this.settings.uri.replace(/\/\/[^@/]*@/, '//')
-        .replace(/\?.*$/, '')}`;
+      return `external MongoDB at ${this.settings.uri.replace(/\/\/[^@/]*@/, '//').replace(/\?.*$/, '')}`;
     }
     return this.settings.persistEmbedded
       ? `embedded MongoDB-compatible server, data journaled in ${join(this.dataDir, 'embedded-mongo')}`

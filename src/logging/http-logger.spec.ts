@@ -29,13 +29,20 @@ describe('the root logger', () => {
 
   it('scrubs messages, error stacks and redacted keys before anything is written', () => {
     const { lines, stream } = capture();
-    const logger = createRootLogger({ logLevels: ['fatal', 'error', 'warn', 'log'], logFormat: 'json' }, stream);
-    logger.info({ msg: `with ${JWT}`, user: { password: 'hunter2-secret', headers: { Authorization: 'Bearer x' } } });
+    const logger = createRootLogger(
+      { logLevels: ['fatal', 'error', 'warn', 'log'], logFormat: 'json' },
+      stream,
+    );
+    logger.info({
+      msg: `with ${JWT}`,
+      user: { password: 'hunter2-secret', headers: { Authorization: 'Bearer x' } },
+    });
     logger.error({ context: 'Exceptions' }, `Error: bad value ${BCRYPT}\n    at x (y.js:1:1)`);
     logger.warn({ err: new Error(`cast failed for ${DATA_URI}`) }, 'failed');
     const output = lines.join('');
     expect(lines).toHaveLength(3);
-    for (const secret of [JWT, BCRYPT, 'iVBORw0KGgo', 'hunter2-secret', 'Bearer x']) expect(output).not.toContain(secret);
+    for (const secret of [JWT, BCRYPT, 'iVBORw0KGgo', 'hunter2-secret', 'Bearer x'])
+      expect(output).not.toContain(secret);
     expect(output).toContain('[redacted token]');
     expect(output).toContain('[redacted bcrypt hash]');
     expect(output).toContain('data:image/png;base64,[redacted]');
@@ -43,12 +50,13 @@ describe('the root logger', () => {
 });
 
 describe('routeOf', () => {
-  const req = (url: string, route?: { path: string }) => ({ url, originalUrl: url, route, baseUrl: '' }) as never;
+  const req = (url: string, route?: { path: string }) =>
+    ({ url, originalUrl: url, route, baseUrl: '' }) as never;
 
   it('gives the template of a matched route, whatever the ids', () => {
-    expect(routeOf(req('/api/messages/6564abcdef0123456789abcd?limit=5', { path: '/api/messages/:id' }))).toBe(
-      '/api/messages/:id',
-    );
+    expect(
+      routeOf(req('/api/messages/6564abcdef0123456789abcd?limit=5', { path: '/api/messages/:id' })),
+    ).toBe('/api/messages/:id');
   });
 
   it('logs an unmatched path without its query and without any segment that may be a token', () => {

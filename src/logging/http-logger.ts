@@ -88,7 +88,11 @@ function buildLogger(
     serializers: {
       err: (error: Error) => {
         const serialized = pino.stdSerializers.err(error);
-        return { ...serialized, message: scrubSecrets(serialized.message), stack: scrubSecrets(serialized.stack) };
+        return {
+          ...serialized,
+          message: scrubSecrets(serialized.message),
+          stack: scrubSecrets(serialized.stack),
+        };
       },
     },
     redact: {

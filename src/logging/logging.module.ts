@@ -14,7 +14,8 @@ export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
     {
       provide: ROOT_LOGGER,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => createRootLogger(config.get('app', { infer: true })),
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        createRootLogger(config.get('app', { infer: true })),
     },
     { provide: HTTP_LOGGER, inject: [ROOT_LOGGER], useFactory: createHttpLogger },
   ],

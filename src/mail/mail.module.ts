@@ -15,9 +15,7 @@ import { SmtpMailer } from './smtp.mailer.js';
         const { smtpUrl, from, timeoutMs, outboxDir } = config.get('mail', {
           infer: true,
         });
-        return smtpUrl
-          ? new SmtpMailer(smtpUrl, from, timeoutMs)
-          : new OutboxMailer(outboxDir, from);
+        return smtpUrl ? new SmtpMailer(smtpUrl, from, timeoutMs) : new OutboxMailer(outboxDir, from);
       },
     },
     MailService,

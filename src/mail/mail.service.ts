@@ -27,11 +27,7 @@ export class MailService {
     this.appUrl = config.get('mail.appUrl', { infer: true });
   }
 
-  sendPasswordReset(
-    to: Recipient,
-    link: string,
-    validMinutes: number,
-  ): Promise<void> {
+  sendPasswordReset(to: Recipient, link: string, validMinutes: number): Promise<void> {
     return this.deliver(passwordResetEmail(to, link, validMinutes));
   }
 
@@ -44,11 +40,7 @@ export class MailService {
   }
 
   /** The link goes to the new address; the current one is told about the request. */
-  async sendEmailChange(
-    to: Recipient,
-    newEmail: string,
-    link: string,
-  ): Promise<void> {
+  async sendEmailChange(to: Recipient, newEmail: string, link: string): Promise<void> {
     await Promise.all([
       this.deliver(confirmEmailChangeEmail(to, newEmail, link)),
       this.deliver(emailChangeRequestedEmail(to, newEmail)),
@@ -60,9 +52,7 @@ export class MailService {
       await this.mailer.send(message);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.error(
-        `Could not send "${message.subject}" to ${message.to}: ${reason}`,
-      );
+      this.logger.error(`Could not send "${message.subject}" to ${message.to}: ${reason}`);
     }
   }
 }

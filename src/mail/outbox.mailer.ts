@@ -18,10 +18,7 @@ export class OutboxMailer implements Mailer {
     private readonly dir: string,
     from: string,
   ) {
-    this.composer = createTransport(
-      { streamTransport: true, buffer: true, newline: 'unix' },
-      { from },
-    );
+    this.composer = createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, { from });
   }
 
   async send({ to, subject, text, html }: MailMessage): Promise<void> {
@@ -33,10 +30,7 @@ export class OutboxMailer implements Mailer {
     })) as { message: Buffer };
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const file = join(
-      this.dir,
-      `${stamp}-${randomBytes(4).toString('hex')}.eml`,
-    );
+    const file = join(this.dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
     // The links inside are as good as a password for a while: readable by this user only.
     await writeFile(file, message, { mode: 0o600 });
     this.logger.log(`"${subject}" to ${to} written to ${file}`);

@@ -85,7 +85,8 @@ function checkShape(body: unknown): BadRequestException | undefined {
     if (depth > MAX_JSON_DEPTH) return new BadRequestException('The request body is nested too deeply');
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) return new BadRequestException(`${key} is not an allowed field`);
-      if (LONE_SURROGATE.test(key)) return invalidField(field || 'body', 'Field names must be valid Unicode text');
+      if (LONE_SURROGATE.test(key))
+        return invalidField(field || 'body', 'Field names must be valid Unicode text');
       stack.push([(value as Record<string, unknown>)[key], depth + 1, field ? `${field}.${key}` : key]);
     }
   }

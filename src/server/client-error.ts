@@ -26,7 +26,12 @@ export function answerMalformedRequestsWithJson(server: Server): void {
     const requestId = randomUUID();
     const body = { ...errorBody(statusCode, message), requestId };
     // Express never saw it, so the access log did not either.
-    logger.log({ msg: `Refused a malformed request with ${statusCode}`, requestId, status: statusCode, code: error.code });
+    logger.log({
+      msg: `Refused a malformed request with ${statusCode}`,
+      requestId,
+      status: statusCode,
+      code: error.code,
+    });
     const text = JSON.stringify(body);
     // The request was not parsed, but its first bytes tell a HEAD, whose answer must have no body.
     const isHead = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';

@@ -57,7 +57,11 @@ export class UsersService implements OnModuleInit {
 
   findManyByIds(ids: Types.ObjectId[]): Promise<UserRecord[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.users.find({ _id: trusted({ $in: ids }) }).select(PUBLIC_FIELDS).lean<UserRecord[]>().exec();
+    return this.users
+      .find({ _id: trusted({ $in: ids }) })
+      .select(PUBLIC_FIELDS)
+      .lean<UserRecord[]>()
+      .exec();
   }
 
   /** Users by name (then id), without `excluded`: the chat sidebar after the recent conversations. */
@@ -95,11 +99,7 @@ export class UsersService implements OnModuleInit {
    * Moves the account to `newEmail`, verified by the link that brought the user here, if its address
    * is still `currentEmail`. 409 when another account took `newEmail` meanwhile.
    */
-  async changeEmail(
-    id: Types.ObjectId,
-    currentEmail: string,
-    newEmail: string,
-  ): Promise<UserRecord | null> {
+  async changeEmail(id: Types.ObjectId, currentEmail: string, newEmail: string): Promise<UserRecord | null> {
     if (await this.isEmailTaken(newEmail)) throw new ConflictException('Email already exists');
     try {
       return await this.updateWhileEmailIs(id, currentEmail, { email: newEmail, emailVerified: true });
@@ -163,9 +163,7 @@ export class UsersService implements OnModuleInit {
 
   /** Swaps the hash only if it is still `oldHash`, so a password changed meanwhile is not overwritten. */
   async replacePasswordHash(id: Types.ObjectId, oldHash: string, passwordHash: string): Promise<void> {
-    await this.users
-      .updateOne({ _id: id, password: oldHash }, { $set: { password: passwordHash } })
-      .exec();
+    await this.users.updateOne({ _id: id, password: oldHash }, { $set: { password: passwordHash } }).exec();
   }
 
   async updateProfile(id: Types.ObjectId, fields: { fullName: string }): Promise<UserRecord | null> {

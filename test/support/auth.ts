@@ -52,7 +52,9 @@ export function forgeToken(
   const alg = options.alg ?? 'HS256';
   const head = `${b64url({ alg, typ: 'JWT' })}.${b64url(payload)}`;
   if (alg === 'none') return `${head}.`;
-  const signature = createHmac('sha256', options.secret ?? '').update(head).digest();
+  const signature = createHmac('sha256', options.secret ?? '')
+    .update(head)
+    .digest();
   return `${head}.${b64url(signature)}`;
 }
 

@@ -42,7 +42,11 @@ export async function stopChild(child: Child | undefined): Promise<void> {
 }
 
 /** Polls until `probe` holds, for at most timeoutMs. */
-export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return;

@@ -1,10 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
 import { findTestRedis } from './redis.js';
-import {
-  generateSwaggerPluginMetadata,
-  METADATA_FILE,
-} from './swagger-metadata.js';
+import { generateSwaggerPluginMetadata, METADATA_FILE } from './swagger-metadata.js';
 
 /** e2e only: writes src/metadata.ts once per run (and on every watch-mode rerun); finds the Redis. */
 export default async function setup(project: TestProject) {
@@ -12,7 +9,9 @@ export default async function setup(project: TestProject) {
   project.onTestsRerun(generateSwaggerPluginMetadata);
   const redisUrl = await findTestRedis();
   if (!redisUrl) {
-    console.log('Skipping the multi-instance tests: REDIS_URL is unset and no Redis answers at 127.0.0.1:6379.');
+    console.log(
+      'Skipping the multi-instance tests: REDIS_URL is unset and no Redis answers at 127.0.0.1:6379.',
+    );
   }
   project.provide('redisUrl', redisUrl ?? '');
   // Removed afterwards: a stale copy that imports a since-deleted DTO would break `nest build`.

@@ -15,7 +15,10 @@ export interface ReceivedMail {
 export async function parseMail(raw: Buffer): Promise<ReceivedMail> {
   const mail = await simpleParser(raw);
   const address = (value: AddressObject | AddressObject[] | undefined) =>
-    [value ?? []].flat().map((entry) => entry.text).join(', ');
+    [value ?? []]
+      .flat()
+      .map((entry) => entry.text)
+      .join(', ');
   const text = mail.text ?? '';
   return {
     from: address(mail.from),

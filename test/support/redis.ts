@@ -66,7 +66,10 @@ export class PrivateRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    await vi.waitFor(async () => expect(await answers(this.url)).toBe(true), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect(await answers(this.url)).toBe(true), {
+      timeout: 10_000,
+      interval: 50,
+    });
   }
 
   /** Ends it abruptly, as a crash would. */

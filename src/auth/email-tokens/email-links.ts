@@ -16,8 +16,7 @@ export class EmailLinks {
   passwordReset(token: string): string {
     const { passwordResetUrl, apiUrl } = this.mail;
     const encoded = encodeURIComponent(token);
-    if (passwordResetUrl)
-      return passwordResetUrl.replaceAll('{token}', encoded);
+    if (passwordResetUrl) return passwordResetUrl.replaceAll('{token}', encoded);
     return `${apiUrl}/${API_PREFIX}/auth/reset-password?token=${encoded}`;
   }
 

@@ -1,11 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
 
-export const EMAIL_TOKEN_PURPOSES = [
-  'password-reset',
-  'email-verification',
-  'email-change',
-] as const;
+export const EMAIL_TOKEN_PURPOSES = ['password-reset', 'email-verification', 'email-change'] as const;
 export type EmailTokenPurpose = (typeof EMAIL_TOKEN_PURPOSES)[number];
 
 /** A link sent by email. Only the SHA-256 of its token is kept: a database leak opens no account. */

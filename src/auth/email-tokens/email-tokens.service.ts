@@ -19,9 +19,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** Single-use, expiring tokens for the links in emails. */
 @Injectable()
 export class EmailTokensService implements OnModuleInit {
-  constructor(
-    @InjectModel(EmailToken.name) private readonly tokens: Model<EmailToken>,
-  ) {}
+  constructor(@InjectModel(EmailToken.name) private readonly tokens: Model<EmailToken>) {}
 
   async onModuleInit(): Promise<void> {
     await this.tokens.init();
@@ -53,10 +51,7 @@ export class EmailTokensService implements OnModuleInit {
   }
 
   /** The grant of a live token of one of `purposes`, which is used up by this call; null otherwise. */
-  async consume(
-    token: string,
-    purposes: EmailTokenPurpose[],
-  ): Promise<EmailTokenGrant | null> {
+  async consume(token: string, purposes: EmailTokenPurpose[]): Promise<EmailTokenGrant | null> {
     if (!TOKEN_SHAPE.test(token)) return null;
     return this.tokens
       .findOneAndDelete({

@@ -24,23 +24,15 @@ export class EmailChangeService {
     private readonly audit: AuditTrail,
   ) {}
 
-  async requestChange(
-    user: UserRecord,
-    newEmail: string,
-    password: string,
-  ): Promise<void> {
+  async requestChange(user: UserRecord, newEmail: string, password: string): Promise<void> {
     if (newEmail === user.email.toLowerCase()) {
-      throw invalidField(
-        'newEmail',
-        'newEmail must differ from the current email',
-      );
+      throw invalidField('newEmail', 'newEmail must differ from the current email');
     }
     await this.confirmation.confirm(user, password);
     // Each request mails an address of the caller's choosing: limited per account and per recipient.
     await this.quota.take(`email-change:${user._id.toHexString()}`);
     await this.quota.take(`email-change-to:${newEmail}`);
-    if (await this.users.isEmailTaken(newEmail))
-      throw new ConflictException('Email already exists');
+    if (await this.users.isEmailTaken(newEmail)) throw new ConflictException('Email already exists');
     const grant = {
       user: user._id,
       purpose: 'email-change' as const,
@@ -48,11 +40,7 @@ export class EmailChangeService {
       newEmail,
     };
     const token = await this.tokens.issue(grant, EMAIL_CHANGE_TOKEN_MS);
-    void this.mail.sendEmailChange(
-      user,
-      newEmail,
-      this.links.verifyEmail(token),
-    );
+    void this.mail.sendEmailChange(user, newEmail, this.links.verifyEmail(token));
     await this.audit.record('email.change_requested', { userId: user._id });
   }
 }

@@ -33,14 +33,9 @@ export class EmailVerificationService {
         email: user.email,
       };
       const token = await this.tokens.issue(grant, VERIFICATION_TOKEN_MS);
-      await this.mail.sendEmailVerification(
-        user,
-        this.links.verifyEmail(token),
-      );
+      await this.mail.sendEmailVerification(user, this.links.verifyEmail(token));
     } catch (error) {
-      this.logger.error(
-        `Could not send a verification link: ${(error as Error).message}`,
-      );
+      this.logger.error(`Could not send a verification link: ${(error as Error).message}`);
     }
   }
 
@@ -54,10 +49,7 @@ export class EmailVerificationService {
 
   /** Uses a link: verifies the address, or for an email change moves the account to the new one. */
   async verify(token: string): Promise<UserRecord> {
-    const grant = await this.tokens.consume(token, [
-      'email-verification',
-      'email-change',
-    ]);
+    const grant = await this.tokens.consume(token, ['email-verification', 'email-change']);
     if (!grant) throw new BadRequestException(INVALID_TOKEN);
     const newEmail = grant.purpose === 'email-change' ? grant.newEmail : undefined;
     const user = newEmail

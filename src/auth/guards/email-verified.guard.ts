@@ -1,9 +1,4 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  ForbiddenException,
-  Injectable,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
@@ -32,14 +27,9 @@ export class EmailVerifiedGuard implements CanActivate {
     // Sockets authenticate their own way.
     if (!this.required || context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets))
-      return true;
-    if (
-      this.reflector.getAllAndOverride<boolean>(ALLOW_UNVERIFIED_KEY, targets)
-    )
-      return true;
-    const auth = context.switchToHttp().getRequest<Request>().user as
-      AuthContext | undefined;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(ALLOW_UNVERIFIED_KEY, targets)) return true;
+    const auth = context.switchToHttp().getRequest<Request>().user as AuthContext | undefined;
     if (auth?.user.emailVerified) return true;
     throw new ForbiddenException(EMAIL_NOT_VERIFIED);
   }

@@ -10,8 +10,7 @@ import { EmailLinks } from '../email-tokens/email-links.js';
 import { EmailTokensService } from '../email-tokens/email-tokens.service.js';
 
 export const INVALID_TOKEN = 'Invalid or expired token';
-export const RESET_LINK_SENT =
-  'If an account uses this address, a link to reset its password is on its way';
+export const RESET_LINK_SENT = 'If an account uses this address, a link to reset its password is on its way';
 const RESET_TOKEN_MINUTES = 30;
 
 /** "Forgot my password": a single-use link by email, then a new password that signs out everywhere. */
@@ -45,8 +44,7 @@ export class PasswordResetService {
     this.policy.assertAcceptable(newPassword, 'newPassword');
     const grant = await this.tokens.consume(token, ['password-reset']);
     const user = grant && (await this.users.findById(grant.user));
-    if (!user || user.email !== grant.email)
-      throw new BadRequestException(INVALID_TOKEN);
+    if (!user || user.email !== grant.email) throw new BadRequestException(INVALID_TOKEN);
     await this.passwords.replace(user._id, newPassword);
     await this.attempts.reset(user.email);
     await this.audit.record('password.reset', { userId: user._id });
@@ -62,21 +60,12 @@ export class PasswordResetService {
         purpose: 'password-reset' as const,
         email: user.email,
       };
-      const token = await this.tokens.issue(
-        grant,
-        RESET_TOKEN_MINUTES * 60_000,
-      );
+      const token = await this.tokens.issue(grant, RESET_TOKEN_MINUTES * 60_000);
       // Before the send, which can take SMTP_TIMEOUT_MS: the reset its mail allows comes after it.
       await this.audit.record('password.reset_requested', { userId: user._id });
-      await this.mail.sendPasswordReset(
-        user,
-        this.links.passwordReset(token),
-        RESET_TOKEN_MINUTES,
-      );
+      await this.mail.sendPasswordReset(user, this.links.passwordReset(token), RESET_TOKEN_MINUTES);
     } catch (error) {
-      this.logger.error(
-        `Could not start a password reset: ${(error as Error).message}`,
-      );
+      this.logger.error(`Could not start a password reset: ${(error as Error).message}`);
     }
   }
 }

@@ -18,9 +18,7 @@ export class PasswordConfirmation {
   async confirm(user: UserRecord, password: string): Promise<void> {
     await this.attempts.countAttempt(user.email);
     const stored = await this.users.getPasswordHash(user._id);
-    const { valid } = stored
-      ? await this.hasher.verify(password, stored)
-      : { valid: false };
+    const { valid } = stored ? await this.hasher.verify(password, stored) : { valid: false };
     if (!valid) {
       throw new UnauthorizedException(WRONG_CURRENT_PASSWORD);
     }

@@ -73,7 +73,12 @@ describe('SessionsService (on the embedded database)', () => {
 
   /** Another instance (or this one after its cache has expired): it knows only what is in the database. */
   const freshService = () =>
-    new SessionsService(model, config, new CacheInvalidationBus(new RedisService(config)), new EventEmitter2());
+    new SessionsService(
+      model,
+      config,
+      new CacheInvalidationBus(new RedisService(config)),
+      new EventEmitter2(),
+    );
   const newUser = () => new Types.ObjectId();
   const storedLastSeen = async (sid: Types.ObjectId) =>
     (await model.findById(sid).lean().orFail().exec()).lastSeenAt.getTime();

@@ -97,7 +97,11 @@ export class SessionsService implements OnModuleInit {
   async revokeAll(userId: Types.ObjectId, keep?: Types.ObjectId): Promise<void> {
     const filter = keep ? { user: userId, _id: trusted({ $ne: keep }) } : { user: userId };
     // The ids first, so the event can name them; a session created meanwhile is not revoked.
-    const found = await this.sessions.find(filter).select('_id').lean<Array<Pick<SessionRecord, '_id'>>>().exec();
+    const found = await this.sessions
+      .find(filter)
+      .select('_id')
+      .lean<Array<Pick<SessionRecord, '_id'>>>()
+      .exec();
     const ids = found.map((session) => session._id);
     if (ids.length > 0) await this.sessions.deleteMany({ _id: trusted({ $in: ids }) }).exec();
     await this.cache.deleteTag(userId.toHexString(), keep?.toHexString());

@@ -43,7 +43,10 @@ export class SignInPipeline {
 
   async complete({ user, client, event, passwordVersion }: SignInProof): Promise<SignedInSession> {
     const session = await this.sessions.create(user._id, client);
-    if (passwordVersion !== undefined && (await this.users.getPasswordVersion(user._id)) !== passwordVersion) {
+    if (
+      passwordVersion !== undefined &&
+      (await this.users.getPasswordVersion(user._id)) !== passwordVersion
+    ) {
       await this.sessions.revoke(session._id);
       await this.audit.record('login.failed', { userId: user._id, reason: 'password_changed' });
       throw new UnauthorizedException(INVALID_CREDENTIALS);

@@ -34,10 +34,7 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
     return bucket ? `${bucket}-${name}-${suffix}` : super.generateKey(context, suffix, name);
   }
 
-  protected throwThrottlingException(
-    context: ExecutionContext,
-    detail: ThrottlerLimitDetail,
-  ): Promise<void> {
+  protected throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     // No service runs for a refused request, so nothing else could tell (metrics count these).
     const event: RequestThrottledEvent = { bucket: this.bucketOf(context) };
     this.events.emit(REQUEST_THROTTLED, event);

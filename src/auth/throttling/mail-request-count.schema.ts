@@ -13,11 +13,7 @@ export class MailRequestCount {
   windowStartedAt: Date;
 }
 
-export const MailRequestCountSchema =
-  SchemaFactory.createForClass(MailRequestCount);
+export const MailRequestCountSchema = SchemaFactory.createForClass(MailRequestCount);
 MailRequestCountSchema.index({ key: 1 }, { unique: true });
 // Cleanup aid on real MongoDB; the window is always checked in code.
-MailRequestCountSchema.index(
-  { windowStartedAt: 1 },
-  { expireAfterSeconds: 24 * 3600 },
-);
+MailRequestCountSchema.index({ windowStartedAt: 1 }, { expireAfterSeconds: 24 * 3600 });

@@ -2,10 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import {
-  countInWindow,
-  secondsLeft,
-} from '../../common/rate-limit/fixed-window-counter.js';
+import { countInWindow, secondsLeft } from '../../common/rate-limit/fixed-window-counter.js';
 import { TooManyRequestsException } from '../../common/http/too-many-requests.exception.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { MailRequestCount } from './mail-request-count.schema.js';

@@ -39,7 +39,11 @@ export class RedisPresence implements Presence, OnModuleInit, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.heartbeat);
     await this.attempt(
-      this.redis.client?.multi().zrem(INSTANCES_KEY, this.instanceId).del(instanceKey(this.instanceId)).exec(),
+      this.redis.client
+        ?.multi()
+        .zrem(INSTANCES_KEY, this.instanceId)
+        .del(instanceKey(this.instanceId))
+        .exec(),
     );
   }
 

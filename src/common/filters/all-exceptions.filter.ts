@@ -1,11 +1,4 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
@@ -106,7 +99,12 @@ function fromHttpException(exception: HttpException): ErrorBody {
   // Nest's own 404 quotes the whole URL: a token in its query string would come back in the body.
   if (status === HttpStatus.NOT_FOUND) text = text.replace(/^(Cannot [A-Z]+ [^?\s]*)\?\S*$/, '$1');
   const error = exception instanceof OAuthError ? exception.code : defaultError(status);
-  return { statusCode: status, message: text, error, ...(Array.isArray(errors) && errors.length ? { errors } : {}) };
+  return {
+    statusCode: status,
+    message: text,
+    error,
+    ...(Array.isArray(errors) && errors.length ? { errors } : {}),
+  };
 }
 
 /** The one error shape, with the HTTP reason phrase as `error` unless another is given. */

@@ -17,7 +17,10 @@ export const USER_AGENT_MAX_LENGTH = 512;
  * connection's own address is (a client behind `TRUST_PROXY=true` can send any X-Forwarded-For).
  */
 export function clientInfo(req: Request): ClientInfo {
-  return { userAgent: (req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX_LENGTH), ip: clientIp(req, req.ip) };
+  return {
+    userAgent: (req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX_LENGTH),
+    ip: clientIp(req, req.ip),
+  };
 }
 
 /** `forwarded` (what TRUST_PROXY made of X-Forwarded-For) when it is an IP address, else the peer's. */

@@ -27,8 +27,7 @@ export async function countInWindow<T extends WindowCount>(
       )
       .lean<WindowCount>()
       .exec())!;
-    if (record.windowStartedAt.getTime() > now.getTime() - windowMs)
-      return record;
+    if (record.windowStartedAt.getTime() > now.getTime() - windowMs) return record;
     // Only the first of several concurrent events restarts the window; the others count in the new one.
     const restarted = await model
       .findOneAndUpdate(
@@ -44,12 +43,6 @@ export async function countInWindow<T extends WindowCount>(
 }
 
 /** Seconds until the window ends, at least 1 (a Retry-After value). */
-export function secondsLeft(
-  { windowStartedAt }: WindowCount,
-  windowMs: number,
-): number {
-  return Math.max(
-    1,
-    Math.ceil((windowStartedAt.getTime() + windowMs - Date.now()) / 1000),
-  );
+export function secondsLeft({ windowStartedAt }: WindowCount, windowMs: number): number {
+  return Math.max(1, Math.ceil((windowStartedAt.getTime() + windowMs - Date.now()) / 1000));
 }

@@ -24,4 +24,3 @@ export function OptionalLimit(max: number) {
     IsInt({ message }),
   );
 }
-

@@ -10,11 +10,7 @@ export interface Recipient {
 
 const NOT_YOU = 'If you did not ask for this, you can ignore this email.';
 
-export function passwordResetEmail(
-  to: Recipient,
-  link: string,
-  validMinutes: number,
-): MailMessage {
+export function passwordResetEmail(to: Recipient, link: string, validMinutes: number): MailMessage {
   return layout(to.email, {
     subject: 'Reset your password',
     fullName: to.fullName,
@@ -26,10 +22,7 @@ export function passwordResetEmail(
   });
 }
 
-export function passwordChangedEmail(
-  to: Recipient,
-  appUrl: string,
-): MailMessage {
+export function passwordChangedEmail(to: Recipient, appUrl: string): MailMessage {
   return layout(to.email, {
     subject: 'Your password was changed',
     fullName: to.fullName,
@@ -51,11 +44,7 @@ export function verifyEmailEmail(to: Recipient, link: string): MailMessage {
   });
 }
 
-export function confirmEmailChangeEmail(
-  to: Recipient,
-  newEmail: string,
-  link: string,
-): MailMessage {
+export function confirmEmailChangeEmail(to: Recipient, newEmail: string, link: string): MailMessage {
   return layout(newEmail, {
     subject: 'Confirm your new email address',
     fullName: to.fullName,
@@ -67,10 +56,7 @@ export function confirmEmailChangeEmail(
   });
 }
 
-export function emailChangeRequestedEmail(
-  to: Recipient,
-  newEmail: string,
-): MailMessage {
+export function emailChangeRequestedEmail(to: Recipient, newEmail: string): MailMessage {
   return layout(to.email, {
     subject: 'Your email address is about to change',
     fullName: to.fullName,
