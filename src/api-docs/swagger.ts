@@ -55,6 +55,7 @@ function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Chat auth API')
     .setDescription(DESCRIPTION)
     .setVersion(PACKAGE_INFO.version)
+    .setLicense(PACKAGE_INFO.license, 'https://opensource.org/license/mit')
     .addServer('/', 'This server')
     .addOAuth2(
       {
