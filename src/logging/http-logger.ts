@@ -48,6 +48,25 @@ export function scrubSecrets(text: string): string {
 
 const scrubbed = (value: unknown) => (typeof value === 'string' ? scrubSecrets(value) : value);
 
+/**
+ * Nest's own start-up lines: one per module initialised, per controller and route mapped, per socket
+ * message subscribed (some 70). At `log` they would bury the summary main.ts prints, so they are
+ * logged at `debug`; their warnings and errors keep their level.
+ */
+const FRAMEWORK_STARTUP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'WebSocketsController',
+  'NestApplication',
+]);
+
+function isFrameworkStartupLine([first]: unknown[]): boolean {
+  const context = typeof first === 'object' && first !== null ? (first as { context?: unknown }).context : undefined;
+  return typeof context === 'string' && FRAMEWORK_STARTUP_CONTEXTS.has(context);
+}
+
 const NEST_TO_PINO: Record<LogLevel, Level> = {
   fatal: 'fatal',
   error: 'error',
@@ -81,7 +100,9 @@ function buildLogger(
     level: NEST_TO_PINO[lowest],
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: {
-      logMethod(args, method) {
+      logMethod(args, method, level) {
+        // Logged again at debug, through this hook (which then scrubs it), or dropped below that level.
+        if (level === pino.levels.values.info && isFrameworkStartupLine(args)) return this.debug(...args);
         method.apply(this, scrubLogArguments(args) as Parameters<typeof method>);
       },
     },
