@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAppProcess, type AppProcess } from './support/app-process.js';
-import { stopChild } from './support/child-process.js';
+import { freePort, spawnTs, stopChild, type Child } from './support/child-process.js';
 
 /** Nest's own start-up lines: one per module initialised, per controller and per route mapped. */
 const FRAMEWORK_CONTEXTS = ['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication'];
@@ -55,4 +55,36 @@ describe('What `npm start` prints (e2e)', () => {
     const summary = lines.filter((line) => line.context === 'Bootstrap');
     expect(summary.map((line) => line.level)).toEqual(SUMMARY.map(() => 30));
   }, 120_000);
+});
+
+describe('A start with a MONGODB_URI that does not answer (e2e)', () => {
+  let child: Child | undefined;
+  afterEach(() => stopChild(child));
+
+  it.each([
+    ['development’s pretty lines', { NODE_ENV: 'development', LOG_FORMAT: 'pretty' }],
+    ['JSON lines', { NODE_ENV: 'test', LOG_FORMAT: 'json' }],
+  ])('says so in one line, in %s, naming the variable and what to check, and exits 1', async (_name, env) => {
+    // Nothing listens there: the port was free a moment ago.
+    const dbPort = await freePort();
+    child = spawnTs('src/main.ts', {
+      ...env,
+      LOG_LEVEL: 'log',
+      MONGODB_URI: `mongodb://127.0.0.1:${dbPort}/x`,
+      PORT: String(await freePort()),
+      DATA_DIR: await mkdtemp(join(tmpdir(), 'startup-mongo-')),
+      REDIS_URL: '',
+    });
+    expect(await child.exited).toEqual({ code: 1, signal: null });
+    const lines = child.output().split('\n').filter(Boolean);
+    expect(lines, child.output()).toHaveLength(1);
+    const [line] = lines;
+    expect(line).toContain(`MONGODB_URI (mongodb://127.0.0.1:${dbPort}/x)`);
+    expect(line).toMatch(/host and port are reachable/);
+    expect(line).toMatch(/user and password/);
+    expect(line).toMatch(/unset MONGODB_URI to use the embedded server/);
+    expect(line).not.toMatch(/topology|heartbeatFrequencyMS|"servers"|\bat .*\.js:\d+/i);
+    if (env.LOG_FORMAT === 'json') expect(JSON.parse(line)).toMatchObject({ level: 50 });
+    else expect(line).toMatch(/^\[[\d:.]+\] ERROR: /);
+  }, 60_000);
 });

@@ -7,6 +7,7 @@ import type { AuthContext } from '../auth/auth-context.js';
 import { clientInfo } from '../auth/client-info.js';
 import type { AppConfig } from '../config/app-config.js';
 import { assignRequestId } from './request-id.js';
+import { StartupError } from './startup-error.js';
 
 /** Probes call these every few seconds: their lines are kept for LOG_LEVEL=debug. */
 const QUIET_ROUTES = ['/api/health', '/api/metrics'];
@@ -103,7 +104,7 @@ function buildLogger(
       logMethod(args, method, level) {
         // Logged again at debug, through this hook (which then scrubs it), or dropped below that level.
         if (level === pino.levels.values.info && isFrameworkStartupLine(args)) return this.debug(...args);
-        method.apply(this, scrubLogArguments(args) as Parameters<typeof method>);
+        method.apply(this, scrubLogArguments(startupErrorAsText(args)) as Parameters<typeof method>);
       },
     },
     serializers: {
@@ -131,6 +132,16 @@ function buildLogger(
       : {}),
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/** A StartupError (Nest logs what start-up throws as `{ err }`) is logged as its message alone. */
+function startupErrorAsText(args: unknown[]): unknown[] {
+  const [first, ...rest] = args;
+  if (typeof first !== 'object' || first === null || !('err' in first) || !(first.err instanceof StartupError)) {
+    return args;
+  }
+  const { err, ...bindings } = first;
+  return [bindings, err.message, ...rest];
 }
 
 /** The strings of a log call (its message, its format arguments, an object's `msg`), scrubbed. */
