@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { join } from 'node:path';
-import type { ConnectOptions } from 'mongoose';
+import mongoose, { type ConnectOptions } from 'mongoose';
 import type { AppConfig } from '../config/app-config.js';
+import { StartupError } from '../config/startup-error.js';
 import { EmbeddedMongo } from './embedded/embedded-mongo.js';
 
 const EMBEDDED_DB_NAME = 'chat';
@@ -25,8 +26,12 @@ export class DatabaseServer implements OnApplicationShutdown {
     return this.embeddedServer;
   }
 
-  async connect(): Promise<{ uri: string } & ConnectOptions> {
-    if (this.settings.uri) return { uri: this.settings.uri };
+  /** `timeoutMs`: how long MONGODB_URI's server has to answer before the start fails. */
+  async connect(timeoutMs: number): Promise<{ uri: string } & ConnectOptions> {
+    if (this.settings.uri) {
+      await this.checkReachable(this.settings.uri, timeoutMs);
+      return { uri: this.settings.uri };
+    }
     this.embeddedServer = new EmbeddedMongo({
       dataDir: this.settings.persistEmbedded ? this.dataDir : undefined,
       journalMaxBytes: this.settings.embeddedJournalMaxBytes,
@@ -36,14 +41,45 @@ export class DatabaseServer implements OnApplicationShutdown {
     return { uri, serverMonitoringMode: 'poll' };
   }
 
+  /**
+   * Connects once before Mongoose does, so that a wrong or unreachable MONGODB_URI stops the start with
+   * one line that names it and says what to check, not the driver's error with its topology dump.
+   */
+  private async checkReachable(uri: string, timeoutMs: number): Promise<void> {
+    const probe = mongoose.createConnection();
+    try {
+      // Polling: the probe needs no heartbeat, and a streaming one fails against a server that does not
+      // speak it (the embedded server, reached through MONGODB_URI in tests), clearing connection pools.
+      await probe.openUri(uri, {
+        serverSelectionTimeoutMS: timeoutMs,
+        connectTimeoutMS: timeoutMs,
+        serverMonitoringMode: 'poll',
+      });
+    } catch (error) {
+      const password = /^[^:]+:\/\/[^:@/]*:([^@/]*)@/.exec(uri)?.[1];
+      let reason = (error as Error).message.split('\n')[0];
+      if (password) reason = reason.split(password).join('***');
+      throw new StartupError(
+        `Cannot connect to the MongoDB at MONGODB_URI (${this.redactedUri()}): ${reason}. Check that its ` +
+          'host and port are reachable from here and that its user and password are right, or unset ' +
+          'MONGODB_URI to use the embedded server.',
+      );
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
+  }
+
   /** For the start-up log: never includes credentials. */
   describe(): string {
-    if (this.settings.uri) {
-      return `external MongoDB at ${this.settings.uri.replace(/\/\/[^@/]*@/, '//').replace(/\?.*$/, '')}`;
-    }
+    if (this.settings.uri) return `external MongoDB at ${this.redactedUri()}`;
     return this.settings.persistEmbedded
       ? `embedded MongoDB-compatible server, data journaled in ${join(this.dataDir, 'embedded-mongo')}`
       : 'embedded MongoDB-compatible server, in memory';
+  }
+
+  /** MONGODB_URI without its credentials and options. */
+  private redactedUri(): string {
+    return (this.settings.uri ?? '').replace(/\/\/[^@/]*@/, '//').replace(/\?.*$/, '');
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -26,7 +26,7 @@ class DatabaseServerModule {}
         mongoose.set('sanitizeFilter', true);
         mongoose.set('strictQuery', true);
         return {
-          ...(await server.connect()),
+          ...(await server.connect(DATABASE_TIMEOUT_MS)),
           serverSelectionTimeoutMS: DATABASE_TIMEOUT_MS,
           connectTimeoutMS: DATABASE_TIMEOUT_MS,
           bufferTimeoutMS: DATABASE_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createRootLogger, routeOf, scrubSecrets } from './http-logger.js';
+import { StartupError } from '../config/startup-error.js';
 
 const BCRYPT = '$2b$12$' + 'a'.repeat(22) + 'B'.repeat(31);
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI2NTY0In0.c2lnbmF0dXJlLXZhbHVl';
@@ -46,6 +47,25 @@ describe('the root logger', () => {
     expect(output).toContain('[redacted token]');
     expect(output).toContain('[redacted bcrypt hash]');
     expect(output).toContain('data:image/png;base64,[redacted]');
+  });
+
+  it('logs a StartupError as its message alone, with no stack, and any other error with its stack', () => {
+    const { lines, stream } = capture();
+    const logger = createRootLogger(
+      { logLevels: ['fatal', 'error', 'warn', 'log'], logFormat: 'json' },
+      stream,
+    );
+    // As nestjs-pino hands Nest's ExceptionHandler line to pino.
+    logger.error({ context: 'ExceptionHandler', err: new StartupError('Cannot connect to MONGODB_URI') });
+    logger.error({ context: 'ExceptionHandler', err: new Error('a bug') });
+    const [startup, bug] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(startup).toMatchObject({
+      level: 50,
+      context: 'ExceptionHandler',
+      msg: 'Cannot connect to MONGODB_URI',
+    });
+    expect(startup).not.toHaveProperty('err');
+    expect(bug.err).toMatchObject({ message: 'a bug', stack: expect.stringMatching(/\n\s+at /) });
   });
 });
 

@@ -7,6 +7,7 @@ import type { AuthContext } from '../common/auth-context.js';
 import { clientInfo } from '../common/http/client-info.js';
 import type { AppConfig } from '../config/app-config.js';
 import { assignRequestId } from '../common/http/request-id.js';
+import { StartupError } from '../config/startup-error.js';
 
 /** Probes call these every few seconds: their lines are kept for LOG_LEVEL=debug. */
 const QUIET_ROUTES = ['/api/health', '/api/metrics'];
@@ -48,6 +49,26 @@ export function scrubSecrets(text: string): string {
 
 const scrubbed = (value: unknown) => (typeof value === 'string' ? scrubSecrets(value) : value);
 
+/**
+ * Nest's own start-up lines: one per module initialised, per controller and route mapped, per socket
+ * message subscribed (some 70). At `log` they would bury the summary main.ts prints, so they are
+ * logged at `debug`; their warnings and errors keep their level.
+ */
+const FRAMEWORK_STARTUP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'WebSocketsController',
+  'NestApplication',
+]);
+
+function isFrameworkStartupLine([first]: unknown[]): boolean {
+  const context =
+    typeof first === 'object' && first !== null ? (first as { context?: unknown }).context : undefined;
+  return typeof context === 'string' && FRAMEWORK_STARTUP_CONTEXTS.has(context);
+}
+
 const NEST_TO_PINO: Record<LogLevel, Level> = {
   fatal: 'fatal',
   error: 'error',
@@ -81,8 +102,10 @@ function buildLogger(
     level: NEST_TO_PINO[lowest],
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: {
-      logMethod(args, method) {
-        method.apply(this, scrubLogArguments(args) as Parameters<typeof method>);
+      logMethod(args, method, level) {
+        // Logged again at debug, through this hook (which then scrubs it), or dropped below that level.
+        if (level === pino.levels.values.info && isFrameworkStartupLine(args)) return this.debug(...args);
+        method.apply(this, scrubLogArguments(startupErrorAsText(args)) as Parameters<typeof method>);
       },
     },
     serializers: {
@@ -114,6 +137,21 @@ function buildLogger(
       : {}),
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/** A StartupError (Nest logs what start-up throws as `{ err }`) is logged as its message alone. */
+function startupErrorAsText(args: unknown[]): unknown[] {
+  const [first, ...rest] = args;
+  if (
+    typeof first !== 'object' ||
+    first === null ||
+    !('err' in first) ||
+    !(first.err instanceof StartupError)
+  ) {
+    return args;
+  }
+  const { err, ...bindings } = first;
+  return [bindings, err.message, ...rest];
 }
 
 /** The strings of a log call (its message, its format arguments, an object's `msg`), scrubbed. */

@@ -15,7 +15,10 @@ import { SmtpMailer } from './smtp.mailer.js';
         const { smtpUrl, from, timeoutMs, outboxDir } = config.get('mail', {
           infer: true,
         });
-        return smtpUrl ? new SmtpMailer(smtpUrl, from, timeoutMs) : new OutboxMailer(outboxDir, from);
+        if (smtpUrl) return new SmtpMailer(smtpUrl, from, timeoutMs);
+        // The outbox prints the links only in development (`npm start`): they hold tokens.
+        const logLinks = config.get('app.env', { infer: true }) === 'development';
+        return new OutboxMailer(outboxDir, from, logLinks);
       },
     },
     MailService,

@@ -11,7 +11,11 @@ export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+    // Not forbidUnknownValues: it refuses every value of a class without any rule, so a DTO with no
+    // fields yet (as `nest g resource` writes it) would refuse `{}`. The whitelist above already
+    // refuses any field such a class does not declare, nested plain objects' fields included, and the
+    // body parser refuses bodies that are not JSON objects.
+    forbidUnknownValues: false,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
