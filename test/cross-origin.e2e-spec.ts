@@ -64,7 +64,7 @@ describe('Cross-origin protection behind a Host-rewriting proxy, default setting
       .set(sameOrigin)
       .send({ profilePic: PICTURE })
       .expect(200);
-    expect(profile.body).toMatchObject({ fullName: 'Renamed', profilePic: expect.stringMatching(/\.png$/) });
+    expect(profile.body).toMatchObject({ fullName: 'Renamed', profilePic: expect.stringMatching(/\.webp$/) });
     await logout(cookie, sameOrigin).expect(200);
     await viaProxy().get('/api/auth/check').set('Cookie', cookie).expect(401);
   });

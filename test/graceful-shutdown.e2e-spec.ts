@@ -149,7 +149,7 @@ describe('Reliability: graceful shutdown (e2e)', () => {
     const { res, body: answer } = await upload.response;
     expect(res.statusCode).toBe(200);
     expect(res.headers.connection).toBe('close');
-    expect(JSON.parse(answer).profilePic).toMatch(/^http:\/\/localhost:\d+\/media\/.+\.png$/);
+    expect(JSON.parse(answer).profilePic).toMatch(/^http:\/\/localhost:\d+\/media\/.+\.webp$/);
     expect(await app.exited).toEqual({ code: 0, signal: null });
     expect(app.output()).toMatch(/SIGTERM received/);
   }, 120_000);

@@ -8,6 +8,7 @@ import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from './support/auth.js';
 import { FakeCloudinary } from './support/fake-cloudinary.js';
+import { decode } from './support/hostile-images.js';
 import { dataUri, gif, html, jpeg, png, pngOfSize, svg, tiff, webp } from './support/images.js';
 import { createTestApp } from './support/test-app.js';
 
@@ -85,29 +86,30 @@ describe('Profile pictures on local disk (e2e)', () => {
   });
 
   describe('PUT /api/auth/update-profile (data URI)', () => {
+    // Every picture is re-encoded as WebP (test/account/picture-reencoding.e2e-spec.ts).
     it.each([
-      ['PNG', png(2, 3), 'image/png', 'png'],
-      ['JPEG', jpeg(16, 16), 'image/jpeg', 'jpg'],
-      ['WebP', webp(), 'image/webp', 'webp'],
-      ['GIF', gif(), 'image/gif', 'gif'],
+      ['PNG', png(2, 3), 'image/png', 2],
+      ['JPEG', jpeg(16, 16), 'image/jpeg', 16],
+      ['WebP', webp(), 'image/webp', 1],
+      ['GIF', gif(), 'image/gif', 1],
     ])(
-      'stores a %s and serves the same bytes under /media with its content type',
-      async (_name, image, type, ext) => {
+      'stores a %s as WebP and serves the same bytes under /media with its content type',
+      async (_name, image, type, width) => {
         const { cookie, user } = await signUp(app);
         const res = await updateProfile(cookie, dataUri(image, type)).expect(200);
         expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
         expect(res.body.profilePic).toMatch(
-          new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.${ext}$`),
+          new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.webp$`),
         );
         expect(JSON.stringify(res.body)).not.toMatch(/password|\$2[aby]\$|hmac|profilePicKey|local:/i);
 
         const onDisk = await readFile(join(dataDir, pathOf(res.body.profilePic as string)));
-        expect(onDisk.equals(image)).toBe(true);
+        expect(await decode(onDisk)).toMatchObject({ format: 'webp', width });
         const served = await fetchMedia(res.body.profilePic).expect(200);
-        expect(served.headers['content-type']).toBe(type);
+        expect(served.headers['content-type']).toBe('image/webp');
         expect(served.headers['x-content-type-options']).toBe('nosniff');
         expect(served.headers['cross-origin-resource-policy']).toBe('cross-origin');
-        expect((served.body as Buffer).equals(image)).toBe(true);
+        expect((served.body as Buffer).equals(onDisk)).toBe(true);
 
         const check = await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
         expect(check.body.profilePic).toBe(res.body.profilePic);
@@ -117,9 +119,9 @@ describe('Profile pictures on local disk (e2e)', () => {
     it('takes the type from the bytes, not from the data URI', async () => {
       const { cookie } = await signUp(app);
       const res = await updateProfile(cookie, dataUri(jpeg(), 'image/png')).expect(200);
-      expect(res.body.profilePic).toMatch(/\.jpg$/);
+      expect(res.body.profilePic).toMatch(/\.webp$/);
       const served = await fetchMedia(res.body.profilePic).expect(200);
-      expect(served.headers['content-type']).toBe('image/jpeg');
+      expect(served.headers['content-type']).toBe('image/webp');
     });
 
     it('takes a picture far over the 100 kB default JSON limit', async () => {
@@ -241,7 +243,10 @@ describe('Profile pictures on local disk (e2e)', () => {
       expect(res.body.profilePic).toMatch(
         new RegExp(`^http://localhost:5001/media/${user._id}/[a-f0-9]{32}\\.webp$`),
       );
-      expect(((await fetchMedia(res.body.profilePic).expect(200)).body as Buffer).equals(image)).toBe(true);
+      expect(await decode((await fetchMedia(res.body.profilePic).expect(200)).body as Buffer)).toMatchObject({
+        format: 'webp',
+        width: 1,
+      });
     });
 
     it('takes exactly MEDIA_MAX_BYTES and answers 413 to one byte more', async () => {
@@ -389,7 +394,7 @@ describe('Profile pictures on Cloudinary (e2e)', () => {
   });
   beforeEach(() => fake.reset());
 
-  it('uploads the validated bytes through the SDK, signed, into a folder of the user', async () => {
+  it('uploads the re-encoded bytes through the SDK, signed, into a folder of the user', async () => {
     const { cookie, user } = await signUp(app);
     const image = png(4, 4);
     const res = await updateProfile(cookie, dataUri(image)).expect(200);
@@ -401,7 +406,7 @@ describe('Profile pictures on Cloudinary (e2e)', () => {
       signatureValid: true,
       fields: { api_key: fake.apiKey, folder: `profile-pictures/${user._id}` },
     });
-    expect(upload.file?.equals(image)).toBe(true);
+    expect(await decode(upload.file!)).toMatchObject({ format: 'webp', width: 4, height: 4 });
     expect(res.body.profilePic).toMatch(
       new RegExp(
         `^https://res\\.cloudinary\\.com/fake-cloud/image/upload/v\\d+/profile-pictures/${user._id}/[a-f0-9]{20}$`,
@@ -424,7 +429,7 @@ describe('Profile pictures on Cloudinary (e2e)', () => {
       .expect(200);
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0].signatureValid).toBe(true);
-    expect(fake.requests[0].file?.equals(image)).toBe(true);
+    expect(await decode(fake.requests[0].file!)).toMatchObject({ format: 'webp', width: 8, height: 8 });
   });
 
   it('destroys the previous asset, signed, once the new one is saved', async () => {
@@ -530,7 +535,7 @@ describe('Profile picture URLs (e2e)', () => {
         .send({ profilePic: dataUri(png()) })
         .expect(200);
       expect(res.body.profilePic).toMatch(
-        new RegExp(`^https://api\\.chat\\.example/media/${user._id}/[a-f0-9]{32}\\.png$`),
+        new RegExp(`^https://api\\.chat\\.example/media/${user._id}/[a-f0-9]{32}\\.webp$`),
       );
       await request(app.getHttpServer()).get(new URL(res.body.profilePic).pathname).expect(200);
     } finally {

@@ -8,6 +8,7 @@ import mongoose, { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from './support/auth.js';
 import { FakeCloudinary } from './support/fake-cloudinary.js';
+import { decode } from './support/hostile-images.js';
 import { dataUri, gif, html, png, pngOfSize, svg } from './support/images.js';
 import { createTestApp } from './support/test-app.js';
 
@@ -82,7 +83,7 @@ describe('Messages over REST, pictures on local disk (e2e)', () => {
         .expect(201);
       expect(res.body.text).toBeNull();
       expect(res.body.image).toMatch(
-        new RegExp(`^http://localhost:5001/media/${alice.user._id}/[a-f0-9]{32}\\.png$`),
+        new RegExp(`^http://localhost:5001/media/${alice.user._id}/[a-f0-9]{32}\\.webp$`),
       );
     });
 
@@ -99,7 +100,8 @@ describe('Messages over REST, pictures on local disk (e2e)', () => {
       const served = await http()
         .get(new URL(res.body.image as string).pathname)
         .expect(200);
-      expect(served.headers['content-type']).toBe('image/gif');
+      // Re-encoded: every stored picture is a WebP (test/chat/chat-image-reencoding.e2e-spec.ts).
+      expect(served.headers['content-type']).toBe('image/webp');
       expect(JSON.stringify(res.body)).not.toMatch(/imageKey|local:/);
       const stored = await db.collection('messages').findOne({ _id: new Types.ObjectId(res.body._id) });
       expect(stored?.imageKey).toMatch(/^local:/);
@@ -445,7 +447,7 @@ describe('Message pictures on Cloudinary (e2e)', () => {
       action: 'upload',
       signatureValid: true,
     });
-    expect(fake.requests[0].file?.equals(image)).toBe(true);
+    expect(await decode(fake.requests[0].file!)).toMatchObject({ format: 'webp', width: 5, height: 5 });
     expect(res.body.image).toMatch(/^https:\/\/res\.cloudinary\.com\/fake-cloud\/image\/upload\/v\d+\//);
   });
 

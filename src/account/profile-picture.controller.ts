@@ -41,7 +41,13 @@ export class ProfilePictureController {
     schema: {
       type: 'object',
       required: ['file'],
-      properties: { file: { type: 'string', format: 'binary', description: 'PNG, JPEG, WebP or GIF.' } },
+      properties: {
+        file: {
+          type: 'string',
+          format: 'binary',
+          description: 'PNG, JPEG, WebP or GIF; stored as WebP, at most 512 px.',
+        },
+      },
     },
   })
   @ApiError(415, 'The body is not multipart/form-data.', 'Content-Type must be multipart/form-data')

@@ -20,7 +20,7 @@ export class ProfilePictureService {
   }
 
   async replace(userId: Types.ObjectId, bytes: Buffer): Promise<UserRecord> {
-    const stored = await this.uploader.upload(bytes, userId.toHexString());
+    const stored = await this.uploader.upload(bytes, userId.toHexString(), 'avatar');
     let updated: Awaited<ReturnType<UsersService['setProfilePicture']>>;
     try {
       updated = await this.users.setProfilePicture(userId, stored);

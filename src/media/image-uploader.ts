@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
+import { ImageReencoder, type PictureKind } from './image-reencoder.js';
 import { validateImage } from './image-validator.js';
 import { MEDIA_STORAGE, type MediaStorage, type StoredImage } from './media-storage.js';
 
@@ -16,9 +17,10 @@ export const PICTURE_STORE_TIMED_OUT = 'The picture store did not answer in time
 export const PICTURE_STORE_FAILED = 'The picture could not be stored, please try again later';
 
 /**
- * Validates an image's bytes and stores it within UPLOAD_TIMEOUT_MS, for every feature that takes
- * pictures (profile pictures, chat images). Storage errors become 502 and 504 with nothing of theirs
- * shown; an upload that finishes after its 504 is deleted.
+ * Validates an image's bytes, re-encodes it for its kind and stores the result within
+ * UPLOAD_TIMEOUT_MS, for every feature that takes pictures (profile pictures, chat images). Storage
+ * errors become 502 and 504 with nothing of theirs shown; an upload that finishes after its 504 is
+ * deleted.
  */
 @Injectable()
 export class ImageUploader {
@@ -28,6 +30,7 @@ export class ImageUploader {
 
   constructor(
     @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
+    private readonly reencoder: ImageReencoder,
     config: ConfigService<AppConfig, true>,
   ) {
     const media = config.get('media', { infer: true });
@@ -35,8 +38,8 @@ export class ImageUploader {
     this.timeoutMs = media.uploadTimeoutMs;
   }
 
-  async upload(bytes: Buffer, ownerId: string): Promise<StoredImage> {
-    const image = await validateImage(bytes, this.maxBytes);
+  async upload(bytes: Buffer, ownerId: string, kind: PictureKind): Promise<StoredImage> {
+    const image = await this.reencoder.reencode(await validateImage(bytes, this.maxBytes), kind);
     const upload = this.storage.save(image, ownerId);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {

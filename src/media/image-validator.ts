@@ -21,7 +21,7 @@ const MIME_TYPES: Record<ImageExtension, string> = {
   gif: 'image/gif',
 };
 
-/** Pixel-flood guard: what a decoder downstream (browser, Cloudinary) would have to allocate. */
+/** Pixel-flood guard: what a decoder (ours, then Cloudinary's) would have to allocate. */
 export const MAX_IMAGE_SIDE = 4096;
 export const MAX_IMAGE_PIXELS = 24_000_000;
 
@@ -59,7 +59,7 @@ export function decodeImageDataUri(value: string, maxBytes: number, field = 'pro
 
 /**
  * Accepts PNG, JPEG, WebP and GIF by their magic numbers, with dimensions read from the header.
- * The image is not decoded: a damaged body past a valid header gets through (and shows as broken).
+ * Nothing is decoded here: ImageReencoder decodes what passes, and refuses a damaged body.
  */
 export async function validateImage(bytes: Buffer, maxBytes: number): Promise<ValidatedImage> {
   if (bytes.length > maxBytes) throw imageTooLarge(maxBytes);
@@ -70,12 +70,21 @@ export async function validateImage(bytes: Buffer, maxBytes: number): Promise<Va
     throw new BadRequestException('Only PNG, JPEG, WebP and GIF images are accepted');
   }
   const { width, height } = readDimensions(bytes, extension);
+  checkDimensions(width, height);
+  return { bytes, extension, mimeType: MIME_TYPES[extension], width, height };
+}
+
+/** The pixel-flood guard, for dimensions from any header parser. */
+export function checkDimensions(width: number, height: number): void {
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
     throw new BadRequestException(
       `The image is ${width} × ${height} pixels; at most ${MAX_IMAGE_SIDE} × ${MAX_IMAGE_SIDE} is accepted`,
     );
   }
-  return { bytes, extension, mimeType: MIME_TYPES[extension], width, height };
+}
+
+export function imageDamaged(): BadRequestException {
+  return new BadRequestException('The image is damaged or incomplete');
 }
 
 function readDimensions(bytes: Buffer, extension: ImageExtension): { width: number; height: number } {
@@ -88,9 +97,7 @@ function readDimensions(bytes: Buffer, extension: ImageExtension): { width: numb
     size = undefined;
   }
   // The header parser must agree with the magic-number check, or one of them was fooled.
-  if (!size || size.type !== extension || !size.width || !size.height) {
-    throw new BadRequestException('The image is damaged or incomplete');
-  }
+  if (!size || size.type !== extension || !size.width || !size.height) throw imageDamaged();
   return { width: size.width, height: size.height };
 }
 

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
 import { CloudinaryStorage } from './cloudinary.storage.js';
+import { ImageReencoder } from './image-reencoder.js';
 import { ImageUploader } from './image-uploader.js';
 import { LocalDiskStorage } from './local-disk.storage.js';
 import { MEDIA_STORAGE, type MediaStorage } from './media-storage.js';
@@ -17,6 +18,7 @@ function createMediaStorage(config: ConfigService<AppConfig, true>): MediaStorag
 @Module({
   providers: [
     { provide: MEDIA_STORAGE, inject: [ConfigService], useFactory: createMediaStorage },
+    ImageReencoder,
     ImageUploader,
   ],
   exports: [MEDIA_STORAGE, ImageUploader],

@@ -2,9 +2,9 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiError } from '../common/openapi/api-error.decorator.js';
 import { PICTURE_STORE_FAILED, PICTURE_STORE_TIMED_OUT } from './image-uploader.js';
 
-/** The 400 of a picture refused by the byte checks (image-validator.ts). */
+/** The 400 of a picture refused by the byte checks (image-validator.ts) or the decoder (image-reencoder.ts). */
 export const IMAGE_REFUSED =
-  'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), or over 4096 × 4096 pixels.';
+  'Not a PNG, JPEG, WebP or GIF image (checked on the bytes), over 4096 × 4096 pixels, or not decodable.';
 export const IMAGE_PROBLEMS = [
   'Only PNG, JPEG, WebP and GIF images are accepted',
   'The image is damaged or incomplete',

@@ -102,7 +102,7 @@ export class MessagesService implements OnModuleInit {
     const bytes =
       dto.image === undefined ? undefined : decodeImageDataUri(dto.image, this.uploader.maxBytes, 'image');
     const receiver = await this.requireUser(receiverId);
-    const image = bytes && (await this.uploader.upload(bytes, sender.toHexString()));
+    const image = bytes && (await this.uploader.upload(bytes, sender.toHexString(), 'chat'));
     const message = toMessageResponse(await this.store(sender, receiver._id, dto.text, image));
     const event: MessageSentEvent = { message, senderSocketId };
     this.events.emit(MESSAGE_SENT, event);

@@ -34,7 +34,7 @@ export function pngOfSize(size: number): Buffer {
   return Buffer.concat([image.subarray(0, image.length - 12), padding, iend]);
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
+export function pngChunk(type: string, data: Buffer): Buffer {
   const chunk = Buffer.alloc(12 + data.length);
   chunk.writeUInt32BE(data.length, 0);
   chunk.write(type, 4, 'latin1');

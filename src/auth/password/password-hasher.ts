@@ -5,7 +5,7 @@ import bcrypt from 'bcrypt';
 import { createHmac, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { AppConfig } from '../../config/app-config.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../../common/concurrency/semaphore.js';
 
 /**
  * Current scheme: bcrypt over base64(HMAC-SHA-384(pepper, password)). The pre-hash keeps every byte of

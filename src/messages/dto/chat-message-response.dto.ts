@@ -13,7 +13,7 @@ export class ChatMessageResponseDto {
   text: string | null;
   /**
    * URL of the attached picture, or null.
-   * @example https://res.cloudinary.com/demo/image/upload/v1717000000/profile-pictures/6650f0c2a1b2c3d4e5f60718/b1946ac92492d2347c6235b4.png
+   * @example https://res.cloudinary.com/demo/image/upload/v1717000000/profile-pictures/6650f0c2a1b2c3d4e5f60718/b1946ac92492d2347c6235b4.webp
    */
   image: string | null;
   /** @example 2026-05-25T17:02:11.000Z */

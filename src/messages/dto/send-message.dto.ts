@@ -28,6 +28,7 @@ export class SendMessageDto {
 
   /**
    * A picture as a base64 data URI: PNG, JPEG, WebP or GIF, at most MEDIA_MAX_BYTES once decoded.
+   * Stored re-encoded: its first frame, at most 1024 px on the longer side, as WebP without metadata.
    * @example data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC
    */
   @IsOptional()

@@ -8,7 +8,7 @@ export class UserResponseDto {
   email: string;
   /**
    * URL of the profile picture, or an empty string.
-   * @example https://res.cloudinary.com/demo/image/upload/v1717000000/chat-auth/avatars/6650f0c2a1b2c3d4e5f60718.png
+   * @example https://res.cloudinary.com/demo/image/upload/v1717000000/chat-auth/avatars/6650f0c2a1b2c3d4e5f60718.webp
    */
   profilePic: string;
   /** Whether the email address was confirmed through a link sent to it. */
