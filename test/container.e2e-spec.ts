@@ -104,6 +104,7 @@ describe("Container: the Dockerfile's steps in a plain checkout (e2e)", () => {
         JWT_SECRET: randomBytes(48).toString('base64'),
         PASSWORD_PEPPER: randomBytes(48).toString('base64'),
         SMTP_URL: sink.url,
+        SMTP_CA_FILE: SmtpSink.CA_FILE,
         MAIL_FROM: 'Chat <no-reply@example.com>',
         API_URL: base,
         MEDIA_PUBLIC_URL: `${base}/media`,

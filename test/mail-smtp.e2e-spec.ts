@@ -18,7 +18,12 @@ describe('Mail through a real SMTP server (e2e)', () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink({ user: 'mailer', pass: 's3cret:pass' }).start();
-    app = await createTestApp({ SMTP_URL: sink.url, MAIL_FROM, API_URL: 'http://api.test' });
+    app = await createTestApp({
+      SMTP_URL: sink.url,
+      SMTP_CA_FILE: SmtpSink.CA_FILE,
+      MAIL_FROM,
+      API_URL: 'http://api.test',
+    });
   });
   afterAll(async () => {
     await app.close();

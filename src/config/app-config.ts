@@ -62,6 +62,13 @@ export interface AppConfig {
   mail: {
     /** Unset: messages are written to outboxDir instead of being sent. */
     smtpUrl?: string;
+    /**
+     * `required`: nothing is sent (not even the login) unless the connection is TLS, by smtps:// or
+     * STARTTLS. `off` (SMTP_TLS=off): plain SMTP, STARTTLS never tried.
+     */
+    smtpTls: 'required' | 'off';
+    /** PEM certificates trusted for the SMTP server instead of the system's (SMTP_CA_FILE). */
+    smtpCa?: string;
     from: string;
     timeoutMs: number;
     outboxDir: string;
@@ -194,6 +201,11 @@ function assertProductionReady(env: EnvironmentVariables): void {
     problems.push('SMTP_URL is required in production (without it mail is only written to DATA_DIR/outbox)');
   }
   if (!env.API_URL) problems.push('API_URL is required in production (the links in emails point to it)');
+  if (env.SMTP_TLS === 'off' && env.SMTP_URL && !isLoopback(smtpHost(env.SMTP_URL))) {
+    problems.push(
+      `SMTP_TLS=off is allowed in production only for an SMTP server on this machine (localhost, 127.0.0.1, ::1), not ${smtpHost(env.SMTP_URL)}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
@@ -206,9 +218,16 @@ function mailConfig(
   if (env.SMTP_URL && !env.MAIL_FROM) {
     throw new ConfigurationError(['MAIL_FROM is required when SMTP_URL is set']);
   }
+  if (env.SMTP_URL) smtpHost(env.SMTP_URL);
+  if (env.SMTP_URL && /[?#]/.test(env.SMTP_URL)) {
+    // nodemailer would let `?ignoreTLS=true` or `?tls.rejectUnauthorized=false` override SMTP_TLS.
+    throw new ConfigurationError(['SMTP_URL takes no ?options: TLS is set with SMTP_TLS and SMTP_CA_FILE']);
+  }
   const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
   return {
     smtpUrl: env.SMTP_URL,
+    smtpTls: env.SMTP_TLS === 'off' ? 'off' : 'required',
+    smtpCa: env.SMTP_CA_FILE === undefined ? undefined : certificates(env.SMTP_CA_FILE),
     from: env.MAIL_FROM ?? 'Chat auth <no-reply@localhost>',
     timeoutMs: env.SMTP_TIMEOUT_MS ?? 10_000,
     outboxDir: join(dataDir, 'outbox'),
@@ -246,6 +265,32 @@ function developmentSecret(nodeEnv: string, dataDir: string, name: string): stri
     writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
     return secret;
   }
+}
+
+/** The host of an SMTP_URL, without the brackets of an IPv6 address. */
+export function smtpHost(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    throw new ConfigurationError(['SMTP_URL is not a valid URL']);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function certificates(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    throw new ConfigurationError([`SMTP_CA_FILE cannot be read: ${(error as Error).message}`]);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigurationError([`SMTP_CA_FILE must hold PEM certificates: ${resolve(file)}`]);
+  }
+  return pem;
 }
 
 function frontendDir(value: string): string {

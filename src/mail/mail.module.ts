@@ -12,10 +12,9 @@ import { SmtpMailer } from './smtp.mailer.js';
       provide: MAILER,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>): Mailer => {
-        const { smtpUrl, from, timeoutMs, outboxDir } = config.get('mail', {
-          infer: true,
-        });
-        return smtpUrl ? new SmtpMailer(smtpUrl, from, timeoutMs) : new OutboxMailer(outboxDir, from);
+        const mail = config.get('mail', { infer: true });
+        const { smtpUrl } = mail;
+        return smtpUrl ? new SmtpMailer({ ...mail, smtpUrl }) : new OutboxMailer(mail.outboxDir, mail.from);
       },
     },
     MailService,
