@@ -107,6 +107,8 @@ describe("Container: the Dockerfile's steps in a plain checkout (e2e)", () => {
         SMTP_CA_FILE: SmtpSink.CA_FILE,
         MAIL_FROM: 'Chat <no-reply@example.com>',
         API_URL: base,
+        APP_URL: base,
+        CORS_ORIGINS: '',
         MEDIA_PUBLIC_URL: `${base}/media`,
         LOG_LEVEL: 'log',
       },

@@ -201,6 +201,16 @@ function assertProductionReady(env: EnvironmentVariables): void {
     problems.push('SMTP_URL is required in production (without it mail is only written to DATA_DIR/outbox)');
   }
   if (!env.API_URL) problems.push('API_URL is required in production (the links in emails point to it)');
+  // The development defaults would trust any page on a visitor's own localhost:5173 with credentials,
+  // and send people from the links in emails there.
+  if (env.CORS_ORIGINS === undefined) {
+    problems.push(
+      'CORS_ORIGINS must be set in production: the origins of frontends on other sites, comma-separated, or empty for same origin only',
+    );
+  }
+  if (!env.APP_URL) {
+    problems.push('APP_URL is required in production (the frontend people land on from the links in emails)');
+  }
   if (env.SMTP_TLS === 'off' && env.SMTP_URL && !isLoopback(smtpHost(env.SMTP_URL))) {
     problems.push(
       `SMTP_TLS=off is allowed in production only for an SMTP server on this machine (localhost, 127.0.0.1, ::1), not ${smtpHost(env.SMTP_URL)}`,

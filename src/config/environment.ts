@@ -94,8 +94,9 @@ export class EnvironmentVariables {
   })
   PASSWORD_PEPPER?: string;
 
+  // Empty is a value here (no other origin: same origin only), unlike unset.
   @IsOptional()
-  @Transform(emptyToUndefined)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   CORS_ORIGINS?: string;
 

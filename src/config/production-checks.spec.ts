@@ -10,7 +10,34 @@ const PRODUCTION = {
   SMTP_URL: 'smtp://mailer:secret@smtp.example.com:587',
   MAIL_FROM: 'Chat <no-reply@example.com>',
   API_URL: 'https://api.example.com',
+  CORS_ORIGINS: 'https://chat.example.com',
+  APP_URL: 'https://chat.example.com',
 };
+
+describe('loadAppConfig in production: no development defaults', () => {
+  it('refuses to start without CORS_ORIGINS and APP_URL, naming both', () => {
+    expect(() => loadAppConfig({ ...PRODUCTION, CORS_ORIGINS: undefined, APP_URL: undefined })).toThrow(
+      /CORS_ORIGINS must be set in production[\s\S]*APP_URL is required in production/,
+    );
+    expect(() => loadAppConfig({ ...PRODUCTION, APP_URL: '' })).toThrow(/APP_URL is required in production/);
+  });
+
+  it('takes an empty CORS_ORIGINS as same origin only', () => {
+    const config = loadAppConfig({ ...PRODUCTION, CORS_ORIGINS: ' ' });
+    expect(config.app.corsOrigins).toEqual([]);
+    expect(config.mail.appUrl).toBe('https://chat.example.com');
+  });
+
+  it('uses what is set', () => {
+    const config = loadAppConfig({
+      ...PRODUCTION,
+      CORS_ORIGINS: 'https://chat.example.com, https://admin.example.com',
+      APP_URL: 'https://chat.example.com/app/',
+    });
+    expect(config.app.corsOrigins).toEqual(['https://chat.example.com', 'https://admin.example.com']);
+    expect(config.mail.appUrl).toBe('https://chat.example.com/app');
+  });
+});
 
 describe('loadAppConfig in production: mail in clear text', () => {
   it('requires TLS to the SMTP server unless SMTP_TLS=off', () => {
