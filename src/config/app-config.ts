@@ -110,11 +110,6 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
   const production = nodeEnv === 'production';
   const dataDir = resolve(env.DATA_DIR ?? './data');
   if (production) assertProductionReady(env);
-  if (production && env.METRICS_ENABLED && !env.METRICS_TOKEN) {
-    new Logger('Config').warn(
-      'METRICS_ENABLED without METRICS_TOKEN: anyone who reaches /api/metrics can read it',
-    );
-  }
 
   const sameSite = env.COOKIE_SAMESITE ?? 'lax';
   const port = env.PORT ?? 5001;
@@ -210,6 +205,11 @@ function assertProductionReady(env: EnvironmentVariables): void {
   }
   if (!env.APP_URL) {
     problems.push('APP_URL is required in production (the frontend people land on from the links in emails)');
+  }
+  if (env.METRICS_ENABLED && !env.METRICS_TOKEN && !env.METRICS_PUBLIC) {
+    problems.push(
+      'METRICS_TOKEN is required in production when METRICS_ENABLED is on; to let anyone who reaches /api/metrics read it, set METRICS_PUBLIC=true instead',
+    );
   }
   if (env.SMTP_TLS === 'off' && env.SMTP_URL && !isLoopback(smtpHost(env.SMTP_URL))) {
     problems.push(

@@ -261,6 +261,11 @@ export class EnvironmentVariables {
   METRICS_TOKEN?: string;
 
   @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_PUBLIC?: boolean;
+
+  @IsOptional()
   @Transform(toInt)
   @Min(1)
   @Max(3650)

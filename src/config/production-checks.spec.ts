@@ -56,3 +56,24 @@ describe('loadAppConfig in production: mail in clear text', () => {
     expect(config.mail.smtpTls).toBe('off');
   });
 });
+
+describe('loadAppConfig in production: metrics', () => {
+  it('refuses METRICS_ENABLED without METRICS_TOKEN, naming METRICS_TOKEN and METRICS_PUBLIC', () => {
+    expect(() => loadAppConfig({ ...PRODUCTION, METRICS_ENABLED: 'true' })).toThrow(
+      /METRICS_TOKEN is required in production when METRICS_ENABLED is on.*METRICS_PUBLIC=true/,
+    );
+  });
+
+  it('serves them with a token, or to anyone only when METRICS_PUBLIC=true says so', () => {
+    const token = 't'.repeat(16);
+    expect(loadAppConfig({ ...PRODUCTION, METRICS_ENABLED: 'true', METRICS_TOKEN: token }).metrics).toEqual({
+      enabled: true,
+      token,
+    });
+    expect(loadAppConfig({ ...PRODUCTION, METRICS_ENABLED: 'true', METRICS_PUBLIC: 'true' }).metrics).toEqual(
+      { enabled: true, token: undefined },
+    );
+    expect(loadAppConfig(PRODUCTION).metrics.enabled).toBe(false);
+    expect(() => loadAppConfig({ ...PRODUCTION, METRICS_PUBLIC: 'perhaps' })).toThrow(/METRICS_PUBLIC/);
+  });
+});
