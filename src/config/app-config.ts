@@ -228,11 +228,7 @@ function mailConfig(
   if (env.SMTP_URL && !env.MAIL_FROM) {
     throw new ConfigurationError(['MAIL_FROM is required when SMTP_URL is set']);
   }
-  if (env.SMTP_URL) smtpHost(env.SMTP_URL);
-  if (env.SMTP_URL && /[?#]/.test(env.SMTP_URL)) {
-    // nodemailer would let `?ignoreTLS=true` or `?tls.rejectUnauthorized=false` override SMTP_TLS.
-    throw new ConfigurationError(['SMTP_URL takes no ?options: TLS is set with SMTP_TLS and SMTP_CA_FILE']);
-  }
+  if (env.SMTP_URL) assertSmtpUrl(env.SMTP_URL);
   const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
   return {
     smtpUrl: env.SMTP_URL,
@@ -283,6 +279,14 @@ export function smtpHost(url: string): string {
     return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
   } catch {
     throw new ConfigurationError(['SMTP_URL is not a valid URL']);
+  }
+}
+
+function assertSmtpUrl(url: string): void {
+  if (!smtpHost(url)) throw new ConfigurationError(['SMTP_URL names no host']);
+  // nodemailer would let `?ignoreTLS=true` or `?tls.rejectUnauthorized=false` override SMTP_TLS.
+  if (/[?#]/.test(url)) {
+    throw new ConfigurationError(['SMTP_URL takes no ?options: TLS is set with SMTP_TLS and SMTP_CA_FILE']);
   }
 }
 

@@ -51,6 +51,17 @@ describe('loadAppConfig in production: mail in clear text', () => {
     );
   });
 
+  it.each([
+    ['smtp://?x=1', /SMTP_URL names no host/],
+    ['smtp://[bad', /SMTP_URL is not a valid URL/],
+    [
+      'smtps://mailer:secret@smtp.example.com:465?tls.rejectUnauthorized=false',
+      /SMTP_URL takes no \?options/,
+    ],
+  ])('refuses SMTP_URL=%s', (url, message) => {
+    expect(() => loadAppConfig({ ...PRODUCTION, SMTP_URL: url })).toThrow(message);
+  });
+
   it.each(['127.0.0.1', 'localhost', '[::1]'])('allows SMTP_TLS=off for a relay on %s', (host) => {
     const config = loadAppConfig({ ...PRODUCTION, SMTP_TLS: 'off', SMTP_URL: `smtp://${host}:25` });
     expect(config.mail.smtpTls).toBe('off');
