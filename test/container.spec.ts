@@ -121,6 +121,8 @@ describe('compose.yaml', () => {
     PASSWORD_PEPPER: randomBytes(48).toString('base64'),
     SMTP_URL: 'smtp://mailer:secret@smtp.example.com:587',
     MAIL_FROM: 'Chat <no-reply@example.com>',
+    APP_URL: 'https://chat.example.com',
+    CORS_ORIGINS: '',
   };
   const required = Object.entries(api.environment ?? {})
     .filter(([, value]) => /^\$\{\w+:\?/.test(String(value)))
@@ -167,7 +169,7 @@ describe('compose.yaml', () => {
   });
 
   it('requires the secrets and the mail server from the operator (no default), and each one is needed', () => {
-    expect(required.sort()).toEqual(['JWT_SECRET', 'MAIL_FROM', 'PASSWORD_PEPPER', 'SMTP_URL']);
+    expect(required.sort()).toEqual(['APP_URL', 'JWT_SECRET', 'MAIL_FROM', 'PASSWORD_PEPPER', 'SMTP_URL']);
     for (const name of required) {
       const without = { ...operator, [name]: undefined };
       expect(() => containerEnvironment(api, without), name).toThrow(`required variable ${name}`);

@@ -18,7 +18,12 @@ describe('Mail through a real SMTP server (e2e)', () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink({ user: 'mailer', pass: 's3cret:pass' }).start();
-    app = await createTestApp({ SMTP_URL: sink.url, MAIL_FROM, API_URL: 'http://api.test' });
+    app = await createTestApp({
+      SMTP_URL: sink.url,
+      SMTP_CA_FILE: SmtpSink.CA_FILE,
+      MAIL_FROM,
+      API_URL: 'http://api.test',
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -30,8 +35,9 @@ describe('Mail through a real SMTP server (e2e)', () => {
     const mail = await sink.waitFor(email, 'Confirm your email address');
     expect(mail.from).toBe('"Chat Support" <support@chat.example>');
     expect(sink.logins).toContain('mailer');
-    expect(mail.text).toContain('Hello Grace <b>Hopper</b>,');
-    expect(mail.html).toContain('Hello Grace &lt;b&gt;Hopper&lt;/b&gt;,');
+    // An unconfirmed address is not greeted by name (test/mail/unverified-recipients.e2e-spec.ts).
+    expect(mail.text).toContain('Hello,\n');
+    expect(mail.html).toContain('<p>Hello,</p>');
     expect(mail.links[0]).toMatch(/^http:\/\/api\.test\/api\/auth\/verify-email\?token=/);
   });
 

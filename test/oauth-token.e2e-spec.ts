@@ -267,7 +267,7 @@ describe('OAuth 2.0 token route: timing (e2e)', () => {
 
 describe('API index: GET /api (e2e)', () => {
   it('names the API and links its docs, OpenAPI document and health', async () => {
-    const app = await createTestApp();
+    const app = await createTestApp({ API_URL: 'http://api.example.test' });
     try {
       const res = await request(app.getHttpServer()).get('/api').set('Host', 'api.example.test').expect(200);
       expect(res.body).toEqual({

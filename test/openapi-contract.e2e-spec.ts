@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { lintFromString, loadConfig } from '@redocly/openapi-core';
 import request from 'supertest';
+import { parse } from 'yaml';
 import { enforceContract, OpenApiContract, takeContractViolations } from './support/openapi-contract.js';
 import { createTestApp } from './support/test-app.js';
 
@@ -43,6 +45,8 @@ describe('OpenAPI document (e2e)', () => {
 
   it('passes Redocly recommended rules (redocly.yaml) with no error and no warning', async () => {
     const config = await loadConfig({ configPath: REDOCLY_CONFIG });
+    // The recommended rules as they are: redocly.yaml turns none off and relaxes none.
+    expect(parse(readFileSync(REDOCLY_CONFIG, 'utf8'))).toEqual({ extends: ['recommended'] });
     const problems = await lintFromString({
       source: JSON.stringify(document),
       absoluteRef: 'openapi.json',
@@ -73,13 +77,12 @@ describe('OpenAPI document (e2e)', () => {
     );
   });
 
-  it('gives every operation a success: a 2XX response, or a 3XX for a link that redirects', () => {
+  it('gives every operation a success: a 2XX response', () => {
     for (const { where, op } of operations()) {
-      const statuses = Object.keys(op.responses);
-      const success =
-        statuses.some((status) => status.startsWith('2')) ||
-        statuses.some((status) => status.startsWith('3'));
-      expect(success, where).toBe(true);
+      expect(
+        Object.keys(op.responses).some((status) => status.startsWith('2')),
+        where,
+      ).toBe(true);
     }
   });
 

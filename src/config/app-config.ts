@@ -62,6 +62,13 @@ export interface AppConfig {
   mail: {
     /** Unset: messages are written to outboxDir instead of being sent. */
     smtpUrl?: string;
+    /**
+     * `required`: nothing is sent (not even the login) unless the connection is TLS, by smtps:// or
+     * STARTTLS. `off` (SMTP_TLS=off): plain SMTP, STARTTLS never tried.
+     */
+    smtpTls: 'required' | 'off';
+    /** PEM certificates trusted for the SMTP server instead of the system's (SMTP_CA_FILE). */
+    smtpCa?: string;
     from: string;
     timeoutMs: number;
     outboxDir: string;
@@ -103,11 +110,6 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
   const production = nodeEnv === 'production';
   const dataDir = resolve(env.DATA_DIR ?? './data');
   if (production) assertProductionReady(env);
-  if (production && env.METRICS_ENABLED && !env.METRICS_TOKEN) {
-    new Logger('Config').warn(
-      'METRICS_ENABLED without METRICS_TOKEN: anyone who reaches /api/metrics can read it',
-    );
-  }
 
   const sameSite = env.COOKIE_SAMESITE ?? 'lax';
   const port = env.PORT ?? 5001;
@@ -194,6 +196,26 @@ function assertProductionReady(env: EnvironmentVariables): void {
     problems.push('SMTP_URL is required in production (without it mail is only written to DATA_DIR/outbox)');
   }
   if (!env.API_URL) problems.push('API_URL is required in production (the links in emails point to it)');
+  // The development defaults would trust any page on a visitor's own localhost:5173 with credentials,
+  // and send people from the links in emails there.
+  if (env.CORS_ORIGINS === undefined) {
+    problems.push(
+      'CORS_ORIGINS must be set in production: the origins of frontends on other sites, comma-separated, or empty for same origin only',
+    );
+  }
+  if (!env.APP_URL) {
+    problems.push('APP_URL is required in production (the frontend people land on from the links in emails)');
+  }
+  if (env.METRICS_ENABLED && !env.METRICS_TOKEN && !env.METRICS_PUBLIC) {
+    problems.push(
+      'METRICS_TOKEN is required in production when METRICS_ENABLED is on; to let anyone who reaches /api/metrics read it, set METRICS_PUBLIC=true instead',
+    );
+  }
+  if (env.SMTP_TLS === 'off' && env.SMTP_URL && !isLoopback(smtpHost(env.SMTP_URL))) {
+    problems.push(
+      `SMTP_TLS=off is allowed in production only for an SMTP server on this machine (localhost, 127.0.0.1, ::1), not ${smtpHost(env.SMTP_URL)}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
@@ -206,9 +228,12 @@ function mailConfig(
   if (env.SMTP_URL && !env.MAIL_FROM) {
     throw new ConfigurationError(['MAIL_FROM is required when SMTP_URL is set']);
   }
+  if (env.SMTP_URL) assertSmtpUrl(env.SMTP_URL);
   const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
   return {
     smtpUrl: env.SMTP_URL,
+    smtpTls: env.SMTP_TLS === 'off' ? 'off' : 'required',
+    smtpCa: env.SMTP_CA_FILE === undefined ? undefined : certificates(env.SMTP_CA_FILE),
     from: env.MAIL_FROM ?? 'Chat auth <no-reply@localhost>',
     timeoutMs: env.SMTP_TIMEOUT_MS ?? 10_000,
     outboxDir: join(dataDir, 'outbox'),
@@ -246,6 +271,40 @@ function developmentSecret(nodeEnv: string, dataDir: string, name: string): stri
     writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
     return secret;
   }
+}
+
+/** The host of an SMTP_URL, without the brackets of an IPv6 address. */
+export function smtpHost(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    throw new ConfigurationError(['SMTP_URL is not a valid URL']);
+  }
+}
+
+function assertSmtpUrl(url: string): void {
+  if (!smtpHost(url)) throw new ConfigurationError(['SMTP_URL names no host']);
+  // nodemailer would let `?ignoreTLS=true` or `?tls.rejectUnauthorized=false` override SMTP_TLS.
+  if (/[?#]/.test(url)) {
+    throw new ConfigurationError(['SMTP_URL takes no ?options: TLS is set with SMTP_TLS and SMTP_CA_FILE']);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function certificates(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(resolve(file), 'utf8');
+  } catch (error) {
+    throw new ConfigurationError([`SMTP_CA_FILE cannot be read: ${(error as Error).message}`]);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigurationError([`SMTP_CA_FILE must hold PEM certificates: ${resolve(file)}`]);
+  }
+  return pem;
 }
 
 function frontendDir(value: string): string {

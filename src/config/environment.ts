@@ -16,6 +16,7 @@ export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export const SAME_SITE_VALUES = ['lax', 'strict', 'none'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
+export const SMTP_TLS_MODES = ['on', 'off'] as const;
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+\S*$/;
 
@@ -33,6 +34,7 @@ const toBoolean = ({ value }: { value: unknown }) => {
 };
 const toLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
+const toLowerOrUndefined = ({ value }: { value: unknown }) => emptyToUndefined({ value: toLower({ value }) });
 const toInt = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   if (value.trim() === '') return undefined;
@@ -92,8 +94,9 @@ export class EnvironmentVariables {
   })
   PASSWORD_PEPPER?: string;
 
+  // Empty is a value here (no other origin: same origin only), unlike unset.
   @IsOptional()
-  @Transform(emptyToUndefined)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   CORS_ORIGINS?: string;
 
@@ -163,6 +166,16 @@ export class EnvironmentVariables {
     message: 'SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465',
   })
   SMTP_URL?: string;
+
+  @IsOptional()
+  @Transform(toLowerOrUndefined)
+  @IsIn(SMTP_TLS_MODES, { message: 'SMTP_TLS must be on or off' })
+  SMTP_TLS?: (typeof SMTP_TLS_MODES)[number];
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  SMTP_CA_FILE?: string;
 
   @IsOptional()
   @Transform(emptyToUndefined)
@@ -246,6 +259,11 @@ export class EnvironmentVariables {
     message: 'METRICS_TOKEN must be at least 16 characters',
   })
   METRICS_TOKEN?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_PUBLIC?: boolean;
 
   @IsOptional()
   @Transform(toInt)

@@ -12,13 +12,12 @@ import { SmtpMailer } from './smtp.mailer.js';
       provide: MAILER,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>): Mailer => {
-        const { smtpUrl, from, timeoutMs, outboxDir } = config.get('mail', {
-          infer: true,
-        });
-        if (smtpUrl) return new SmtpMailer(smtpUrl, from, timeoutMs);
+        const mail = config.get('mail', { infer: true });
+        const { smtpUrl } = mail;
+        if (smtpUrl) return new SmtpMailer({ ...mail, smtpUrl });
         // The outbox prints the links only in development (`npm start`): they hold tokens.
         const logLinks = config.get('app.env', { infer: true }) === 'development';
-        return new OutboxMailer(outboxDir, from, logLinks);
+        return new OutboxMailer(mail.outboxDir, mail.from, logLinks);
       },
     },
     MailService,

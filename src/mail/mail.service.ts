@@ -42,7 +42,7 @@ export class MailService {
   /** The link goes to the new address; the current one is told about the request. */
   async sendEmailChange(to: Recipient, newEmail: string, link: string): Promise<void> {
     await Promise.all([
-      this.deliver(confirmEmailChangeEmail(to, newEmail, link)),
+      this.deliver(confirmEmailChangeEmail(newEmail, link)),
       this.deliver(emailChangeRequestedEmail(to, newEmail)),
     ]);
   }

@@ -1,17 +1,6 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Put,
-  Query,
-  Redirect,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Put, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiAcceptedResponse, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AllowUnverified } from '../../common/decorators/allow-unverified.decorator.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
@@ -29,38 +18,53 @@ import { EmailChangeService } from './email-change.service.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import { INVALID_TOKEN } from '../password-reset/password-reset.service.js';
 import { WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
+import { VERIFY_EMAIL_SCRIPT, verifyEmailPage } from './verify-email-page.js';
 
 const INVALID_TOKEN_DOC = 'The token is bad, expired or used.';
 
 @Controller('auth')
 @ApiTags('Email address')
 export class EmailAddressController {
-  private readonly appUrl: string;
+  private readonly page: string;
 
   constructor(
     private readonly verification: EmailVerificationService,
     private readonly change: EmailChangeService,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.appUrl = config.get('mail.appUrl', { infer: true });
+    this.page = verifyEmailPage(config.get('mail.appUrl', { infer: true }));
   }
 
-  /** The emailed link: confirms the address (or the new one of an email change) and sends the browser to APP_URL. */
+  /**
+   * The page the emailed link opens (a new account's address, or the new one of an email change).
+   * Opening it changes nothing, so a mail scanner that fetches the link confirms nothing: its button
+   * posts the token to POST verify-email, then the page opens APP_URL.
+   */
   @Public()
   @Get('verify-email')
-  @Redirect(undefined, HttpStatus.SEE_OTHER)
-  @ApiResponse({
-    status: HttpStatus.SEE_OTHER,
-    description: 'Verified; `Location` is APP_URL.',
-    headers: { Location: { description: 'APP_URL', schema: { type: 'string' } } },
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @ApiProduces('text/html')
+  @ApiQuery({
+    name: 'token',
+    required: false,
+    description: 'The token from the emailed link.',
   })
-  @ApiError(400, INVALID_TOKEN_DOC, INVALID_TOKEN)
-  async verifyByLink(@Query() query: EmailTokenDto): Promise<{ url: string }> {
-    await this.verification.verify(query.token);
-    return { url: this.appUrl };
+  @ApiOkResponse({ description: 'An HTML page.', schema: { type: 'string' } })
+  verifyEmailPage(): string {
+    return this.page;
   }
 
-  /** Confirms the address with the token from the emailed link, for apps that handle the link themselves. */
+  /** The verification page's script (the CSP allows no inline script). */
+  @Public()
+  @Get('verify-email.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @ApiProduces('text/javascript')
+  @ApiOkResponse({ description: 'JavaScript.', schema: { type: 'string' } })
+  verifyEmailScript(): string {
+    return VERIFY_EMAIL_SCRIPT;
+  }
+
+  /** Confirms the address with the token from the emailed link: the link's page posts it, and so may an app. */
   @Public()
   @UseGuards(AuthThrottlerGuard)
   @Post('verify-email')

@@ -4,7 +4,8 @@ import { markup } from './html.js';
 /** What a message says; layout() renders it as plain text and as HTML in the same words. */
 export interface MessageContent {
   subject: string;
-  fullName: string;
+  /** Unset: a greeting without a name. */
+  fullName?: string;
   paragraphs: string[];
   action?: { label: string; url: string };
   /** Paragraphs after the action button. */
@@ -16,8 +17,9 @@ const BUTTON_STYLE =
 
 export function layout(to: string, content: MessageContent): MailMessage {
   const { subject, fullName, paragraphs, action, closing = [] } = content;
+  const greeting = fullName === undefined ? 'Hello,' : `Hello ${fullName},`;
   const text = [
-    `Hello ${fullName},`,
+    greeting,
     ...paragraphs,
     ...(action ? [`${action.label}: ${action.url}`] : []),
     ...closing,
@@ -31,7 +33,7 @@ export function layout(to: string, content: MessageContent): MailMessage {
 <html lang="en">
 <head><meta charset="utf-8"><title>${subject}</title></head>
 <body style="font-family: Arial, sans-serif; line-height: 1.5; color: #222; max-width: 560px">
-<p>Hello ${fullName},</p>
+<p>${greeting}</p>
 ${paragraphs.map(paragraph)}${button}${closing.map(paragraph)}</body>
 </html>
 `;
