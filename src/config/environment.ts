@@ -95,6 +95,18 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(emptyToUndefined)
   @IsString()
+  TWO_FACTOR_ENCRYPTION_KEY?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[^:]{1,64}$/, {
+    message: 'TWO_FACTOR_ISSUER must be 1-64 characters, without a colon',
+  })
+  TWO_FACTOR_ISSUER?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   CORS_ORIGINS?: string;
 
   @IsOptional()
