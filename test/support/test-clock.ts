@@ -21,7 +21,7 @@ export class TestClock extends Clock {
     this.time += ms;
   }
 
-  get provider() {
+  get provider(): { provide: typeof Clock; useValue: Clock } {
     return { provide: Clock, useValue: this };
   }
 }
