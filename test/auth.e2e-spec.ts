@@ -14,7 +14,16 @@ import {
 } from './support/auth.js';
 import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
 
-const USER_KEYS = ['_id', 'createdAt', 'email', 'emailVerified', 'fullName', 'profilePic', 'updatedAt'];
+const USER_KEYS = [
+  '_id',
+  'createdAt',
+  'email',
+  'emailVerified',
+  'fullName',
+  'profilePic',
+  'twoFactorEnabled',
+  'updatedAt',
+];
 
 describe('Auth (e2e)', () => {
   let app: NestExpressApplication;

@@ -103,6 +103,7 @@ describe("Container: the Dockerfile's steps in a plain checkout (e2e)", () => {
         REDIS_KEY_PREFIX: uniqueKeyPrefix(),
         JWT_SECRET: randomBytes(48).toString('base64'),
         PASSWORD_PEPPER: randomBytes(48).toString('base64'),
+        TWO_FACTOR_ENCRYPTION_KEY: randomBytes(48).toString('base64'),
         SMTP_URL: sink.url,
         SMTP_CA_FILE: SmtpSink.CA_FILE,
         MAIL_FROM: 'Chat <no-reply@example.com>',

@@ -119,6 +119,7 @@ describe('compose.yaml', () => {
   const operator = {
     JWT_SECRET: randomBytes(48).toString('base64'),
     PASSWORD_PEPPER: randomBytes(48).toString('base64'),
+    TWO_FACTOR_ENCRYPTION_KEY: randomBytes(48).toString('base64'),
     SMTP_URL: 'smtp://mailer:secret@smtp.example.com:587',
     MAIL_FROM: 'Chat <no-reply@example.com>',
     APP_URL: 'https://chat.example.com',
@@ -169,7 +170,14 @@ describe('compose.yaml', () => {
   });
 
   it('requires the secrets and the mail server from the operator (no default), and each one is needed', () => {
-    expect(required.sort()).toEqual(['APP_URL', 'JWT_SECRET', 'MAIL_FROM', 'PASSWORD_PEPPER', 'SMTP_URL']);
+    expect(required.sort()).toEqual([
+      'APP_URL',
+      'JWT_SECRET',
+      'MAIL_FROM',
+      'PASSWORD_PEPPER',
+      'SMTP_URL',
+      'TWO_FACTOR_ENCRYPTION_KEY',
+    ]);
     for (const name of required) {
       const without = { ...operator, [name]: undefined };
       expect(() => containerEnvironment(api, without), name).toThrow(`required variable ${name}`);

@@ -12,7 +12,16 @@ import { decode } from './support/hostile-images.js';
 import { dataUri, gif, html, jpeg, png, pngOfSize, svg, tiff, webp } from './support/images.js';
 import { createTestApp } from './support/test-app.js';
 
-const USER_KEYS = ['_id', 'createdAt', 'email', 'emailVerified', 'fullName', 'profilePic', 'updatedAt'];
+const USER_KEYS = [
+  '_id',
+  'createdAt',
+  'email',
+  'emailVerified',
+  'fullName',
+  'profilePic',
+  'twoFactorEnabled',
+  'updatedAt',
+];
 const MAX_BYTES = 5 * 1024 * 1024; // the MEDIA_MAX_BYTES default
 const UPLOAD_TIMEOUT_MS = 1000;
 

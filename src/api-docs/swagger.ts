@@ -24,6 +24,10 @@ authenticated by the same session (see the README), which this document does not
 
 const TAGS: Array<[string, string]> = [
   ['Auth', 'Sign up, sign in (cookie or token), sign out.'],
+  [
+    'Two-factor sign-in',
+    'An authenticator-app code (TOTP) or a recovery code after the password: set up, enable, the second step of signing in, recovery codes, disable.',
+  ],
   ['Sessions', "The caller's signed-in devices, their recent security activity, and the password."],
   ['Account', 'The signed-in user: read, rename, delete.'],
   ['Email address', 'Verify the address, or change it, through emailed links.'],

@@ -27,6 +27,7 @@ export class AuditTrail {
       at: new Date(),
       ...(subject.userId ? { userId: subject.userId.toString() } : {}),
       ...(subject.reason ? { reason: subject.reason } : {}),
+      ...(subject.secondFactor ? { secondFactor: subject.secondFactor } : {}),
       ...(request ? { ip: request.ip, userAgent: request.userAgent, requestId: request.requestId } : {}),
     };
     // The log line first: it is the record of last resort when the database cannot take one.
@@ -35,6 +36,7 @@ export class AuditTrail {
       securityEvent: type,
       userId: event.userId,
       reason: event.reason,
+      secondFactor: event.secondFactor,
       ip: event.ip,
       userAgent: event.userAgent,
     });
@@ -70,6 +72,7 @@ export class AuditTrail {
 export interface AuditSubject {
   userId?: Types.ObjectId | string;
   reason?: SecurityEventInput['reason'];
+  secondFactor?: SecurityEventInput['secondFactor'];
 }
 
 /** Ids come as ObjectIds, or as the hex `sub` of a verified session token. */

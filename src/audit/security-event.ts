@@ -17,6 +17,11 @@ export const SECURITY_EVENT_TYPES = [
   'email.verified',
   'email.change_requested',
   'email.changed',
+  '2fa.enabled',
+  '2fa.disabled',
+  '2fa.recovery_codes_regenerated',
+  '2fa.recovery_code_used',
+  'login.2fa_failed',
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
@@ -25,7 +30,16 @@ export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
  * Why a sign-in failed. Kept server-side (log, audit collection, metrics), never shown in the
  * activity feed: it would tell an attacker which addresses have accounts.
  */
-export type LoginFailureReason = 'unknown_email' | 'wrong_password' | 'locked' | 'password_changed';
+export type LoginFailureReason =
+  | 'unknown_email'
+  | 'wrong_password'
+  | 'locked'
+  | 'password_changed'
+  /** A second factor that did not match, or one already used (`login.2fa_failed`). */
+  | 'wrong_code';
+
+/** The second factor of a sign-in (`login.succeeded`, `login.2fa_failed`): an authenticator code or a recovery code. */
+export type SecondFactorMethod = 'totp' | 'recovery_code';
 
 /** What the code that acts knows; the audit trail adds the time and the request's ip, agent and id. */
 export interface SecurityEventInput {
@@ -33,6 +47,7 @@ export interface SecurityEventInput {
   /** The account concerned, when known (a failed sign-in for an unknown address has none). */
   userId?: string;
   reason?: LoginFailureReason;
+  secondFactor?: SecondFactorMethod;
 }
 
 /** A recorded event, as emitted under SECURITY_EVENT for other features (metrics) to count. */

@@ -10,7 +10,15 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AllowUnverified } from '../common/decorators/allow-unverified.decorator.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
@@ -30,12 +38,17 @@ import { AuthThrottlerGuard, ThrottleBucket } from './throttling/auth-throttler.
 import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { TokenRequestDto } from './oauth/token-request.dto.js';
 import { TokenResponseDto } from './oauth/token-response.dto.js';
-import { SessionCookie } from './sessions/session-cookie.js';
+import { SESSION_COOKIE_HEADER, SessionCookie } from './sessions/session-cookie.js';
+import { SignInResponder } from './sign-in/sign-in.responder.js';
+import { TwoFactorChallengeDto } from './two-factor/dto/two-factor-responses.dto.js';
+import { SECOND_FACTOR_REQUIRED } from './two-factor/second-factor.gate.js';
+import { INVALID_CODE } from './two-factor/second-factor.verifier.js';
 import { extractSessionToken } from './strategies/jwt-cookie.strategy.js';
 
-const SESSION_COOKIE_HEADER = {
+const CHALLENGE_COOKIE_HEADER = {
   'Set-Cookie': {
-    description: '`jwt=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax` (Secure in production)',
+    description:
+      'With a session: `jwt=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax` (Secure in production). With a challenge instead: `2fa_challenge=<challenge>; Max-Age=300; Path=/api/auth/2fa; HttpOnly; SameSite=Lax`.',
     schema: { type: 'string' },
   },
 };
@@ -47,6 +60,7 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly passwordGrant: PasswordGrantService,
     private readonly cookie: SessionCookie,
+    private readonly responder: SignInResponder,
   ) {}
 
   /** Creates an account and signs it in (sets the `jwt` session cookie). */
@@ -77,16 +91,24 @@ export class AuthController {
     return toUserResponse(signedIn.user);
   }
 
-  /** Signs in with email and password; starts a new session (sets the `jwt` cookie). */
+  /**
+   * Signs in with email and password; starts a new session (sets the `jwt` cookie). For an account
+   * with two-factor sign-in, answers a challenge instead, and no session: finish at
+   * POST /api/auth/2fa/verify.
+   */
   @Public()
   @UseGuards(AuthThrottlerGuard)
   @ThrottleBucket(SIGN_IN_BUCKET)
   @Post('login')
   @HttpCode(HttpStatus.OK)
+  @ApiExtraModels(UserResponseDto, TwoFactorChallengeDto)
   @ApiOkResponse({
-    type: UserResponseDto,
-    description: 'The user; a new session cookie is set.',
-    headers: SESSION_COOKIE_HEADER,
+    description:
+      'The user, and a new session cookie; or, for an account with two-factor sign-in, a challenge and no session.',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(UserResponseDto) }, { $ref: getSchemaPath(TwoFactorChallengeDto) }],
+    },
+    headers: CHALLENGE_COOKIE_HEADER,
   })
   @ApiError(400, 'Missing or malformed fields.', 'email must be a string')
   @ApiError(401, 'Invalid email or password.', INVALID_CREDENTIALS)
@@ -95,10 +117,8 @@ export class AuthController {
     @Body() dto: LoginDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<UserResponseDto> {
-    const signedIn = await this.auth.login(dto, clientInfo(req));
-    this.cookie.set(res, signedIn.token, signedIn.expiresAt);
-    return toUserResponse(signedIn.user);
+  ): Promise<UserResponseDto | TwoFactorChallengeDto> {
+    return this.responder.answer(res, await this.auth.login(dto, clientInfo(req)));
   }
 
   /**
@@ -119,9 +139,16 @@ export class AuthController {
     400,
     'RFC 6749 5.2 error: `error` is the OAuth error code.',
     { message: INVALID_CREDENTIALS, error: 'invalid_grant' },
+    { message: INVALID_CODE, error: 'invalid_grant', summary: 'A wrong or already used otp' },
     { message: 'Only the password grant type is supported', error: 'unsupported_grant_type' },
     { message: 'grant_type is required', error: 'invalid_request' },
     { message: 'This API has no scopes: leave scope empty', error: 'invalid_scope' },
+  )
+  @ApiError(
+    403,
+    'The account uses two-factor sign-in and `otp` was not sent (`error`: `mfa_required`); or a cookie-carrying request from another site.',
+    { message: SECOND_FACTOR_REQUIRED, error: 'mfa_required' },
+    'Cross-site request refused',
   )
   @ApiTooManyAttempts('Too many attempts from this client or on this account (shared with login).')
   token(@Body() body: Record<string, unknown>, @Req() req: Request): Promise<TokenResponseDto> {

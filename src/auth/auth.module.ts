@@ -32,11 +32,25 @@ import { Session, SessionSchema } from './sessions/session.schema.js';
 import { JWT_ALGORITHM, SessionAuthenticator } from './sessions/session-authenticator.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { SignInPipeline } from './sign-in/sign-in.pipeline.js';
+import { SignInResponder } from './sign-in/sign-in.responder.js';
 import { JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
 import { LoginFailure, LoginFailureSchema } from './throttling/login-failure.schema.js';
 import { LoginAttemptsService } from './throttling/login-attempts.service.js';
 import { MailRequestCount, MailRequestCountSchema } from './throttling/mail-request-count.schema.js';
 import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
+import { ChallengeCookie } from './two-factor/challenge-cookie.js';
+import {
+  TwoFactorChallenge,
+  TwoFactorChallengeSchema,
+} from './two-factor/schemas/two-factor-challenge.schema.js';
+import { TwoFactor, TwoFactorSchema } from './two-factor/schemas/two-factor.schema.js';
+import { SecondFactorGate } from './two-factor/second-factor.gate.js';
+import { SecondFactorVerifier } from './two-factor/second-factor.verifier.js';
+import { TwoFactorSecretBox } from './two-factor/secret-box.js';
+import { TwoFactorChallenges } from './two-factor/two-factor-challenges.js';
+import { TwoFactorController } from './two-factor/two-factor.controller.js';
+import { TwoFactorSignIn } from './two-factor/two-factor-sign-in.service.js';
+import { TwoFactorService } from './two-factor/two-factor.service.js';
 
 @Module({
   imports: [
@@ -48,6 +62,8 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
       { name: LoginFailure.name, schema: LoginFailureSchema },
       { name: EmailToken.name, schema: EmailTokenSchema },
       { name: MailRequestCount.name, schema: MailRequestCountSchema },
+      { name: TwoFactor.name, schema: TwoFactorSchema },
+      { name: TwoFactorChallenge.name, schema: TwoFactorChallengeSchema },
     ]),
     JwtModule.registerAsync({
       inject: [ConfigService],
@@ -69,7 +85,7 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
       },
     }),
   ],
-  controllers: [AuthController, PasswordResetController, EmailAddressController],
+  controllers: [AuthController, PasswordResetController, EmailAddressController, TwoFactorController],
   providers: [
     // Order matters: the CSRF origin check, then the session, then whether its email is verified.
     { provide: APP_GUARD, useClass: CsrfOriginGuard },
@@ -77,6 +93,14 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
     { provide: APP_GUARD, useClass: EmailVerifiedGuard },
     AuthService,
     SignInPipeline,
+    SignInResponder,
+    SecondFactorGate,
+    SecondFactorVerifier,
+    TwoFactorChallenges,
+    TwoFactorSecretBox,
+    TwoFactorService,
+    TwoFactorSignIn,
+    ChallengeCookie,
     PasswordGrantService,
     PasswordReplacement,
     SessionsService,

@@ -12,7 +12,8 @@ import { EmailVerificationService } from './email-verification/email-verificatio
 import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordPolicy } from './password/password-policy.js';
 import { SessionAuthenticator } from './sessions/session-authenticator.js';
-import { type SignedInSession, SignInPipeline } from './sign-in/sign-in.pipeline.js';
+import { type SignedInSession, SignInPipeline, type SignInResult } from './sign-in/sign-in.pipeline.js';
+import type { SecondFactorInput } from './two-factor/second-factor.gate.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { AccountLockedException, LoginAttemptsService } from './throttling/login-attempts.service.js';
 
@@ -41,10 +42,12 @@ export class AuthService {
     });
     // Not awaited: the mail server's speed must not be the signup's.
     void this.verification.sendLink(user);
-    return this.signIn.complete({ user, client, event: 'signup' });
+    const result = await this.signIn.complete({ user, client, event: 'signup' });
+    if (result.outcome !== 'signed-in') throw new Error('A new account was asked for a second factor');
+    return result;
   }
 
-  async login(dto: LoginDto, client: ClientInfo): Promise<SignedInSession> {
+  async login(dto: LoginDto, client: ClientInfo, secondFactor?: SecondFactorInput): Promise<SignInResult> {
     await this.countAttempt(dto.email);
     const found = await this.users.findByEmailWithPassword(dto.email);
     if (!found) {
@@ -54,9 +57,18 @@ export class AuthService {
     const check = await this.hasher.verify(dto.password, found.passwordHash);
     if (!check.valid) throw await this.loginFailed('wrong_password', found.user._id);
     if (check.needsRehash) this.upgradeHash(found.user._id, found.passwordHash, dto.password);
-    await this.attempts.reset(dto.email);
     const { user, passwordVersion } = found;
-    return this.signIn.complete({ user, client, event: 'login.succeeded', passwordVersion });
+    const result = await this.signIn.complete({
+      user,
+      client,
+      event: 'login.succeeded',
+      passwordVersion,
+      secondFactor,
+    });
+    // Only a complete sign-in clears the count: a right password alone must not wipe the wrong
+    // second-factor codes counted before it, or alternating the two would guess codes forever.
+    if (result.outcome === 'signed-in') await this.attempts.reset(dto.email);
+    return result;
   }
 
   /** Revokes the session the token names, if it is a valid one; anything else is already logged out. */

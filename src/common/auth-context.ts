@@ -7,6 +7,8 @@ export interface UserRecord {
   fullName: string;
   profilePic: string;
   emailVerified: boolean;
+  /** Kept in step with the account's second factor, so the per-request user needs no second read. */
+  twoFactorEnabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -42,6 +42,12 @@ export interface AppConfig {
     bcryptCost: number;
     passwordMinLength: number;
   };
+  twoFactor: {
+    /** Encrypts the TOTP secrets at rest (AES-256-GCM under a key derived from it). */
+    encryptionKey: string;
+    /** The name authenticator apps show beside the account. */
+    issuer: string;
+  };
   media: {
     cloudinaryUrl?: string;
     /** Base URL of locally stored pictures, as the browser must see it. */
@@ -143,6 +149,13 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       bcryptCost: env.BCRYPT_COST ?? 12,
       passwordMinLength: env.PASSWORD_MIN_LENGTH ?? 8,
     },
+    twoFactor: {
+      encryptionKey: twoFactorKey(
+        ownSecret(env, 'TWO_FACTOR_ENCRYPTION_KEY') ??
+          developmentSecret(nodeEnv, dataDir, 'two-factor-encryption-key'),
+      ),
+      issuer: env.TWO_FACTOR_ISSUER ?? 'Chat auth',
+    },
     media: {
       cloudinaryUrl: env.CLOUDINARY_URL,
       // The reference frontend runs on another origin, so a bare /media path would not reach us.
@@ -186,6 +199,9 @@ function assertProductionReady(env: EnvironmentVariables): void {
   if (!env.PASSWORD_PEPPER) problems.push('PASSWORD_PEPPER is required in production');
   else if (env.PASSWORD_PEPPER === SECRET_PLACEHOLDER)
     problems.push('PASSWORD_PEPPER is still the .env.example placeholder');
+  if (!env.TWO_FACTOR_ENCRYPTION_KEY) problems.push('TWO_FACTOR_ENCRYPTION_KEY is required in production');
+  else if (env.TWO_FACTOR_ENCRYPTION_KEY === SECRET_PLACEHOLDER)
+    problems.push('TWO_FACTOR_ENCRYPTION_KEY is still the .env.example placeholder');
   if (!env.MONGODB_URI) problems.push('MONGODB_URI is required in production');
   if (!env.CLOUDINARY_URL && !env.MEDIA_PUBLIC_URL) {
     problems.push(
@@ -248,7 +264,10 @@ function mailConfig(
  * The published placeholder is no secret: outside production (production refuses it) it counts as
  * unset, so a `.env` copied from an older `.env.example` still gets a generated secret.
  */
-function ownSecret(env: EnvironmentVariables, name: 'JWT_SECRET' | 'PASSWORD_PEPPER'): string | undefined {
+function ownSecret(
+  env: EnvironmentVariables,
+  name: 'JWT_SECRET' | 'PASSWORD_PEPPER' | 'TWO_FACTOR_ENCRYPTION_KEY',
+): string | undefined {
   if (env[name] !== SECRET_PLACEHOLDER) return env[name];
   new Logger('Config').warn(
     `${name} is the published .env.example placeholder; using a generated secret instead`,
@@ -305,6 +324,14 @@ function certificates(file: string): string {
     throw new ConfigurationError([`SMTP_CA_FILE must hold PEM certificates: ${resolve(file)}`]);
   }
   return pem;
+}
+
+/** Any string of 32 bytes or more: the AES key is derived from it (HKDF), so its format is free. */
+function twoFactorKey(value: string): string {
+  if (Buffer.byteLength(value) < 32) {
+    throw new ConfigurationError(['TWO_FACTOR_ENCRYPTION_KEY must be at least 32 bytes']);
+  }
+  return value;
 }
 
 function frontendDir(value: string): string {

@@ -98,6 +98,19 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
+  TWO_FACTOR_ENCRYPTION_KEY?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[^:]{1,64}$/, {
+    message: 'TWO_FACTOR_ISSUER must be 1-64 characters, without a colon',
+  })
+  TWO_FACTOR_ISSUER?: string;
+
+  // Empty is a value here (no other origin: same origin only), unlike unset.
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
   CORS_ORIGINS?: string;
 
   @IsOptional()

@@ -5,6 +5,7 @@ const PRODUCTION = {
   NODE_ENV: 'production',
   JWT_SECRET: 'j'.repeat(40),
   PASSWORD_PEPPER: 'p'.repeat(40),
+  TWO_FACTOR_ENCRYPTION_KEY: 't'.repeat(40),
   MONGODB_URI: 'mongodb://db.example.com:27017/chat',
   MEDIA_PUBLIC_URL: 'https://api.example.com/media',
   SMTP_URL: 'smtp://mailer:secret@smtp.example.com:587',

@@ -8,6 +8,9 @@ import {
   passwordChangedEmail,
   passwordResetEmail,
   type Recipient,
+  recoveryCodeUsedEmail,
+  twoFactorDisabledEmail,
+  twoFactorEnabledEmail,
   verifyEmailEmail,
 } from './templates/account-emails.js';
 
@@ -45,6 +48,18 @@ export class MailService {
       this.deliver(confirmEmailChangeEmail(newEmail, link)),
       this.deliver(emailChangeRequestedEmail(to, newEmail)),
     ]);
+  }
+
+  sendTwoFactorEnabled(to: Recipient): Promise<void> {
+    return this.deliver(twoFactorEnabledEmail(to, this.appUrl));
+  }
+
+  sendTwoFactorDisabled(to: Recipient): Promise<void> {
+    return this.deliver(twoFactorDisabledEmail(to, this.appUrl));
+  }
+
+  sendRecoveryCodeUsed(to: Recipient, remaining: number): Promise<void> {
+    return this.deliver(recoveryCodeUsedEmail(to, remaining, this.appUrl));
   }
 
   private async deliver(message: MailMessage): Promise<void> {

@@ -8,8 +8,8 @@ import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.
 import { limitMessage } from '../common/validation/paging.js';
 import { imageDataUriMessage } from '../media/image-validator.js';
 import { ApiPictureStore, IMAGE_PROBLEMS, IMAGE_REFUSED } from '../media/picture-responses.openapi.js';
-import { UserResponseDto } from '../users/dto/user-response.dto.js';
-import { toUserResponse } from '../users/user.mapper.js';
+import { ContactResponseDto } from '../users/dto/user-response.dto.js';
+import { toContactResponse } from '../users/user.mapper.js';
 import { ChatMessageResponseDto } from './dto/chat-message-response.dto.js';
 import {
   CONTACTS_MAX,
@@ -40,7 +40,7 @@ export class MessagesController {
 
   /** The chat sidebar: everyone but the caller, recent conversations first, then by name. */
   @Get('users')
-  @ApiOkResponse({ type: [UserResponseDto] })
+  @ApiOkResponse({ type: [ContactResponseDto] })
   @ApiError(
     400,
     'Invalid limit, or an unknown query parameter.',
@@ -50,8 +50,8 @@ export class MessagesController {
   async listChatUsers(
     @CurrentAuth() auth: AuthContext,
     @Query() query: ContactsQueryDto,
-  ): Promise<UserResponseDto[]> {
-    return (await this.messages.listContacts(auth.user._id, query.limit)).map(toUserResponse);
+  ): Promise<ContactResponseDto[]> {
+    return (await this.messages.listContacts(auth.user._id, query.limit)).map(toContactResponse);
   }
 
   /** The conversation with user `id`, oldest first: the latest page, or the one before `before`. */

@@ -15,12 +15,15 @@ import { MetricsRegistry } from './metrics-registry.js';
 
 const LOGIN_RESULTS = ['success', 'failure', 'locked', 'rate_limited'] as const;
 type LoginResult = (typeof LOGIN_RESULTS)[number];
+const SECOND_FACTOR_RESULTS = ['success', 'failure', 'locked'] as const;
+const SECOND_FACTOR_METHODS = ['totp', 'recovery_code'] as const;
 
 /** Sign-ins, signups, revocations, bcrypt and the auth caches: counted from the events auth announces. */
 @Injectable()
 export class AuthMetrics {
   private readonly logins: Counter<'result'>;
   private readonly signups: Counter;
+  private readonly secondFactors: Counter<'result' | 'method'>;
   private readonly sessionsRevoked: Counter;
   private readonly bcryptDuration: Histogram<'operation'>;
 
@@ -35,6 +38,15 @@ export class AuthMetrics {
     // Every series from the start, so that the first increase of each shows in rate().
     for (const result of LOGIN_RESULTS) this.logins.inc({ result }, 0);
     this.signups = new Counter({ name: 'chat_auth_signups_total', help: 'Accounts created.', registers });
+    this.secondFactors = new Counter({
+      name: 'chat_auth_second_factor_verifications_total',
+      help: 'Second factors checked at sign-in (verify, and the token route with otp) by result: success, failure (wrong or used code), locked (per-account limit); and by method: totp or recovery_code.',
+      labelNames: ['result', 'method'],
+      registers,
+    });
+    for (const result of SECOND_FACTOR_RESULTS) {
+      for (const method of SECOND_FACTOR_METHODS) this.secondFactors.inc({ result, method }, 0);
+    }
     this.sessionsRevoked = new Counter({
       name: 'chat_auth_sessions_revoked_total',
       help: 'Sessions ended on the server: logout, revocation, logout-all, password change or reset, account deletion.',
@@ -84,10 +96,15 @@ export class AuthMetrics {
   }
 
   @OnEvent(SECURITY_EVENT)
-  countSecurityEvent({ type, reason }: SecurityEvent): void {
+  countSecurityEvent({ type, reason, secondFactor }: SecurityEvent): void {
     if (type === 'signup') this.signups.inc();
     else if (type === 'login.succeeded') this.countLogin('success');
     else if (type === 'login.failed') this.countLogin(reason === 'locked' ? 'locked' : 'failure');
+    if (!secondFactor) return;
+    if (type === 'login.succeeded') this.secondFactors.inc({ result: 'success', method: secondFactor });
+    else if (type === 'login.2fa_failed') {
+      this.secondFactors.inc({ result: reason === 'locked' ? 'locked' : 'failure', method: secondFactor });
+    }
   }
 
   /** The per-client limit answers 429 before any service runs, so no security event tells of it. */

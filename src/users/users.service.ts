@@ -8,7 +8,7 @@ import { CacheInvalidationBus } from '../redis/cache-invalidation.bus.js';
 import type { UserRecord } from '../common/auth-context.js';
 import { User } from './schemas/user.schema.js';
 
-const PUBLIC_FIELDS = 'email fullName profilePic emailVerified createdAt updatedAt';
+const PUBLIC_FIELDS = 'email fullName profilePic emailVerified twoFactorEnabled createdAt updatedAt';
 
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -164,6 +164,12 @@ export class UsersService implements OnModuleInit {
   /** Swaps the hash only if it is still `oldHash`, so a password changed meanwhile is not overwritten. */
   async replacePasswordHash(id: Types.ObjectId, oldHash: string, passwordHash: string): Promise<void> {
     await this.users.updateOne({ _id: id, password: oldHash }, { $set: { password: passwordHash } }).exec();
+  }
+
+  /** The copy of the two-factor state shown in user responses (see User.twoFactorEnabled). */
+  async setTwoFactorEnabled(id: Types.ObjectId, enabled: boolean): Promise<void> {
+    await this.users.updateOne({ _id: id }, { $set: { twoFactorEnabled: enabled } }).exec();
+    await this.cache.delete(id.toHexString());
   }
 
   async updateProfile(id: Types.ObjectId, fields: { fullName: string }): Promise<UserRecord | null> {

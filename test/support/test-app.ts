@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InjectionToken } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
@@ -28,17 +29,28 @@ export const TEST_ENV: Record<string, string> = {
   REDIS_URL: '',
 };
 
+export interface TestAppOptions {
+  /** Providers replaced by a value of the test's (a clock the test moves); never our own services. */
+  overrides?: Array<{ provide: InjectionToken; useValue: unknown }>;
+}
+
 /**
  * Boots the real AppModule through the same configureApp() as main.ts, on the embedded database.
  * Close an app before creating the next one: Passport keeps strategies in one process-wide registry,
  * so the newest app's session strategy serves them all (production runs one app per process).
  */
-export async function createTestApp(env: Record<string, string | undefined> = {}) {
+export async function createTestApp(
+  env: Record<string, string | undefined> = {},
+  options: TestAppOptions = {},
+) {
   await loadSwaggerPluginMetadata();
   const settings = { ...TEST_ENV, MONGODB_URI: ownDatabase(process.env.MONGODB_URI), ...env };
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [AppModule.forRoot({ ignoreEnvFile: true, env: settings })],
-  }).compile();
+  });
+  for (const { provide, useValue } of options.overrides ?? [])
+    builder.overrideProvider(provide).useValue(useValue);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
   configureApp(app);
   // Every response must be one the OpenAPI document describes (a failing test names the request).

@@ -9,7 +9,10 @@ export class ActivityEventResponseDto {
   /** @example 6650f0c2a1b2c3d4e5f60721 */
   id: string;
 
-  /** What happened. `login.failed` is a refused sign-in to this account (wrong password, or locked). */
+  /**
+   * What happened. `login.failed` is a refused sign-in to this account (wrong password, or locked);
+   * `login.2fa_failed` one whose password was right but whose second factor was not.
+   */
   @ApiProperty({ enum: SECURITY_EVENT_TYPES, enumName: 'SecurityEventType', example: 'login.succeeded' })
   type: SecurityEventType;
 

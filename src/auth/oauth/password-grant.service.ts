@@ -6,13 +6,17 @@ import { AuthService } from '../auth.service.js';
 import { LoginDto } from '../dto/login.dto.js';
 import type { ClientInfo } from '../../common/http/client-info.js';
 import { OAuthError } from '../../common/http/oauth-error.js';
+import { SECOND_FACTOR_REQUIRED, SecondFactorRequiredException } from '../two-factor/second-factor.gate.js';
+import { InvalidSecondFactorException } from '../two-factor/second-factor.verifier.js';
 import type { TokenResponseDto } from './token-response.dto.js';
 
-const PARAMETERS = ['grant_type', 'username', 'email', 'password', 'scope'] as const;
+const PARAMETERS = ['grant_type', 'username', 'email', 'password', 'scope', 'otp'] as const;
 
 /**
  * `POST /api/auth/token`: login for clients that want the token in the body (RFC 6749 4.3). It is
- * login itself (throttling, failure counter, hash upgrade, session), with OAuth error codes.
+ * login itself (throttling, failure counter, hash upgrade, session), with OAuth error codes. An
+ * account with a second factor needs it in the same request, as `otp`: there is no challenge to
+ * finish later.
  */
 @Injectable()
 export class PasswordGrantService {
@@ -21,9 +25,11 @@ export class PasswordGrantService {
   constructor(private readonly auth: AuthService) {}
 
   async grant(body: unknown, isForm: boolean, client: ClientInfo): Promise<TokenResponseDto> {
-    const credentials = await this.readCredentials(body, isForm);
+    const { credentials, otp } = await this.readCredentials(body, isForm);
     try {
-      const signedIn = await this.auth.login(credentials, client);
+      // An empty otp, as a form may send, is no otp.
+      const signedIn = await this.auth.login(credentials, client, { kind: 'inline', code: otp || undefined });
+      if (signedIn.outcome !== 'signed-in') throw new OAuthError('mfa_required', SECOND_FACTOR_REQUIRED);
       return {
         access_token: signedIn.token,
         token_type: 'Bearer',
@@ -31,12 +37,17 @@ export class PasswordGrantService {
         user: toUserResponse(signedIn.user),
       };
     } catch (error) {
+      if (error instanceof SecondFactorRequiredException) throw new OAuthError('mfa_required', error.message);
+      if (error instanceof InvalidSecondFactorException) throw new OAuthError('invalid_grant', error.message);
       if (error instanceof UnauthorizedException) throw new OAuthError('invalid_grant', INVALID_CREDENTIALS);
       throw error;
     }
   }
 
-  private async readCredentials(body: unknown, isForm: boolean): Promise<LoginDto> {
+  private async readCredentials(
+    body: unknown,
+    isForm: boolean,
+  ): Promise<{ credentials: LoginDto; otp: string | undefined }> {
     // RFC 6749 3.2: unrecognised parameters are ignored; known ones must appear once, as strings.
     const params = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     for (const name of PARAMETERS) {
@@ -51,6 +62,7 @@ export class PasswordGrantService {
       email,
       password,
       scope,
+      otp,
     } = params as Record<string, string | undefined>;
     if (grantType === undefined && isForm) throw new OAuthError('invalid_request', 'grant_type is required');
     if (grantType !== undefined && grantType !== 'password') {
@@ -62,10 +74,11 @@ export class PasswordGrantService {
     if (password === undefined) throw new OAuthError('invalid_request', 'password is required');
     if (scope) throw new OAuthError('invalid_scope', 'This API has no scopes: leave scope empty');
     try {
-      return (await this.validation.transform(
+      const credentials = (await this.validation.transform(
         { email: username ?? email, password },
         { type: 'body', metatype: LoginDto },
       )) as LoginDto;
+      return { credentials, otp };
     } catch (error) {
       if (error instanceof BadRequestException) throw new OAuthError('invalid_request', error.message);
       throw error;

@@ -19,4 +19,10 @@ export class TokenRequestDto {
   password: string;
   /** Must be empty or absent: the API has no scopes. */
   scope?: string;
+  /**
+   * For an account with two-factor sign-in: the 6-digit code of its authenticator app, or one of its
+   * recovery codes. Without it such an account gets 403 `mfa_required`.
+   * @example '123456'
+   */
+  otp?: string;
 }

@@ -4,6 +4,14 @@ import type { CookieOptions, Response } from 'express';
 import type { AppConfig } from '../../config/app-config.js';
 import { SESSION_COOKIE } from '../auth.constants.js';
 
+/** The Set-Cookie header of a response that starts a session, for the OpenAPI document. */
+export const SESSION_COOKIE_HEADER = {
+  'Set-Cookie': {
+    description: '`jwt=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax` (Secure in production)',
+    schema: { type: 'string' },
+  },
+};
+
 /** Sets and clears the session cookie with one set of attributes, so clearing always matches. */
 @Injectable()
 export class SessionCookie {

@@ -7,6 +7,8 @@ import { UsersService } from '../../users/users.service.js';
 import { INVALID_CREDENTIALS } from '../auth.constants.js';
 import { JWT_ALGORITHM } from '../sessions/session-authenticator.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { type IssuedChallenge } from '../two-factor/two-factor-challenges.js';
+import { SecondFactorGate, type SecondFactorInput } from '../two-factor/second-factor.gate.js';
 
 export interface SignedInSession {
   user: UserRecord;
@@ -26,11 +28,21 @@ export interface SignInProof {
    * it; checked after the insert, one of the two sees the other.
    */
   passwordVersion?: number;
+  /** How a second factor is taken, if the account has one (default: a challenge). */
+  secondFactor?: SecondFactorInput;
 }
 
 /**
- * Where every way of signing in ends (signup, password login, the token route). The one place that
- * issues a session: no controller or method starts one by itself.
+ * A session, or a challenge for the second factor and no session: a caller cannot set a cookie or
+ * return a token without looking at which.
+ */
+export type SignInResult =
+  ({ outcome: 'signed-in' } & SignedInSession) | { outcome: 'challenge'; challenge: IssuedChallenge };
+
+/**
+ * Where every way of signing in ends (signup, password login, the token route, an answered
+ * two-factor challenge). The one place that issues a session, and the one that decides whether the
+ * proof is enough for one: no controller or method starts one by itself.
  */
 @Injectable()
 export class SignInPipeline {
@@ -39,9 +51,14 @@ export class SignInPipeline {
     private readonly sessions: SessionsService,
     private readonly jwt: JwtService,
     private readonly audit: AuditTrail,
+    private readonly secondFactor: SecondFactorGate,
   ) {}
 
-  async complete({ user, client, event, passwordVersion }: SignInProof): Promise<SignedInSession> {
+  async complete(proof: SignInProof): Promise<SignInResult> {
+    const { user, client, event, passwordVersion } = proof;
+    const input = proof.secondFactor ?? { kind: 'challenge' };
+    const decision = await this.secondFactor.decide(user, input, passwordVersion);
+    if (decision.outcome === 'challenge') return decision;
     const session = await this.sessions.create(user._id, client);
     if (
       passwordVersion !== undefined &&
@@ -51,8 +68,12 @@ export class SignInPipeline {
       await this.audit.record('login.failed', { userId: user._id, reason: 'password_changed' });
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
-    await this.audit.record(event, { userId: user._id });
-    return { user, token: await this.sign(session), expiresAt: session.expiresAt };
+    if (await this.secondFactor.enabledSince(user._id, decision)) {
+      await this.sessions.revoke(session._id);
+      return this.complete(proof);
+    }
+    await this.audit.record(event, { userId: user._id, secondFactor: decision.method });
+    return { outcome: 'signed-in', user, token: await this.sign(session), expiresAt: session.expiresAt };
   }
 
   private sign(session: SessionRecord): Promise<string> {

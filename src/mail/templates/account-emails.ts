@@ -79,3 +79,43 @@ export function emailChangeRequestedEmail(to: Recipient, newEmail: string): Mail
     ],
   });
 }
+
+const NOT_YOU_SECURE =
+  'If this was not you, change your password at once: whoever did it knows it and was signed in to your account.';
+
+export function twoFactorEnabledEmail(to: Recipient, appUrl: string): MailMessage {
+  return layout(to.email, {
+    subject: 'Two-factor sign-in is on',
+    fullName: to.fullName,
+    paragraphs: [
+      'Signing in to your account now also asks for a code from your authenticator app, or one of your recovery codes. Every other device was signed out.',
+      'Keep your recovery codes somewhere safe: each one signs you in once if you lose your phone.',
+      NOT_YOU_SECURE,
+    ],
+    action: { label: 'Open the app', url: appUrl },
+  });
+}
+
+export function twoFactorDisabledEmail(to: Recipient, appUrl: string): MailMessage {
+  return layout(to.email, {
+    subject: 'Two-factor sign-in is off',
+    fullName: to.fullName,
+    paragraphs: [
+      'Two-factor sign-in was just turned off for your account: signing in now takes only your password.',
+      NOT_YOU_SECURE,
+    ],
+    action: { label: 'Open the app', url: appUrl },
+  });
+}
+
+export function recoveryCodeUsedEmail(to: Recipient, remaining: number, appUrl: string): MailMessage {
+  return layout(to.email, {
+    subject: 'A recovery code was used',
+    fullName: to.fullName,
+    paragraphs: [
+      `One of your recovery codes was just used for your account, and cannot be used again. ${remaining} of them ${remaining === 1 ? 'is' : 'are'} left; you can make a new set in your account's security settings.`,
+      NOT_YOU_SECURE,
+    ],
+    action: { label: 'Open the app', url: appUrl },
+  });
+}

@@ -24,6 +24,13 @@ export class User {
   emailVerified: boolean;
 
   /**
+   * Whether sign-in asks for a second factor: a copy kept by the two-factor feature (which owns the
+   * factor itself) for the user responses. Absent on the reference backend's accounts: false.
+   */
+  @Prop({ default: false })
+  twoFactorEnabled: boolean;
+
+  /**
    * Counts password changes and resets (not hash upgrades). A login checks it did not move while its
    * password was being verified, so a reset cannot miss a session created meanwhile. Never returned.
    */
