@@ -1,7 +1,11 @@
 import type { UserRecord } from '../common/auth-context.js';
+import type { PublicProfileDto } from './dto/public-profile.dto.js';
 import type { UserResponseDto } from './dto/user-response.dto.js';
 
-/** The only way a user leaves the API: an explicit list of public fields. */
+/** What anyone signed in may know of another person. */
+export type PublicProfileRecord = Pick<UserRecord, '_id' | 'fullName' | 'profilePic'>;
+
+/** The only way the caller's own account leaves the API: an explicit list of fields. */
 export function toUserResponse(user: UserRecord): UserResponseDto {
   return {
     _id: user._id.toHexString(),
@@ -11,5 +15,14 @@ export function toUserResponse(user: UserRecord): UserResponseDto {
     emailVerified: user.emailVerified === true,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
+  };
+}
+
+/** The only way another person leaves the API: who they are to a chat, never their address. */
+export function toPublicProfile(user: PublicProfileRecord): PublicProfileDto {
+  return {
+    _id: user._id.toHexString(),
+    fullName: user.fullName,
+    profilePic: user.profilePic ?? '',
   };
 }

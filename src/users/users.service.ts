@@ -7,8 +7,11 @@ import { isDuplicateKeyError } from '../database/database-errors.js';
 import { CacheInvalidationBus } from '../redis/cache-invalidation.bus.js';
 import type { UserRecord } from '../common/auth-context.js';
 import { User } from './schemas/user.schema.js';
+import type { PublicProfileRecord } from './user.mapper.js';
 
 const PUBLIC_FIELDS = 'email fullName profilePic emailVerified createdAt updatedAt';
+/** What others may see of a user (toPublicProfile): nothing else is even read. */
+const PROFILE_FIELDS = 'fullName profilePic';
 
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -55,23 +58,24 @@ export class UsersService implements OnModuleInit {
     return this.users.findById(id).select(PUBLIC_FIELDS).lean<UserRecord>().exec();
   }
 
-  findManyByIds(ids: Types.ObjectId[]): Promise<UserRecord[]> {
+  /** The public profiles of these users (those that still exist), in no particular order. */
+  findProfilesByIds(ids: Types.ObjectId[]): Promise<PublicProfileRecord[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.users
       .find({ _id: trusted({ $in: ids }) })
-      .select(PUBLIC_FIELDS)
-      .lean<UserRecord[]>()
+      .select(PROFILE_FIELDS)
+      .lean<PublicProfileRecord[]>()
       .exec();
   }
 
-  /** Users by name (then id), without `excluded`: the chat sidebar after the recent conversations. */
-  listByName(excluded: Types.ObjectId[], limit: number): Promise<UserRecord[]> {
+  /** Public profiles by name (then id), without `excluded`: the chat sidebar after the recent conversations. */
+  listProfilesByName(excluded: Types.ObjectId[], limit: number): Promise<PublicProfileRecord[]> {
     return this.users
       .find({ _id: trusted({ $nin: excluded }) })
       .sort({ fullName: 1, _id: 1 })
       .limit(limit)
-      .select(PUBLIC_FIELDS)
-      .lean<UserRecord[]>()
+      .select(PROFILE_FIELDS)
+      .lean<PublicProfileRecord[]>()
       .exec();
   }
 

@@ -1,4 +1,7 @@
-/** The public view of an account: the same shape everywhere a user is returned. */
+/**
+ * The caller's own account, the same shape on every route that returns it. Other people are only
+ * ever shown as a PublicProfileDto.
+ */
 export class UserResponseDto {
   /** @example 6650f0c2a1b2c3d4e5f60718 */
   _id: string;
