@@ -95,6 +95,7 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
     EmailChangeService,
   ],
   exports: [
+    EmailTokensService,
     SessionsService,
     SessionAuthenticator,
     SessionCookie,

@@ -63,9 +63,12 @@ export class EmailTokensService implements OnModuleInit {
       .exec();
   }
 
-  /** Voids the user's live tokens of these purposes (a pending email change after a new password). */
-  async revoke(user: Types.ObjectId, purposes: EmailTokenPurpose[]): Promise<void> {
-    await this.tokens.deleteMany({ user, purpose: trusted({ $in: purposes }) }).exec();
+  /**
+   * Voids every live link of the user, whatever its purpose: after a new password or a logout
+   * everywhere, a link mailed before (a reset, an email change) must not outlive the change.
+   */
+  async revokeAll(user: Types.ObjectId): Promise<void> {
+    await this.tokens.deleteMany({ user }).exec();
   }
 }
 
