@@ -26,16 +26,22 @@ import { clientInfo } from '../common/http/client-info.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
+import { CROSS_SITE_REFUSED, OriginChecked } from './guards/csrf-origin.guard.js';
 import { AuthThrottlerGuard, ThrottleBucket } from './throttling/auth-throttler.guard.js';
 import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { TokenRequestDto } from './oauth/token-request.dto.js';
 import { TokenResponseDto } from './oauth/token-response.dto.js';
 import { SessionCookie } from './sessions/session-cookie.js';
+import type { SignedInSession } from './sign-in/sign-in.pipeline.js';
+import { KnownDevices } from './throttling/known-devices.js';
 import { extractSessionToken } from './strategies/jwt-cookie.strategy.js';
 
 const SESSION_COOKIE_HEADER = {
   'Set-Cookie': {
-    description: '`jwt=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax` (Secure in production)',
+    description:
+      '`jwt=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax` (Secure in production), and ' +
+      '`known_device=<signed id>; Max-Age=31536000; Path=/api/auth; HttpOnly; SameSite=Lax`: this browser ' +
+      "signed in before, so its later logins are not locked by other people's wrong passwords",
     schema: { type: 'string' },
   },
 };
@@ -47,6 +53,7 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly passwordGrant: PasswordGrantService,
     private readonly cookie: SessionCookie,
+    private readonly devices: KnownDevices,
   ) {}
 
   /** Creates an account and signs it in (sets the `jwt` session cookie). */
@@ -72,9 +79,7 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UserResponseDto> {
-    const signedIn = await this.auth.signup(dto, clientInfo(req));
-    this.cookie.set(res, signedIn.token, signedIn.expiresAt);
-    return toUserResponse(signedIn.user);
+    return this.signedIn(res, await this.auth.signup(dto, clientInfo(req)));
   }
 
   /** Signs in with email and password; starts a new session (sets the `jwt` cookie). */
@@ -90,15 +95,15 @@ export class AuthController {
   })
   @ApiError(400, 'Missing or malformed fields.', 'email must be a string')
   @ApiError(401, 'Invalid email or password.', INVALID_CREDENTIALS)
-  @ApiTooManyAttempts('Too many attempts from this client or on this account.')
+  @ApiTooManyAttempts(
+    'Too many attempts from this client, too many failed passwords on this account from this network, or (without a known-device cookie) from everywhere.',
+  )
   async login(
     @Body() dto: LoginDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UserResponseDto> {
-    const signedIn = await this.auth.login(dto, clientInfo(req));
-    this.cookie.set(res, signedIn.token, signedIn.expiresAt);
-    return toUserResponse(signedIn.user);
+    return this.signedIn(res, await this.auth.login(dto, clientInfo(req), this.devices.read(req)));
   }
 
   /**
@@ -107,6 +112,7 @@ export class AuthController {
    * Takes the OAuth form (`grant_type=password&username=EMAIL&password=...`) or the login JSON.
    */
   @Public()
+  @OriginChecked()
   @UseGuards(AuthThrottlerGuard)
   @ThrottleBucket(SIGN_IN_BUCKET)
   @Post('token')
@@ -123,10 +129,17 @@ export class AuthController {
     { message: 'grant_type is required', error: 'invalid_request' },
     { message: 'This API has no scopes: leave scope empty', error: 'invalid_scope' },
   )
-  @ApiTooManyAttempts('Too many attempts from this client or on this account (shared with login).')
+  @ApiError(
+    403,
+    'Sent by a browser from another site (Sec-Fetch-Site: cross-site or a foreign Origin): a page cannot make its visitors sign in here. Clients that are not browsers send neither header.',
+    CROSS_SITE_REFUSED,
+  )
+  @ApiTooManyAttempts(
+    'Too many attempts from this client, too many failed passwords on this account from this network, or from everywhere (counted with login).',
+  )
   token(@Body() body: Record<string, unknown>, @Req() req: Request): Promise<TokenResponseDto> {
     const isForm = Boolean(req.is('application/x-www-form-urlencoded'));
-    return this.passwordGrant.grant(body, isForm, clientInfo(req));
+    return this.passwordGrant.grant(body, isForm, clientInfo(req), this.devices.read(req));
   }
 
   /** Revokes the current session (cookie or bearer token) and clears the cookie. Answers 200 also without a session. */
@@ -148,5 +161,12 @@ export class AuthController {
   @ApiSession()
   checkAuth(@CurrentAuth() auth: AuthContext): UserResponseDto {
     return toUserResponse(auth.user);
+  }
+
+  /** The session cookie, and the known-device cookie that keeps this browser's logins apart. */
+  private signedIn(res: Response, signedIn: SignedInSession): UserResponseDto {
+    this.cookie.set(res, signedIn.token, signedIn.expiresAt);
+    this.devices.set(res, signedIn.knownDevice);
+    return toUserResponse(signedIn.user);
   }
 }

@@ -34,6 +34,7 @@ import { SessionsService } from './sessions/sessions.service.js';
 import { SignInPipeline } from './sign-in/sign-in.pipeline.js';
 import { JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
 import { LoginFailure, LoginFailureSchema } from './throttling/login-failure.schema.js';
+import { KnownDevices } from './throttling/known-devices.js';
 import { LoginAttemptsService } from './throttling/login-attempts.service.js';
 import { MailRequestCount, MailRequestCountSchema } from './throttling/mail-request-count.schema.js';
 import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
@@ -85,6 +86,7 @@ import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
     PasswordHasher,
     PasswordPolicy,
     LoginAttemptsService,
+    KnownDevices,
     JwtCookieStrategy,
     PasswordConfirmation,
     MailRequestQuota,

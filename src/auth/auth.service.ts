@@ -14,7 +14,14 @@ import { PasswordPolicy } from './password/password-policy.js';
 import { SessionAuthenticator } from './sessions/session-authenticator.js';
 import { type SignedInSession, SignInPipeline } from './sign-in/sign-in.pipeline.js';
 import { SessionsService } from './sessions/sessions.service.js';
-import { AccountLockedException, LoginAttemptsService } from './throttling/login-attempts.service.js';
+import { clientNetwork } from './throttling/client-network.js';
+import { KnownDevices } from './throttling/known-devices.js';
+import {
+  AccountLockedException,
+  type CountedAttempt,
+  type LoginAttempt,
+  LoginAttemptsService,
+} from './throttling/login-attempts.service.js';
 
 @Injectable()
 export class AuthService {
@@ -26,6 +33,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly attempts: LoginAttemptsService,
+    private readonly devices: KnownDevices,
     private readonly signIn: SignInPipeline,
     private readonly verification: EmailVerificationService,
     private readonly authenticator: SessionAuthenticator,
@@ -44,9 +52,20 @@ export class AuthService {
     return this.signIn.complete({ user, client, event: 'signup' });
   }
 
-  async login(dto: LoginDto, client: ClientInfo): Promise<SignedInSession> {
-    await this.countAttempt(dto.email);
+  /**
+   * `knownDevice`: the client's known-device cookie, if it sent one (see KnownDevices); it decides
+   * which failure counts the attempt falls under, never whether the password is right.
+   */
+  async login(dto: LoginDto, client: ClientInfo, knownDevice?: unknown): Promise<SignedInSession> {
     const found = await this.users.findByEmailWithPassword(dto.email);
+    const counted = await this.countAttempt(
+      {
+        email: dto.email,
+        network: clientNetwork(client.ip),
+        knownDevice: found ? this.devices.deviceOf(knownDevice, found.user._id) : undefined,
+      },
+      found?.user._id,
+    );
     if (!found) {
       await this.hasher.verifyDummy(dto.password);
       throw await this.loginFailed('unknown_email');
@@ -54,7 +73,7 @@ export class AuthService {
     const check = await this.hasher.verify(dto.password, found.passwordHash);
     if (!check.valid) throw await this.loginFailed('wrong_password', found.user._id);
     if (check.needsRehash) this.upgradeHash(found.user._id, found.passwordHash, dto.password);
-    await this.attempts.reset(dto.email);
+    await this.attempts.succeeded(counted);
     const { user, passwordVersion } = found;
     return this.signIn.complete({ user, client, event: 'login.succeeded', passwordVersion });
   }
@@ -73,13 +92,12 @@ export class AuthService {
     }
   }
 
-  /** The per-account limit; a refused attempt is a failed sign-in, and the first one locks the account. */
-  private async countAttempt(email: string): Promise<void> {
+  /** The failure limits; a refused attempt is a failed sign-in, and the first one of a limit locks it. */
+  private async countAttempt(attempt: LoginAttempt, userId?: Types.ObjectId): Promise<CountedAttempt> {
     try {
-      await this.attempts.countAttempt(email);
+      return await this.attempts.countAttempt(attempt);
     } catch (error) {
       if (error instanceof AccountLockedException) {
-        const userId = (await this.users.findByEmail(email))?._id;
         await this.audit.record('login.failed', { userId, reason: 'locked' });
         if (error.justLocked) await this.audit.record('login.locked', { userId });
       }

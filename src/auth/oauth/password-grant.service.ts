@@ -20,10 +20,16 @@ export class PasswordGrantService {
 
   constructor(private readonly auth: AuthService) {}
 
-  async grant(body: unknown, isForm: boolean, client: ClientInfo): Promise<TokenResponseDto> {
+  /** `knownDevice`: a known-device cookie, if the client kept one from a login (none is set here). */
+  async grant(
+    body: unknown,
+    isForm: boolean,
+    client: ClientInfo,
+    knownDevice?: unknown,
+  ): Promise<TokenResponseDto> {
     const credentials = await this.readCredentials(body, isForm);
     try {
-      const signedIn = await this.auth.login(credentials, client);
+      const signedIn = await this.auth.login(credentials, client, knownDevice);
       return {
         access_token: signedIn.token,
         token_type: 'Bearer',

@@ -7,11 +7,14 @@ import { UsersService } from '../../users/users.service.js';
 import { INVALID_CREDENTIALS } from '../auth.constants.js';
 import { JWT_ALGORITHM } from '../sessions/session-authenticator.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { KnownDevices } from '../throttling/known-devices.js';
 
 export interface SignedInSession {
   user: UserRecord;
   token: string;
   expiresAt: Date;
+  /** A known-device cookie for this browser (KnownDevices): its later logins are counted apart. */
+  knownDevice: string;
 }
 
 /** A person who proved who they are, by whatever method. */
@@ -39,6 +42,7 @@ export class SignInPipeline {
     private readonly sessions: SessionsService,
     private readonly jwt: JwtService,
     private readonly audit: AuditTrail,
+    private readonly devices: KnownDevices,
   ) {}
 
   async complete({ user, client, event, passwordVersion }: SignInProof): Promise<SignedInSession> {
@@ -52,7 +56,12 @@ export class SignInPipeline {
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await this.audit.record(event, { userId: user._id });
-    return { user, token: await this.sign(session), expiresAt: session.expiresAt };
+    return {
+      user,
+      token: await this.sign(session),
+      expiresAt: session.expiresAt,
+      knownDevice: this.devices.issue(user._id),
+    };
   }
 
   private sign(session: SessionRecord): Promise<string> {
