@@ -181,7 +181,7 @@ describe('Auth abuse: per-account failed-login limit (e2e)', () => {
     const db = app().get<Connection>(getConnectionToken());
     await db
       .collection('login_failures')
-      .updateOne({ email }, { $set: { windowStartedAt: new Date(Date.now() - 16 * 60_000) } });
+      .updateMany({ email }, { $set: { windowStartedAt: new Date(Date.now() - 16 * 60_000) } });
 
     await login(email, GOOD_PASSWORD).expect(200);
     await failFiveTimes(email);

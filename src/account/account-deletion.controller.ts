@@ -25,7 +25,9 @@ export class AccountDeletionController {
   @ApiNoContentResponse({ description: 'The account is gone; the cookie is cleared.' })
   @ApiError(400, 'The password is missing.', 'password must be a string')
   @ApiSession('Wrong password, or no valid session.', WRONG_CURRENT_PASSWORD)
-  @ApiTooManyAttempts('Too many wrong passwords on this account.')
+  @ApiTooManyAttempts(
+    'Too many wrong current passwords on this account (a limit of its own, apart from login).',
+  )
   async deleteMe(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: DeleteAccountDto,

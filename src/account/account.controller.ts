@@ -61,7 +61,9 @@ export class AccountController {
     'newPassword must differ from the current password',
   )
   @ApiSessionUnauthorized('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
-  @ApiTooManyAttempts('Too many wrong passwords on this account.')
+  @ApiTooManyAttempts(
+    'Too many wrong current passwords on this account (a limit of its own, apart from login).',
+  )
   changePassword(@CurrentAuth() auth: AuthContext, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.account.changePassword(auth, dto);
   }

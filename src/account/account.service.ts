@@ -9,6 +9,7 @@ import { UsersService } from '../users/users.service.js';
 import type { AuthContext } from '../common/auth-context.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { SessionResponseDto } from './dto/session-response.dto.js';
+import { EmailTokensService } from '../auth/email-tokens/email-tokens.service.js';
 import { PasswordConfirmation } from '../auth/password/password-confirmation.js';
 import { PasswordReplacement } from '../auth/password/password-replacement.js';
 import { PasswordPolicy } from '../auth/password/password-policy.js';
@@ -25,6 +26,7 @@ export class AccountService {
     private readonly policy: PasswordPolicy,
     private readonly confirmation: PasswordConfirmation,
     private readonly passwords: PasswordReplacement,
+    private readonly emailTokens: EmailTokensService,
     @Inject(MEDIA_STORAGE) private readonly media: MediaStorage,
     private readonly events: EventEmitter2,
     private readonly audit: AuditTrail,
@@ -54,8 +56,10 @@ export class AccountService {
     await this.audit.record('session.revoked', { userId: user._id });
   }
 
+  /** Ends every session, and voids every link mailed before (a reset, an email change) with them. */
   async logoutEverywhere({ user }: AuthContext): Promise<void> {
     await this.sessions.revokeAll(user._id);
+    await this.emailTokens.revokeAll(user._id);
     await this.audit.record('logout.all', { userId: user._id });
   }
 

@@ -17,7 +17,8 @@ session token from \`POST /api/auth/token\` (OAuth 2.0 password grant) and send 
 **Errors** are always \`{ statusCode, message, error, errors? }\` with one string \`message\`;
 \`error\` is the HTTP reason phrase, or the OAuth error code on the token route.
 
-**Cross-site writes.** A write that carries the session cookie must come from an allowed Origin (403 otherwise).
+**Cross-site writes.** A write that carries the session cookie, and any request to the token route, must come
+from an allowed Origin when a browser sends it (403 otherwise).
 
 **Chat.** Messages are sent here; they are delivered live over Socket.IO on this origin at \`/socket.io\`,
 authenticated by the same session (see the README), which this document does not describe.`;

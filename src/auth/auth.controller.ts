@@ -34,6 +34,7 @@ import { clientInfo } from '../common/http/client-info.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
+import { CROSS_SITE_REFUSED, OriginChecked } from './guards/csrf-origin.guard.js';
 import { AuthThrottlerGuard, ThrottleBucket } from './throttling/auth-throttler.guard.js';
 import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { TokenRequestDto } from './oauth/token-request.dto.js';
@@ -43,12 +44,16 @@ import { SignInResponder } from './sign-in/sign-in.responder.js';
 import { TwoFactorChallengeDto } from './two-factor/dto/two-factor-responses.dto.js';
 import { SECOND_FACTOR_REQUIRED } from './two-factor/second-factor.gate.js';
 import { INVALID_CODE } from './two-factor/second-factor.verifier.js';
+import { KnownDevices } from './throttling/known-devices.js';
 import { extractSessionToken } from './strategies/jwt-cookie.strategy.js';
 
 const CHALLENGE_COOKIE_HEADER = {
   'Set-Cookie': {
     description:
-      'With a session: `jwt=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax` (Secure in production). With a challenge instead: `2fa_challenge=<challenge>; Max-Age=300; Path=/api/auth/2fa; HttpOnly; SameSite=Lax`.',
+      'With a session: `jwt=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax` (Secure in production), and ' +
+      '`known_device=<signed id>; Max-Age=31536000; Path=/api/auth; HttpOnly; SameSite=Lax` (this browser signed in before, so its ' +
+      "later logins are not locked by other people's wrong passwords). With a challenge instead: " +
+      '`2fa_challenge=<challenge>; Max-Age=300; Path=/api/auth/2fa; HttpOnly; SameSite=Lax`.',
     schema: { type: 'string' },
   },
 };
@@ -61,6 +66,7 @@ export class AuthController {
     private readonly passwordGrant: PasswordGrantService,
     private readonly cookie: SessionCookie,
     private readonly responder: SignInResponder,
+    private readonly devices: KnownDevices,
   ) {}
 
   /** Creates an account and signs it in (sets the `jwt` session cookie). */
@@ -86,9 +92,7 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UserResponseDto> {
-    const signedIn = await this.auth.signup(dto, clientInfo(req));
-    this.cookie.set(res, signedIn.token, signedIn.expiresAt);
-    return toUserResponse(signedIn.user);
+    return this.responder.signedIn(res, await this.auth.signup(dto, clientInfo(req)));
   }
 
   /**
@@ -112,13 +116,18 @@ export class AuthController {
   })
   @ApiError(400, 'Missing or malformed fields.', 'email must be a string')
   @ApiError(401, 'Invalid email or password.', INVALID_CREDENTIALS)
-  @ApiTooManyAttempts('Too many attempts from this client or on this account.')
+  @ApiTooManyAttempts(
+    'Too many attempts from this client, too many failed passwords on this account from this network, or (without a known-device cookie) from everywhere.',
+  )
   async login(
     @Body() dto: LoginDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UserResponseDto | TwoFactorChallengeDto> {
-    return this.responder.answer(res, await this.auth.login(dto, clientInfo(req)));
+    return this.responder.answer(
+      res,
+      await this.auth.login(dto, clientInfo(req), { knownDevice: this.devices.read(req) }),
+    );
   }
 
   /**
@@ -127,6 +136,7 @@ export class AuthController {
    * Takes the OAuth form (`grant_type=password&username=EMAIL&password=...`) or the login JSON.
    */
   @Public()
+  @OriginChecked()
   @UseGuards(AuthThrottlerGuard)
   @ThrottleBucket(SIGN_IN_BUCKET)
   @Post('token')
@@ -146,14 +156,16 @@ export class AuthController {
   )
   @ApiError(
     403,
-    'The account uses two-factor sign-in and `otp` was not sent (`error`: `mfa_required`); or a cookie-carrying request from another site.',
+    'The account uses two-factor sign-in and `otp` was not sent (`error`: `mfa_required`); or a browser from another site sent it (Sec-Fetch-Site: cross-site or a foreign Origin): a page cannot make its visitors sign in here. Clients that are not browsers send neither header.',
     { message: SECOND_FACTOR_REQUIRED, error: 'mfa_required' },
-    'Cross-site request refused',
+    CROSS_SITE_REFUSED,
   )
-  @ApiTooManyAttempts('Too many attempts from this client or on this account (shared with login).')
+  @ApiTooManyAttempts(
+    'Too many attempts from this client, too many failed passwords on this account from this network, or from everywhere (counted with login).',
+  )
   token(@Body() body: Record<string, unknown>, @Req() req: Request): Promise<TokenResponseDto> {
     const isForm = Boolean(req.is('application/x-www-form-urlencoded'));
-    return this.passwordGrant.grant(body, isForm, clientInfo(req));
+    return this.passwordGrant.grant(body, isForm, clientInfo(req), this.devices.read(req));
   }
 
   /** Revokes the current session (cookie or bearer token) and clears the cookie. Answers 200 also without a session. */

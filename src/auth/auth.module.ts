@@ -35,6 +35,7 @@ import { SignInPipeline } from './sign-in/sign-in.pipeline.js';
 import { SignInResponder } from './sign-in/sign-in.responder.js';
 import { JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
 import { LoginFailure, LoginFailureSchema } from './throttling/login-failure.schema.js';
+import { KnownDevices } from './throttling/known-devices.js';
 import { LoginAttemptsService } from './throttling/login-attempts.service.js';
 import { MailRequestCount, MailRequestCountSchema } from './throttling/mail-request-count.schema.js';
 import { MailRequestQuota } from './throttling/mail-request-quota.service.js';
@@ -109,6 +110,7 @@ import { TwoFactorService } from './two-factor/two-factor.service.js';
     PasswordHasher,
     PasswordPolicy,
     LoginAttemptsService,
+    KnownDevices,
     JwtCookieStrategy,
     PasswordConfirmation,
     MailRequestQuota,
@@ -119,6 +121,7 @@ import { TwoFactorService } from './two-factor/two-factor.service.js';
     EmailChangeService,
   ],
   exports: [
+    EmailTokensService,
     SessionsService,
     SessionAuthenticator,
     SessionCookie,

@@ -15,7 +15,14 @@ import { SessionAuthenticator } from './sessions/session-authenticator.js';
 import { type SignedInSession, SignInPipeline, type SignInResult } from './sign-in/sign-in.pipeline.js';
 import type { SecondFactorInput } from './two-factor/second-factor.gate.js';
 import { SessionsService } from './sessions/sessions.service.js';
-import { AccountLockedException, LoginAttemptsService } from './throttling/login-attempts.service.js';
+import { clientNetwork } from './throttling/client-network.js';
+import { KnownDevices } from './throttling/known-devices.js';
+import {
+  AccountLockedException,
+  type CountedAttempt,
+  type LoginAttempt,
+  LoginAttemptsService,
+} from './throttling/login-attempts.service.js';
 
 @Injectable()
 export class AuthService {
@@ -27,6 +34,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly attempts: LoginAttemptsService,
+    private readonly devices: KnownDevices,
     private readonly signIn: SignInPipeline,
     private readonly verification: EmailVerificationService,
     private readonly authenticator: SessionAuthenticator,
@@ -47,9 +55,25 @@ export class AuthService {
     return result;
   }
 
-  async login(dto: LoginDto, client: ClientInfo, secondFactor?: SecondFactorInput): Promise<SignInResult> {
-    await this.countAttempt(dto.email);
+  /**
+   * `knownDevice`: the client's known-device cookie, if it sent one (see KnownDevices); it decides
+   * which failure counts the attempt falls under, never whether the password is right.
+   * `secondFactor`: how a second factor is taken if the account has one (default: a challenge).
+   */
+  async login(
+    dto: LoginDto,
+    client: ClientInfo,
+    { knownDevice, secondFactor }: { knownDevice?: unknown; secondFactor?: SecondFactorInput } = {},
+  ): Promise<SignInResult> {
     const found = await this.users.findByEmailWithPassword(dto.email);
+    const counted = await this.countAttempt(
+      {
+        email: dto.email,
+        network: clientNetwork(client.ip),
+        knownDevice: found ? this.devices.deviceOf(knownDevice, found.user._id) : undefined,
+      },
+      found?.user._id,
+    );
     if (!found) {
       await this.hasher.verifyDummy(dto.password);
       throw await this.loginFailed('unknown_email');
@@ -57,18 +81,11 @@ export class AuthService {
     const check = await this.hasher.verify(dto.password, found.passwordHash);
     if (!check.valid) throw await this.loginFailed('wrong_password', found.user._id);
     if (check.needsRehash) this.upgradeHash(found.user._id, found.passwordHash, dto.password);
+    // Undoes this attempt's own count only: wrong second-factor codes, counted toward the account's
+    // ceiling, stay counted, so alternating a right password and wrong codes guesses nothing more.
+    await this.attempts.succeeded(counted);
     const { user, passwordVersion } = found;
-    const result = await this.signIn.complete({
-      user,
-      client,
-      event: 'login.succeeded',
-      passwordVersion,
-      secondFactor,
-    });
-    // Only a complete sign-in clears the count: a right password alone must not wipe the wrong
-    // second-factor codes counted before it, or alternating the two would guess codes forever.
-    if (result.outcome === 'signed-in') await this.attempts.reset(dto.email);
-    return result;
+    return this.signIn.complete({ user, client, event: 'login.succeeded', passwordVersion, secondFactor });
   }
 
   /** Revokes the session the token names, if it is a valid one; anything else is already logged out. */
@@ -85,13 +102,12 @@ export class AuthService {
     }
   }
 
-  /** The per-account limit; a refused attempt is a failed sign-in, and the first one locks the account. */
-  private async countAttempt(email: string): Promise<void> {
+  /** The failure limits; a refused attempt is a failed sign-in, and the first one of a limit locks it. */
+  private async countAttempt(attempt: LoginAttempt, userId?: Types.ObjectId): Promise<CountedAttempt> {
     try {
-      await this.attempts.countAttempt(email);
+      return await this.attempts.countAttempt(attempt);
     } catch (error) {
       if (error instanceof AccountLockedException) {
-        const userId = (await this.users.findByEmail(email))?._id;
         await this.audit.record('login.failed', { userId, reason: 'locked' });
         if (error.justLocked) await this.audit.record('login.locked', { userId });
       }

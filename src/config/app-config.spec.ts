@@ -111,4 +111,37 @@ describe('loadAppConfig: operating settings', () => {
       expect(() => loadAppConfig({ ...TEST, AUDIT_RETENTION_DAYS: bad })).toThrow(/AUDIT_RETENTION_DAYS/);
     }
   });
+
+  it('limits failed passwords per network, per account and per known device, with sane defaults', () => {
+    expect(loadAppConfig(TEST).auth.loginLimits).toEqual({
+      windowMs: 15 * 60_000,
+      perAddress: 5,
+      perAccount: 100,
+      perKnownDevice: 5,
+      perConfirmation: 5,
+    });
+    const tuned = loadAppConfig({
+      ...TEST,
+      LOGIN_LOCK_WINDOW: '1h',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '10',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '500',
+      LOGIN_MAX_FAILURES_PER_DEVICE: '3',
+      PASSWORD_CONFIRM_MAX_FAILURES: '4',
+    }).auth.loginLimits;
+    expect(tuned).toEqual({
+      windowMs: 3600_000,
+      perAddress: 10,
+      perAccount: 500,
+      perKnownDevice: 3,
+      perConfirmation: 4,
+    });
+    expect(() => loadAppConfig({ ...TEST, LOGIN_LOCK_WINDOW: '30s' })).toThrow(/LOGIN_LOCK_WINDOW/);
+    expect(() => loadAppConfig({ ...TEST, LOGIN_LOCK_WINDOW: 'soon' })).toThrow(/LOGIN_LOCK_WINDOW/);
+    expect(() => loadAppConfig({ ...TEST, LOGIN_MAX_FAILURES_PER_ADDRESS: '0' })).toThrow(
+      /LOGIN_MAX_FAILURES_PER_ADDRESS/,
+    );
+    expect(() =>
+      loadAppConfig({ ...TEST, LOGIN_MAX_FAILURES_PER_ADDRESS: '20', LOGIN_MAX_FAILURES_PER_ACCOUNT: '10' }),
+    ).toThrow(/LOGIN_MAX_FAILURES_PER_ACCOUNT must not be less/);
+  });
 });

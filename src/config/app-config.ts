@@ -39,6 +39,8 @@ export interface AppConfig {
     cookieSameSite: 'lax' | 'strict' | 'none';
     cookieSecure: boolean;
     rateLimitPerMinute: number;
+    /** Failed passwords allowed per window (see LoginAttemptsService); off with rateLimitPerMinute 0. */
+    loginLimits: LoginLimits;
     bcryptCost: number;
     passwordMinLength: number;
   };
@@ -104,6 +106,19 @@ export interface AppConfig {
   };
 }
 
+export interface LoginLimits {
+  /** The fixed window every count below is kept for. */
+  windowMs: number;
+  /** Per account and client network (an IPv4 address, an IPv6 /64): that network is then locked out. */
+  perAddress: number;
+  /** Per account across all networks: then only known devices may still try. */
+  perAccount: number;
+  /** Per known device of the account: then that device counts as any other client. */
+  perKnownDevice: number;
+  /** Wrong current passwords per account when a signed-in user re-confirms (never the login lock). */
+  perConfirmation: number;
+}
+
 /** The journal size at which the embedded store writes a snapshot and starts a new journal. */
 export const DEFAULT_JOURNAL_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -146,6 +161,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       // Browsers drop SameSite=None cookies that are not Secure.
       cookieSecure: production || sameSite === 'none',
       rateLimitPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE ?? 10,
+      loginLimits: loginLimits(env),
       bcryptCost: env.BCRYPT_COST ?? 12,
       passwordMinLength: env.PASSWORD_MIN_LENGTH ?? 8,
     },
@@ -187,6 +203,26 @@ function serverSettings(env: EnvironmentVariables): AppConfig['server'] {
     ]);
   }
   return settings;
+}
+
+function loginLimits(env: EnvironmentVariables): LoginLimits {
+  const windowSeconds = parseDuration(env.LOGIN_LOCK_WINDOW ?? '15m');
+  const limits: LoginLimits = {
+    windowMs: windowSeconds * 1000,
+    perAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS ?? 5,
+    perAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT ?? 100,
+    perKnownDevice: env.LOGIN_MAX_FAILURES_PER_DEVICE ?? 5,
+    perConfirmation: env.PASSWORD_CONFIRM_MAX_FAILURES ?? 5,
+  };
+  const problems: string[] = [];
+  if (windowSeconds < 60 || windowSeconds > 86_400) {
+    problems.push('LOGIN_LOCK_WINDOW must be from 1 minute to 24 hours');
+  }
+  if (limits.perAccount < limits.perAddress) {
+    problems.push('LOGIN_MAX_FAILURES_PER_ACCOUNT must not be less than LOGIN_MAX_FAILURES_PER_ADDRESS');
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return limits;
 }
 
 function assertProductionReady(env: EnvironmentVariables): void {

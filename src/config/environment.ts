@@ -131,6 +131,41 @@ export class EnvironmentVariables {
   RATE_LIMIT_AUTH_PER_MINUTE?: number;
 
   @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^\d+\s*[smhd]?$/, {
+    message: 'LOGIN_LOCK_WINDOW must be a number of seconds or a duration such as 15m or 1h',
+  })
+  LOGIN_LOCK_WINDOW?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  LOGIN_MAX_FAILURES_PER_ADDRESS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(1_000_000)
+  @IsInt()
+  LOGIN_MAX_FAILURES_PER_ACCOUNT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  LOGIN_MAX_FAILURES_PER_DEVICE?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  PASSWORD_CONFIRM_MAX_FAILURES?: number;
+
+  @IsOptional()
   @Transform(toInt)
   @Min(4)
   @Max(15)

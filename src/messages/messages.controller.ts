@@ -8,8 +8,8 @@ import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.
 import { limitMessage } from '../common/validation/paging.js';
 import { imageDataUriMessage } from '../media/image-validator.js';
 import { ApiPictureStore, IMAGE_PROBLEMS, IMAGE_REFUSED } from '../media/picture-responses.openapi.js';
-import { ContactResponseDto } from '../users/dto/user-response.dto.js';
-import { toContactResponse } from '../users/user.mapper.js';
+import { PublicProfileDto } from '../users/dto/public-profile.dto.js';
+import { toPublicProfile } from '../users/user.mapper.js';
 import { ChatMessageResponseDto } from './dto/chat-message-response.dto.js';
 import {
   CONTACTS_MAX,
@@ -38,9 +38,12 @@ import {
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
-  /** The chat sidebar: everyone but the caller, recent conversations first, then by name. */
+  /**
+   * The chat sidebar: everyone but the caller, recent conversations first, then by name. Each is a
+   * public profile (id, name, picture): nobody learns another user's address.
+   */
   @Get('users')
-  @ApiOkResponse({ type: [ContactResponseDto] })
+  @ApiOkResponse({ type: [PublicProfileDto] })
   @ApiError(
     400,
     'Invalid limit, or an unknown query parameter.',
@@ -50,8 +53,8 @@ export class MessagesController {
   async listChatUsers(
     @CurrentAuth() auth: AuthContext,
     @Query() query: ContactsQueryDto,
-  ): Promise<ContactResponseDto[]> {
-    return (await this.messages.listContacts(auth.user._id, query.limit)).map(toContactResponse);
+  ): Promise<PublicProfileDto[]> {
+    return (await this.messages.listContacts(auth.user._id, query.limit)).map(toPublicProfile);
   }
 
   /** The conversation with user `id`, oldest first: the latest page, or the one before `before`. */

@@ -15,6 +15,7 @@ import { ImageUploader } from '../media/image-uploader.js';
 import { decodeImageDataUri } from '../media/image-validator.js';
 import type { StoredImage } from '../media/media-storage.js';
 import type { UserRecord } from '../common/auth-context.js';
+import type { PublicProfileRecord } from '../users/user.mapper.js';
 import { UsersService } from '../users/users.service.js';
 import type { ChatMessageResponseDto } from './dto/chat-message-response.dto.js';
 import { CONTACTS_DEFAULT, CONVERSATION_PAGE_DEFAULT } from './dto/paging.dto.js';
@@ -48,14 +49,14 @@ export class MessagesService implements OnModuleInit {
   }
 
   /** Everyone but the caller: the people they talked with most recently first, then by name. */
-  async listContacts(me: Types.ObjectId, limit = CONTACTS_DEFAULT): Promise<UserRecord[]> {
+  async listContacts(me: Types.ObjectId, limit = CONTACTS_DEFAULT): Promise<PublicProfileRecord[]> {
     const recent = await this.recentPartners(me, limit);
-    const partners = await this.users.findManyByIds(recent);
+    const partners = await this.users.findProfilesByIds(recent);
     const byId = new Map(partners.map((user) => [user._id.toHexString(), user]));
     // A partner may have been deleted meanwhile: keep only those found, in conversation order.
     const first = recent.flatMap((id) => byId.get(id.toHexString()) ?? []);
     if (first.length >= limit) return first;
-    const rest = await this.users.listByName([me, ...recent], limit - first.length);
+    const rest = await this.users.listProfilesByName([me, ...recent], limit - first.length);
     return [...first, ...rest];
   }
 

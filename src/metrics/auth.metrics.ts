@@ -31,7 +31,7 @@ export class AuthMetrics {
     const registers = [registry];
     this.logins = new Counter({
       name: 'chat_auth_logins_total',
-      help: 'Sign-ins (login and token routes) by result: success, failure (wrong credentials), locked (per-account limit), rate_limited (per-client limit).',
+      help: 'Sign-ins (login and token routes) by result: success, failure (wrong credentials), locked (a failed-password limit), rate_limited (per-client limit).',
       labelNames: ['result'],
       registers,
     });

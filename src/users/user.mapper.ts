@@ -1,13 +1,12 @@
 import type { UserRecord } from '../common/auth-context.js';
-import type { ContactResponseDto, UserResponseDto } from './dto/user-response.dto.js';
+import type { PublicProfileDto } from './dto/public-profile.dto.js';
+import type { UserResponseDto } from './dto/user-response.dto.js';
 
-/** The only way a user leaves the API to themselves: an explicit list of public fields. */
+/** What anyone signed in may know of another person. */
+export type PublicProfileRecord = Pick<UserRecord, '_id' | 'fullName' | 'profilePic'>;
+
+/** The only way the caller's own account leaves the API: an explicit list of fields. */
 export function toUserResponse(user: UserRecord): UserResponseDto {
-  return Object.assign(toContactResponse(user), { twoFactorEnabled: user.twoFactorEnabled === true });
-}
-
-/** Another user, as the chat sidebar lists them: whether they use a second factor is theirs to know. */
-export function toContactResponse(user: UserRecord): ContactResponseDto {
   return {
     _id: user._id.toHexString(),
     fullName: user.fullName,
@@ -16,5 +15,15 @@ export function toContactResponse(user: UserRecord): ContactResponseDto {
     emailVerified: user.emailVerified === true,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
+    twoFactorEnabled: user.twoFactorEnabled === true,
+  };
+}
+
+/** The only way another person leaves the API: who they are to a chat, never their address. */
+export function toPublicProfile(user: PublicProfileRecord): PublicProfileDto {
+  return {
+    _id: user._id.toHexString(),
+    fullName: user.fullName,
+    profilePic: user.profilePic ?? '',
   };
 }

@@ -1,17 +1,42 @@
-import { ConflictException, Injectable, OnModuleInit } from '@nestjs/common';
+import {
+  ConflictException,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import { AUTH_CACHE_TTL_MS } from '../redis/expiring-cache.js';
 import type { SharedCache } from '../redis/shared-cache.js';
+import { normalisedEmail } from '../common/validation/transforms.js';
 import { isDuplicateKeyError } from '../database/database-errors.js';
 import { CacheInvalidationBus } from '../redis/cache-invalidation.bus.js';
 import type { UserRecord } from '../common/auth-context.js';
 import { User } from './schemas/user.schema.js';
+import type { PublicProfileRecord } from './user.mapper.js';
 
 const PUBLIC_FIELDS = 'email fullName profilePic emailVerified twoFactorEnabled createdAt updatedAt';
+/** What others may see of a user (toPublicProfile): nothing else is even read. */
+const PROFILE_FIELDS = 'fullName profilePic';
+/**
+ * What may differ from its normalised form: upper-case ASCII, surrounding space, and anything
+ * non-ASCII (upper-case or decomposed letters). Only these are read at start-up.
+ */
+const MAYBE_NOT_NORMALISED = '[A-Z]|[^\\x00-\\x7F]|^\\s|\\s$';
+/** Ids named in the collision warning; the count is always complete. */
+const COLLISIONS_NAMED = 50;
+
+export interface EmailNormalisationReport {
+  /** Legacy accounts whose address was rewritten to its normalised form. */
+  normalised: number;
+  /** Legacy accounts left as they were: another account has, or would get, the same address. */
+  collisions: Types.ObjectId[];
+}
 
 @Injectable()
-export class UsersService implements OnModuleInit {
+export class UsersService implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(UsersService.name);
   /** Users by id; every write below clears every instance's copy. */
   private readonly cache: SharedCache<UserRecord>;
 
@@ -22,22 +47,72 @@ export class UsersService implements OnModuleInit {
     this.cache = invalidation.createCache<UserRecord>('users', AUTH_CACHE_TTL_MS);
   }
 
-  /**
-   * Accounts written by the reference backend may keep upper-case letters in their email, which our
-   * lower-case lookups and unique index would miss. Checked once at boot: we only ever store lower case.
-   */
-  private hasMixedCaseEmails = false;
-
   /** The unique email index must exist before the first signup can race another. */
   async onModuleInit(): Promise<void> {
     await this.users.init();
-    this.hasMixedCaseEmails = (await this.users.exists({ email: trusted({ $regex: '[A-Z]' }) })) !== null;
+  }
+
+  /** After every module's init (the unique index exists), before any request is served. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { normalised, collisions } = await this.normaliseLegacyEmails();
+    if (normalised > 0) {
+      this.logger.log(`Normalised the email address of ${normalised} legacy accounts (trimmed, lower case)`);
+    }
+    if (collisions.length > 0) {
+      const ids = collisions.slice(0, COLLISIONS_NAMED).map((id) => id.toHexString());
+      const more =
+        collisions.length > COLLISIONS_NAMED ? ` and ${collisions.length - COLLISIONS_NAMED} more` : '';
+      this.logger.warn(
+        `${collisions.length} legacy accounts keep their email address as stored: in lower case it is ` +
+          `another account's address. They cannot sign in until one of the addresses is changed ` +
+          `(accounts are never merged). User ids: ${ids.join(', ')}${more}`,
+      );
+    }
+  }
+
+  /**
+   * The reference backend stored addresses as typed, and lookups here are exact matches on the
+   * normalised address (trimmed, NFC, lower case). Rewrites every legacy address to that form once,
+   * unless another account has or would get the same one: those are left untouched and reported,
+   * never merged.
+   */
+  async normaliseLegacyEmails(): Promise<EmailNormalisationReport> {
+    // The driver's collection, not the model: the schema's lowercase/trim setters would rewrite the
+    // legacy value in the filter, which would then no longer match the stored document.
+    const collection = this.users.collection;
+    const candidates = await collection
+      .find({ email: { $regex: MAYBE_NOT_NORMALISED } }, { projection: { email: 1 } })
+      .toArray();
+    const byAddress = new Map<string, Array<{ _id: Types.ObjectId; email: string }>>();
+    for (const { _id, email } of candidates as Array<{ _id: Types.ObjectId; email: unknown }>) {
+      if (typeof email !== 'string' || normalisedEmail(email) === email) continue;
+      const address = normalisedEmail(email);
+      byAddress.set(address, [...(byAddress.get(address) ?? []), { _id, email }]);
+    }
+
+    const report: EmailNormalisationReport = { normalised: 0, collisions: [] };
+    for (const [address, accounts] of byAddress) {
+      // Legacy accounts that differ only in case: neither is preferred.
+      if (accounts.length > 1) {
+        report.collisions.push(...accounts.map((account) => account._id));
+        continue;
+      }
+      const [{ _id, email }] = accounts;
+      try {
+        // Only if unchanged: another instance starting at the same time may have done it already.
+        const { modifiedCount } = await collection.updateOne({ _id, email }, { $set: { email: address } });
+        report.normalised += modifiedCount;
+        await this.cache.delete(_id.toHexString());
+      } catch (error) {
+        // The unique index: an account already has the normalised address.
+        if (!isDuplicateKeyError(error)) throw error;
+        report.collisions.push(_id);
+      }
+    }
+    return report;
   }
 
   async create(fields: { email: string; fullName: string; passwordHash: string }): Promise<UserRecord> {
-    if (this.hasMixedCaseEmails && (await this.users.exists(sameEmail(fields.email))) !== null) {
-      throw new ConflictException('Email already exists');
-    }
     try {
       const user = await this.users.create({
         email: fields.email,
@@ -55,23 +130,24 @@ export class UsersService implements OnModuleInit {
     return this.users.findById(id).select(PUBLIC_FIELDS).lean<UserRecord>().exec();
   }
 
-  findManyByIds(ids: Types.ObjectId[]): Promise<UserRecord[]> {
+  /** The public profiles of these users (those that still exist), in no particular order. */
+  findProfilesByIds(ids: Types.ObjectId[]): Promise<PublicProfileRecord[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.users
       .find({ _id: trusted({ $in: ids }) })
-      .select(PUBLIC_FIELDS)
-      .lean<UserRecord[]>()
+      .select(PROFILE_FIELDS)
+      .lean<PublicProfileRecord[]>()
       .exec();
   }
 
-  /** Users by name (then id), without `excluded`: the chat sidebar after the recent conversations. */
-  listByName(excluded: Types.ObjectId[], limit: number): Promise<UserRecord[]> {
+  /** Public profiles by name (then id), without `excluded`: the chat sidebar after the recent conversations. */
+  listProfilesByName(excluded: Types.ObjectId[], limit: number): Promise<PublicProfileRecord[]> {
     return this.users
       .find({ _id: trusted({ $nin: excluded }) })
       .sort({ fullName: 1, _id: 1 })
       .limit(limit)
-      .select(PUBLIC_FIELDS)
-      .lean<UserRecord[]>()
+      .select(PROFILE_FIELDS)
+      .lean<PublicProfileRecord[]>()
       .exec();
   }
 
@@ -80,14 +156,17 @@ export class UsersService implements OnModuleInit {
     return this.cache.getOrLoad(id, () => this.findById(id));
   }
 
-  /** The account that owns `email`, or null (legacy mixed-case emails included). */
+  /**
+   * The account that owns `email` (normalised), or null. An exact match on the unique index only:
+   * legacy addresses are normalised at start-up (LegacyEmailNormaliser), never matched by case here.
+   */
   async findByEmail(email: string): Promise<UserRecord | null> {
     return (await this.findByEmailWithPassword(email))?.user ?? null;
   }
 
   /** Whether some account uses `email`. */
   async isEmailTaken(email: string): Promise<boolean> {
-    return (await this.users.exists(this.hasMixedCaseEmails ? sameEmail(email) : { email })) !== null;
+    return (await this.users.exists({ email })) !== null;
   }
 
   /** Marks the address verified if it is still the user's; null when it is not (changed meanwhile). */
@@ -126,14 +205,11 @@ export class UsersService implements OnModuleInit {
   async findByEmailWithPassword(
     email: string,
   ): Promise<{ user: UserRecord; passwordHash: string; passwordVersion: number } | null> {
-    const query = (filter: object) =>
-      this.users
-        .findOne(filter)
-        .select(`${PUBLIC_FIELDS} password passwordVersion`)
-        .lean<UserRecord & { password: string; passwordVersion?: number }>()
-        .exec();
-    const found =
-      (await query({ email })) ?? (this.hasMixedCaseEmails ? await query(sameEmail(email)) : null);
+    const found = await this.users
+      .findOne({ email })
+      .select(`${PUBLIC_FIELDS} password passwordVersion`)
+      .lean<UserRecord & { password: string; passwordVersion?: number }>()
+      .exec();
     if (!found) return null;
     const { password, passwordVersion, ...user } = found;
     return { user, passwordHash: password, passwordVersion: passwordVersion ?? 0 };
@@ -216,10 +292,4 @@ export class UsersService implements OnModuleInit {
     await this.cache.delete(id.toHexString());
     return deleted ? { profilePicKey: deleted.profilePicKey ?? null } : null;
   }
-}
-
-/** Matches `email` whatever the case of the stored value (legacy accounts only; not index-friendly). */
-function sameEmail(email: string): object {
-  const escaped = email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return { email: trusted({ $regex: `^${escaped}$`, $options: 'i' }) };
 }

@@ -44,7 +44,12 @@ describe('Two-factor sign-in: set up, enable, recovery codes, disable (e2e, fixe
     const dataDir = await mkdtemp(join(tmpdir(), 'two-factor-'));
     outbox = new OutboxMailbox(join(dataDir, 'outbox'));
     app = await createTestApp(
-      { DATA_DIR: dataDir, RATE_LIMIT_AUTH_PER_MINUTE: '1000', METRICS_ENABLED: 'true' },
+      {
+        DATA_DIR: dataDir,
+        RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+        LOGIN_MAX_FAILURES_PER_ACCOUNT: '5',
+        METRICS_ENABLED: 'true',
+      },
       { overrides: [clock.provider] },
     );
     db = app.get<Connection>(getConnectionToken());

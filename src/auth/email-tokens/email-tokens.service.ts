@@ -28,17 +28,9 @@ export class EmailTokensService implements OnModuleInit {
   /** A new token for the grant, replacing the user's previous one for the same purpose. */
   async issue(grant: EmailTokenGrant, ttlMs: number): Promise<string> {
     const token = randomBytes(TOKEN_BYTES).toString('base64url');
-    const update = {
-      $set: {
-        tokenHash: hashToken(token),
-        email: grant.email,
-        newEmail: grant.newEmail ?? null,
-        expiresAt: new Date(Date.now() + ttlMs),
-      },
-    };
     const replace = () =>
       this.tokens
-        .updateOne({ user: grant.user, purpose: grant.purpose }, update, {
+        .updateOne({ user: grant.user, purpose: grant.purpose }, this.fields(grant, token, ttlMs), {
           upsert: true,
         })
         .exec();
@@ -48,6 +40,44 @@ export class EmailTokensService implements OnModuleInit {
       return replace();
     });
     return token;
+  }
+
+  /**
+   * Like issue(), unless the user's live token for the purpose was issued less than `minAgeMs` ago:
+   * then that link stays the valid one and null is returned (nothing new to send). Whoever asks again
+   * and again for someone else's address cannot keep voiding the link the owner is about to use.
+   */
+  async issueUnlessRecent(grant: EmailTokenGrant, ttlMs: number, minAgeMs: number): Promise<string | null> {
+    const token = randomBytes(TOKEN_BYTES).toString('base64url');
+    // Issued at expiresAt - ttlMs: old enough to replace when it expires no later than this.
+    const replaceable = { expiresAt: trusted({ $lte: new Date(Date.now() + ttlMs - minAgeMs) }) };
+    try {
+      await this.tokens
+        .updateOne(
+          { user: grant.user, purpose: grant.purpose, ...replaceable },
+          this.fields(grant, token, ttlMs),
+          {
+            upsert: true,
+          },
+        )
+        .exec();
+      return token;
+    } catch (error) {
+      // The unique (user, purpose) index: a recent token exists, maybe one a concurrent request just made.
+      if (isDuplicateKeyError(error)) return null;
+      throw error;
+    }
+  }
+
+  private fields(grant: EmailTokenGrant, token: string, ttlMs: number) {
+    return {
+      $set: {
+        tokenHash: hashToken(token),
+        email: grant.email,
+        newEmail: grant.newEmail ?? null,
+        expiresAt: new Date(Date.now() + ttlMs),
+      },
+    };
   }
 
   /** The grant of a live token of one of `purposes`, which is used up by this call; null otherwise. */
@@ -63,9 +93,12 @@ export class EmailTokensService implements OnModuleInit {
       .exec();
   }
 
-  /** Voids the user's live tokens of these purposes (a pending email change after a new password). */
-  async revoke(user: Types.ObjectId, purposes: EmailTokenPurpose[]): Promise<void> {
-    await this.tokens.deleteMany({ user, purpose: trusted({ $in: purposes }) }).exec();
+  /**
+   * Voids every live link of the user, whatever its purpose: after a new password or a logout
+   * everywhere, a link mailed before (a reset, an email change) must not outlive the change.
+   */
+  async revokeAll(user: Types.ObjectId): Promise<void> {
+    await this.tokens.deleteMany({ user }).exec();
   }
 }
 

@@ -24,11 +24,18 @@ export class PasswordGrantService {
 
   constructor(private readonly auth: AuthService) {}
 
-  async grant(body: unknown, isForm: boolean, client: ClientInfo): Promise<TokenResponseDto> {
+  /** `knownDevice`: a known-device cookie, if the client kept one from a login (none is set here). */
+  async grant(
+    body: unknown,
+    isForm: boolean,
+    client: ClientInfo,
+    knownDevice?: unknown,
+  ): Promise<TokenResponseDto> {
     const { credentials, otp } = await this.readCredentials(body, isForm);
     try {
       // An empty otp, as a form may send, is no otp.
-      const signedIn = await this.auth.login(credentials, client, { kind: 'inline', code: otp || undefined });
+      const secondFactor = { kind: 'inline', code: otp || undefined } as const;
+      const signedIn = await this.auth.login(credentials, client, { knownDevice, secondFactor });
       if (signedIn.outcome !== 'signed-in') throw new OAuthError('mfa_required', SECOND_FACTOR_REQUIRED);
       return {
         access_token: signedIn.token,

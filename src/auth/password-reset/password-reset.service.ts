@@ -12,6 +12,8 @@ import { EmailTokensService } from '../email-tokens/email-tokens.service.js';
 export const INVALID_TOKEN = 'Invalid or expired token';
 export const RESET_LINK_SENT = 'If an account uses this address, a link to reset its password is on its way';
 const RESET_TOKEN_MINUTES = 30;
+/** A new request replaces the live link only once it is this old; before, nothing is sent. */
+const RESET_LINK_MIN_AGE_MINUTES = 5;
 
 /** "Forgot my password": a single-use link by email, then a new password that signs out everywhere. */
 @Injectable()
@@ -32,7 +34,8 @@ export class PasswordResetService {
 
   /**
    * Same answer, after the same work, whether or not the address has an account: the lookup, the
-   * token and the mail happen after the response, so its timing tells nothing.
+   * token and the mail happen after the response, so its timing tells nothing. Within a few minutes
+   * of the live link, nothing is sent and that link stays valid.
    */
   async requestReset(email: string): Promise<void> {
     await this.quota.take(`password-reset:${email}`);
@@ -60,7 +63,12 @@ export class PasswordResetService {
         purpose: 'password-reset' as const,
         email: user.email,
       };
-      const token = await this.tokens.issue(grant, RESET_TOKEN_MINUTES * 60_000);
+      const token = await this.tokens.issueUnlessRecent(
+        grant,
+        RESET_TOKEN_MINUTES * 60_000,
+        RESET_LINK_MIN_AGE_MINUTES * 60_000,
+      );
+      if (token === null) return;
       // Before the send, which can take SMTP_TIMEOUT_MS: the reset its mail allows comes after it.
       await this.audit.record('password.reset_requested', { userId: user._id });
       await this.mail.sendPasswordReset(user, this.links.passwordReset(token), RESET_TOKEN_MINUTES);

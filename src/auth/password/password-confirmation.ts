@@ -6,7 +6,11 @@ import { PasswordHasher } from './password-hasher.js';
 
 export const WRONG_CURRENT_PASSWORD = 'Current password is incorrect';
 
-/** Re-authentication before a sensitive change, under the same failed-attempt limit as login. */
+/**
+ * Re-authentication of a signed-in user before a sensitive change. It has a failure budget of its own
+ * per account (LoginAttemptsService.countConfirmation), apart from the login counts: someone guessing
+ * logins cannot block the owner's password change, and a stolen session is no guessing oracle.
+ */
 @Injectable()
 export class PasswordConfirmation {
   constructor(
@@ -16,12 +20,12 @@ export class PasswordConfirmation {
   ) {}
 
   async confirm(user: UserRecord, password: string): Promise<void> {
-    await this.attempts.countAttempt(user.email);
+    await this.attempts.countConfirmation(user.email);
     const stored = await this.users.getPasswordHash(user._id);
     const { valid } = stored ? await this.hasher.verify(password, stored) : { valid: false };
     if (!valid) {
       throw new UnauthorizedException(WRONG_CURRENT_PASSWORD);
     }
-    await this.attempts.reset(user.email);
+    await this.attempts.confirmationSucceeded(user.email);
   }
 }

@@ -16,12 +16,13 @@ export class PasswordReplacement {
   ) {}
 
   /**
-   * Re-hashes, ends every session but `keep`, and cancels a pending email change (whoever knew the
-   * old password may have asked to move the account).
+   * Re-hashes, ends every session but `keep`, and voids every link mailed before: a pending email
+   * change (whoever knew the old password may have asked to move the account) and an earlier reset
+   * link (which would otherwise set the password again for whoever holds it).
    */
   async replace(userId: Types.ObjectId, newPassword: string, keep?: Types.ObjectId): Promise<void> {
     await this.users.setPasswordHash(userId, await this.hasher.hash(newPassword));
     await this.sessions.revokeAll(userId, keep);
-    await this.emailTokens.revoke(userId, ['email-change']);
+    await this.emailTokens.revokeAll(userId);
   }
 }

@@ -9,11 +9,14 @@ import { JWT_ALGORITHM } from '../sessions/session-authenticator.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { type IssuedChallenge } from '../two-factor/two-factor-challenges.js';
 import { SecondFactorGate, type SecondFactorInput } from '../two-factor/second-factor.gate.js';
+import { KnownDevices } from '../throttling/known-devices.js';
 
 export interface SignedInSession {
   user: UserRecord;
   token: string;
   expiresAt: Date;
+  /** A known-device cookie for this browser (KnownDevices): its later logins are counted apart. */
+  knownDevice: string;
 }
 
 /** A person who proved who they are, by whatever method. */
@@ -52,6 +55,7 @@ export class SignInPipeline {
     private readonly jwt: JwtService,
     private readonly audit: AuditTrail,
     private readonly secondFactor: SecondFactorGate,
+    private readonly devices: KnownDevices,
   ) {}
 
   async complete(proof: SignInProof): Promise<SignInResult> {
@@ -73,7 +77,13 @@ export class SignInPipeline {
       return this.complete(proof);
     }
     await this.audit.record(event, { userId: user._id, secondFactor: decision.method });
-    return { outcome: 'signed-in', user, token: await this.sign(session), expiresAt: session.expiresAt };
+    return {
+      outcome: 'signed-in',
+      user,
+      token: await this.sign(session),
+      expiresAt: session.expiresAt,
+      knownDevice: this.devices.issue(user._id),
+    };
   }
 
   private sign(session: SessionRecord): Promise<string> {

@@ -6,7 +6,11 @@ import type { SecondFactorMethod } from '../../audit/security-event.js';
 import type { UserRecord } from '../../common/auth-context.js';
 import { Clock } from '../../common/clock.js';
 import { MailService } from '../../mail/mail.service.js';
-import { AccountLockedException, LoginAttemptsService } from '../throttling/login-attempts.service.js';
+import {
+  AccountLockedException,
+  type CountedAttempt,
+  LoginAttemptsService,
+} from '../throttling/login-attempts.service.js';
 import { hashRecoveryCode } from './recovery-codes.js';
 import { TwoFactor } from './schemas/two-factor.schema.js';
 import { TwoFactorSecretBox } from './secret-box.js';
@@ -67,7 +71,7 @@ export class SecondFactorVerifier {
     answer: SecondFactorAnswer,
     purpose: 'sign-in' | 'confirmation',
   ): Promise<SecondFactorMethod | null> {
-    await this.countAttempt(user, answer, purpose);
+    const counted = await this.countAttempt(user, answer, purpose);
     const matched =
       answer.method === 'totp'
         ? await this.useTotp(user._id, answer.value)
@@ -82,13 +86,17 @@ export class SecondFactorVerifier {
       }
       return null;
     }
-    await this.attempts.reset(user.email);
+    await this.attempts.succeeded(counted);
     return answer.method;
   }
 
-  private async countAttempt(user: UserRecord, answer: SecondFactorAnswer, purpose: string): Promise<void> {
+  private async countAttempt(
+    user: UserRecord,
+    answer: SecondFactorAnswer,
+    purpose: string,
+  ): Promise<CountedAttempt> {
     try {
-      await this.attempts.countAttempt(user.email);
+      return await this.attempts.countSecondFactor(user.email);
     } catch (error) {
       if (error instanceof AccountLockedException && purpose === 'sign-in') {
         await this.audit.record('login.2fa_failed', {

@@ -5,5 +5,8 @@ export const trim = ({ value }: TransformFnParams): unknown =>
   typeof value === 'string' ? value.trim() : value;
 
 /** Emails are compared and stored trimmed, Unicode NFC and lower-case. */
+export const normalisedEmail = (email: string): string => email.trim().normalize('NFC').toLowerCase();
+
+/** normalisedEmail as a DTO transform. */
 export const normalizeEmail = ({ value }: TransformFnParams): unknown =>
-  typeof value === 'string' ? value.trim().normalize('NFC').toLowerCase() : value;
+  typeof value === 'string' ? normalisedEmail(value) : value;

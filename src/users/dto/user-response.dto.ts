@@ -1,5 +1,8 @@
-/** Another user, as the chat sidebar lists them: the same shape as a user, without its security settings. */
-export class ContactResponseDto {
+/**
+ * The caller's own account, the same shape on every route that returns it. Other people are only
+ * ever shown as a PublicProfileDto.
+ */
+export class UserResponseDto {
   /** @example 6650f0c2a1b2c3d4e5f60718 */
   _id: string;
   /** @example 'Ada Lovelace' */
@@ -17,10 +20,6 @@ export class ContactResponseDto {
   createdAt: Date;
   /** @example 2026-05-25T17:02:11.000Z */
   updatedAt: Date;
-}
-
-/** The public view of the caller's own account: the same shape everywhere it is returned. */
-export class UserResponseDto extends ContactResponseDto {
   /** Whether signing in asks for a second factor (an authenticator code or a recovery code). */
   twoFactorEnabled: boolean;
 }
