@@ -8,6 +8,7 @@ describe('compose.yaml: the frontend settings', () => {
   const operator = {
     JWT_SECRET: randomBytes(48).toString('base64'),
     PASSWORD_PEPPER: randomBytes(48).toString('base64'),
+    TWO_FACTOR_ENCRYPTION_KEY: randomBytes(48).toString('base64'),
     SMTP_URL: 'smtp://mailer:secret@smtp.example.com:587',
     MAIL_FROM: 'Chat <no-reply@example.com>',
     APP_URL: 'https://chat.example.com',
