@@ -36,7 +36,9 @@ describe('Reliability: database outage (e2e)', () => {
     port = await freePort();
     dataDir = await mkdtemp(join(tmpdir(), 'outage-db-'));
     await startDatabase();
-    app = await createTestApp({ MONGODB_URI: `mongodb://127.0.0.1:${port}/outage` });
+    app = await createTestApp({
+      MONGODB_URI: `mongodb://127.0.0.1:${port}/outage?serverMonitoringMode=poll`,
+    });
   }, 90_000);
 
   afterAll(async () => {
