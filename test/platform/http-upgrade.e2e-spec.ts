@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { INVALID_CREDENTIALS } from '../../src/auth/auth.constants.js';
 import { signUp } from '../support/auth.js';
+import { RawClient } from '../support/raw-http.js';
 import { connectWithCookie, listenOnFreePort } from '../support/sockets.js';
 import { createTestApp } from '../support/test-app.js';
 
@@ -12,59 +12,6 @@ const run = promisify(execFile);
 /** What HTTP/2 clients add to an http:// request (curl --http2, Java's HttpClient). */
 const H2C_UPGRADE =
   'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n';
-
-/** A raw connection: write bytes, read what comes back. */
-class RawClient {
-  private readonly socket: Socket;
-  private received = '';
-  private closed = false;
-
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
-    this.socket.on('data', (chunk: Buffer) => (this.received += chunk.toString('latin1')));
-    this.socket.on('close', () => (this.closed = true));
-    this.socket.on('error', () => undefined);
-  }
-
-  send(bytes: string): void {
-    this.socket.write(bytes);
-  }
-
-  /** Waits for `count` complete responses (each with a Content-Length), or fails after 5 s. */
-  async responses(count: number): Promise<Array<{ status: string; headers: string; body: string }>> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const parsed = parseResponses(this.received);
-      if (parsed.length >= count) return parsed;
-      if (this.closed || Date.now() > deadline) {
-        throw new Error(`expected ${count} responses, got: ${JSON.stringify(this.received)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-function parseResponses(text: string) {
-  const responses: Array<{ status: string; headers: string; body: string }> = [];
-  let rest = text;
-  for (;;) {
-    const end = rest.indexOf('\r\n\r\n');
-    if (end < 0) return responses;
-    const head = rest.slice(0, end);
-    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-    if (rest.length < end + 4 + length) return responses;
-    responses.push({
-      status: head.split('\r\n')[0],
-      headers: head,
-      body: rest.slice(end + 4, end + 4 + length),
-    });
-    rest = rest.slice(end + 4 + length);
-  }
-}
 
 /**
  * A request may ask to switch protocols (RFC 9110 §7.8); a server that does not switch answers it as
