@@ -41,9 +41,10 @@ export class DatabaseServer implements OnApplicationShutdown {
     if (this.settings.uri) {
       return `external MongoDB at ${this.settings.uri.replace(/\/\/[^@/]*@/, '//').replace(/\?.*$/, '')}`;
     }
+    const listener = this.embeddedServer?.describeListener() ?? 'not started';
     return this.settings.persistEmbedded
-      ? `embedded MongoDB-compatible server, data journaled in ${join(this.dataDir, 'embedded-mongo')}`
-      : 'embedded MongoDB-compatible server, in memory';
+      ? `embedded MongoDB-compatible server, data journaled in ${join(this.dataDir, 'embedded-mongo')}, on ${listener}`
+      : `embedded MongoDB-compatible server, in memory, on ${listener}`;
   }
 
   async onApplicationShutdown(): Promise<void> {
