@@ -3,9 +3,11 @@
 // JSON bytes, on one machine, alternating the two in rounds. Then whether sign-in is bound by bcrypt.
 // Usage: npm run bench:ceiling
 // Env: CEILING_ROUNDS (3), CEILING_SECONDS (5) per measured run, CEILING_WARMUP_SECONDS (2),
-//      CEILING_LOGIN_SECONDS (8), CEILING_PROFILE=1 (start the project with --cpu-prof; the profile and
+//      CEILING_LOGIN_SECONDS (8), CEILING_DIST (dist: the build of the project to run; another build
+//      kept in a folder under node_modules/.cache/ beside a copy of package.json), CEILING_PROFILE=1 (start the project with --cpu-prof; the profile and
 //      the time windows of its measured runs go to CEILING_PROFILE_DIR, default ./profiles: read them
-//      with `node bench/support/cpu-profile-summary.mjs profiles`).
+//      with `node bench/support/cpu-profile-summary.mjs profiles`), CEILING_NODE_ARGS (more node options
+//      for the project, e.g. --trace-gc), CEILING_LOG_FILE (keep the project's output there).
 //
 // The project runs as production runs: NODE_ENV=production, JSON access lines at the default level
 // (to a file in the temporary folder, as a log shipper would read them), METRICS_ENABLED with a
@@ -75,7 +77,7 @@ process.exit(exitCode);
 
 async function main() {
   console.log(`machine: ${describeMachine()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-  console.log(`${ROUNDS} rounds x (${WARMUP} s warm-up + ${SECONDS} s) at ${CONNECTIONS.join(' and ')} connections, alternating the apps\n`);
+  console.log(`${ROUNDS} rounds x (${WARMUP} s warm-up + ${SECONDS} s) at ${CONNECTIONS.join(' and ')} connections, alternating the apps; project: ${env.CEILING_DIST ?? 'dist'}/main.js\n`);
 
   if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
   const db = await startDatabase();
@@ -248,9 +250,10 @@ async function startDatabase() {
 async function startProject(mongoUri) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const logFile = join(tmp, 'project.log');
+  const logFile = env.CEILING_LOG_FILE ? resolve(env.CEILING_LOG_FILE) : join(tmp, 'project.log');
   const out = openSync(logFile, 'a');
-  const args = ['dist/main.js'];
+  const args = [join(env.CEILING_DIST ?? 'dist', 'main.js')];
+  if (env.CEILING_NODE_ARGS) args.unshift(...env.CEILING_NODE_ARGS.split(' ').filter(Boolean));
   if (PROFILE_DIR) args.unshift('--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${PROFILE_DIR}`);
   const child = spawn(process.execPath, args, {
     env: {
