@@ -92,6 +92,10 @@ async function main() {
   const minimalBody = await (await fetch(`${minimal.base}/api/auth/check`)).text();
   if (minimalBody !== body) throw new Error(`the minimal app answers other bytes:\n${minimalBody}\n${body}`);
   console.log(`same ${Buffer.byteLength(body)} JSON bytes from both apps`);
+  // What else the project answers with (the per-request ones left out), to compare builds.
+  const varying = new Set(['date', 'x-request-id', 'content-length', 'keep-alive', 'connection']);
+  const projectHeaders = [...check.headers].filter(([name]) => !varying.has(name));
+  console.log(`project headers: ${projectHeaders.map(([name, value]) => `${name}: ${value}`).join(' | ')}`);
 
   const apps = { minimal, project };
   const headers = { minimal: {}, project: { cookie } };

@@ -12,6 +12,7 @@ import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './common/http/body-parsers.js';
+import { precomputedHeaders } from './common/http/precomputed-headers.js';
 import { bindRequestContext } from './common/http/request-context.js';
 import { answerMalformedRequestsWithJson } from './common/http/client-error.js';
 import { applyServerTimeouts } from './common/http/server-timeouts.js';
@@ -51,7 +52,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
   // Pages of FRONTEND_DIR show pictures from Cloudinary (https) and from MEDIA_PUBLIC_URL.
   const imgSrc = ["'self'", 'data:', 'blob:', 'https:', ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : [])];
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }));
+  app.use(precomputedHeaders(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } })));
   app.use(cookieParser());
   // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
   app.enableCors({
