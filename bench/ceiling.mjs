@@ -2,10 +2,11 @@
 // defaults against a minimal NestJS express app (bench/support/minimal-app.mjs) that answers the same
 // JSON bytes, on one machine, alternating the two in rounds. Then whether sign-in is bound by bcrypt.
 // Usage: npm run bench:ceiling
-// Env: CEILING_ROUNDS (3), CEILING_SECONDS (5) per measured run, CEILING_WARMUP_SECONDS (2),
+// Env: CEILING_ROUNDS (3), CEILING_SECONDS (5) per measured run, CEILING_WARMUP_SECONDS (2) before
+//      each, CEILING_WARMUP_REQUESTS (5000) to each app before the first round,
 //      CEILING_LOGIN_SECONDS (8), CEILING_DIST (dist: the build of the project to run; another build
-//      kept in a folder under node_modules/.cache/ beside a copy of package.json), CEILING_PROFILE=1 (start the project with --cpu-prof; the profile and
-//      the time windows of its measured runs go to CEILING_PROFILE_DIR, default ./profiles: read them
+//      kept in a folder under node_modules/.cache/ beside a copy of package.json),
+//      CEILING_PROFILE=1 (start the project with --cpu-prof; the profile and the time windows of its measured runs go to CEILING_PROFILE_DIR, default ./profiles: read them
 //      with `node bench/support/cpu-profile-summary.mjs profiles`), CEILING_NODE_ARGS (more node options
 //      for the project, e.g. --trace-gc), CEILING_LOG_FILE (keep the project's output there),
 //      CEILING_AGAINST (a build folder like CEILING_DIST: measure the project against that build of
@@ -21,7 +22,7 @@ import autocannon from 'autocannon';
 import bcrypt from 'bcrypt';
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +33,7 @@ const env = process.env;
 const ROUNDS = Number(env.CEILING_ROUNDS ?? 3);
 const SECONDS = Number(env.CEILING_SECONDS ?? 5);
 const WARMUP = Number(env.CEILING_WARMUP_SECONDS ?? 2);
+const WARMUP_REQUESTS = Number(env.CEILING_WARMUP_REQUESTS ?? 5000);
 const LOGIN_SECONDS = Number(env.CEILING_LOGIN_SECONDS ?? 8);
 const LOGIN_CONNECTIONS = 4;
 const CONNECTIONS = [32, 1];
@@ -42,7 +44,6 @@ const METRICS_TOKEN = randomBytes(24).toString('hex');
 /** Shared by every build started, so that one session cookie is valid on each. */
 const SECRETS = { JWT_SECRET: randomBytes(32).toString('hex'), PASSWORD_PEPPER: randomBytes(32).toString('hex') };
 const AGAINST = env.CEILING_AGAINST;
-const CLK_TCK = 100;
 const MiB = 2 ** 20;
 const PROFILE_DIR = env.CEILING_PROFILE ? resolve(env.CEILING_PROFILE_DIR ?? 'profiles') : undefined;
 /** The project's measured runs, on the monotonic clock the CPU profile uses (µs). */
@@ -111,6 +112,15 @@ async function main() {
 
   const results = { minimal: {}, project: {} };
   const answered = { minimal: 0, project: 0 };
+  // A number of requests, not seconds, before the first round: on a busy machine a few seconds may
+  // be too few requests for the JIT to have compiled the hot path.
+  for (const name of ['minimal', 'project']) {
+    const warm = await measure(
+      { url: `${apps[name].base}/api/auth/check`, headers: headers[name], connections: 32, amount: WARMUP_REQUESTS },
+      apps[name].pid,
+    );
+    answered[name] += warm.responses;
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     const order = round % 2 === 1 ? ['minimal', 'project'] : ['project', 'minimal'];
     for (const name of order) {
@@ -190,19 +200,19 @@ async function main() {
 /** One autocannon run; its latencies from every response (autocannon's own histogram has 1 ms steps). */
 async function measure(options, pid) {
   const latencies = [];
-  const cpuBefore = cpuTicks(pid);
+  const cpuBefore = cpuMicros(pid);
   const startUs = Number(process.hrtime.bigint() / 1000n);
   const run = autocannon(options);
   run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await run;
-  const cpuTicksUsed = cpuTicks(pid) - cpuBefore;
+  const cpuUsed = cpuMicros(pid) - cpuBefore;
   const window = { startUs, endUs: Number(process.hrtime.bigint() / 1000n) };
   latencies.sort((a, b) => a - b);
   const ok = result['2xx'];
   return {
     responses: latencies.length,
     rps: ok / result.duration,
-    cpuUs: ((cpuTicksUsed / CLK_TCK) * 1e6) / Math.max(1, latencies.length),
+    cpuUs: cpuUsed / Math.max(1, latencies.length),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     failed: result.non2xx + result.errors + result.timeouts,
@@ -374,11 +384,21 @@ async function waitForHealth(base, child) {
   throw new Error('the project did not become healthy');
 }
 
-/** User + system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+/**
+ * CPU time of a process in µs: the scheduler's exact run time of each of its threads
+ * (/proc/PID/task/TID/schedstat), not the tick-sampled utime + stime of /proc/PID/stat, which a busy
+ * machine biases heavily for a process that runs in short bursts.
+ */
+function cpuMicros(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1000;
 }
 
 function rssOf(pid) {
