@@ -6,8 +6,9 @@
 //      each, CEILING_WARMUP_REQUESTS (5000) to each app before the first round,
 //      CEILING_LOGIN_SECONDS (8), CEILING_DIST (dist: the build of the project to run; another build
 //      kept in a folder under node_modules/.cache/ beside a copy of package.json),
-//      CEILING_PROFILE=1 (start the project with --cpu-prof; the profile and the time windows of its measured runs go to CEILING_PROFILE_DIR, default ./profiles: read them
-//      with `node bench/support/cpu-profile-summary.mjs profiles`), CEILING_NODE_ARGS (more node options
+//      CEILING_PROFILE=1 (start the project with --cpu-prof; the profile and the time windows of its
+//      measured runs go to CEILING_PROFILE_DIR, default ./profiles: read them with
+//      `node bench/support/cpu-profile-summary.mjs profiles`), CEILING_NODE_ARGS (more node options
 //      for the project, e.g. --trace-gc), CEILING_LOG_FILE (keep the project's output there),
 //      CEILING_AGAINST (a build folder like CEILING_DIST: measure the project against that build of
 //      it, in the minimal app's place, to see what a change did under the same load).
