@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { decodePayload, GOOD_PASSWORD, sessionCookie, signUp } from './support/auth.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const NEW_PASSWORD = 'amber-lantern-meadow-97';
 

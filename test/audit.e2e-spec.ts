@@ -7,8 +7,8 @@ import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { AuditRetention } from '../src/audit/audit-retention.service.js';
 import { GOOD_PASSWORD, sessionCookie, signUp, uniqueEmail } from './support/auth.js';
-import { OutboxMailbox, tokenOf } from './support/mailbox.js';
-import { createTestApp } from './support/test-app.js';
+import { OutboxMailbox, tokenOf } from './support/mail/mailbox.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
 const WRONG_PASSWORD = 'not-the-password-at-all-1';

@@ -3,8 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from './support/auth.js';
-import { createTestApp } from './support/test-app.js';
-import { unknownToKnownTimeRatio } from './support/timing.js';
+import { createTestApp } from './support/app/test-app.js';
+import { unknownToKnownTimeRatio } from './support/http/timing.js';
 
 const TOO_MANY = {
   statusCode: 429,

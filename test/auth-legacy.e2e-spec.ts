@@ -10,7 +10,7 @@ import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { PasswordHasher } from '../src/auth/password/password-hasher.js';
 import { CURRENT_HASH, GOOD_PASSWORD, sessionCookie, uniqueEmail } from './support/auth.js';
-import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
+import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/app/test-app.js';
 
 const CURRENT_SCHEME = '$hmac-sha384-bcrypt$';
 const INVALID_CREDENTIALS = {

@@ -12,7 +12,7 @@ import {
   tokenOf,
   uniqueEmail,
 } from './support/auth.js';
-import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
+import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/app/test-app.js';
 
 const USER_KEYS = ['_id', 'createdAt', 'email', 'emailVerified', 'fullName', 'profilePic', 'updatedAt'];
 

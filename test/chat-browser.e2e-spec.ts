@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
 import { png } from './support/images.js';
 import { listenOnFreePort } from './support/sockets.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp } from './support/app/test-app.js';
 import { launchBrowser } from './support/browser.js';
 
 /**

@@ -18,7 +18,7 @@ import {
 import { ChatGateway } from '../src/chat/chat.gateway.js';
 import { userRoom } from '../src/chat/socket-events.js';
 import { DatabaseServer } from '../src/database/database-server.js';
-import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/test-app.js';
+import { createTestApp, EMBEDDED_DB, TEST_ENV } from './support/app/test-app.js';
 
 const FRONTEND_ORIGIN = 'http://localhost:5173';
 /** Long enough for a stray delivery over loopback to show up, even on a loaded machine. */

@@ -6,12 +6,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
-import { copyBuildContext } from './support/build-context.js';
-import { type Child, freePort, spawnNode, spawnTs, stopChild, waitUntil } from './support/child-process.js';
-import { commandOf, instructionsOf, parseHealthcheck, readDockerfile } from './support/dockerfile.js';
-import { type ReplayedStage, replayStage } from './support/dockerfile-replay.js';
-import { uniqueKeyPrefix } from './support/redis.js';
-import { SmtpSink } from './support/smtp-sink.js';
+import { copyBuildContext } from './support/container/build-context.js';
+import {
+  type Child,
+  freePort,
+  spawnNode,
+  spawnTs,
+  stopChild,
+  waitUntil,
+} from './support/app/child-process.js';
+import {
+  commandOf,
+  instructionsOf,
+  parseHealthcheck,
+  readDockerfile,
+} from './support/container/dockerfile.js';
+import { type ReplayedStage, replayStage } from './support/container/dockerfile-replay.js';
+import { uniqueKeyPrefix } from './support/db/redis.js';
+import { SmtpSink } from './support/mail/smtp-sink.js';
 
 /** npm ci from the registry, nest build and npm prune, on 2 cores busy with the other e2e files. */
 const BUILD_TIMEOUT_MS = 600_000;
@@ -75,7 +87,7 @@ describe("Container: the Dockerfile's steps in a plain checkout (e2e)", () => {
     });
 
     const databasePort = await freePort();
-    database = spawnTs('test/support/embedded-mongo-process.ts', {
+    database = spawnTs('test/support/db/embedded-mongo-process.ts', {
       EMBEDDED_MONGO_PORT: String(databasePort),
     });
     const databaseProcess = database;

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../src/config/environment.js';
 import { loadAppConfig, parseDuration } from '../src/config/app-config.js';
-import { buildContextFiles, dockerignoreMatcher } from './support/build-context.js';
-import { containerEnvironment, interpolate, readCompose } from './support/compose.js';
+import { buildContextFiles, dockerignoreMatcher } from './support/container/build-context.js';
+import { containerEnvironment, interpolate, readCompose } from './support/container/compose.js';
 import {
   commandOf,
   instructionsOf,
   parseCopy,
   parseHealthcheck,
   readDockerfile,
-} from './support/dockerfile.js';
+} from './support/container/dockerfile.js';
 
 /**
  * The container files read as Docker and Compose would read them (no image can be pulled on these

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { GOOD_PASSWORD, sessionCookie, signUp, uniqueEmail } from './support/auth.js';
-import { startHostRewritingProxy, type HostRewritingProxy } from './support/host-rewriting-proxy.js';
+import { startHostRewritingProxy, type HostRewritingProxy } from './support/http/host-rewriting-proxy.js';
 import { png } from './support/images.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp } from './support/app/test-app.js';
 import { launchBrowser } from './support/browser.js';
 
 /** The default CORS_ORIGINS: the reference frontend's dev server. */

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from './support/auth.js';
-import { type Child, freePort, spawnTs, stopChild, waitUntil } from './support/child-process.js';
-import { createTestApp } from './support/test-app.js';
+import { type Child, freePort, spawnTs, stopChild, waitUntil } from './support/app/child-process.js';
+import { createTestApp } from './support/app/test-app.js';
 
 /** The guarantee: a lost database is a 503 with Retry-After within this time, never a hang or a 500. */
 const OUTAGE_ANSWER_MS = 5000;
@@ -24,7 +24,7 @@ describe('Reliability: database outage (e2e)', () => {
   const http = () => request(app.getHttpServer());
 
   const startDatabase = async () => {
-    database = spawnTs('test/support/embedded-mongo-process.ts', {
+    database = spawnTs('test/support/db/embedded-mongo-process.ts', {
       EMBEDDED_MONGO_PORT: String(port),
       EMBEDDED_MONGO_DATA_DIR: dataDir,
     });

@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from './support/http/free-port.js';
 import { connectWithCookie, nextEvent } from './support/sockets.js';
 
 /**

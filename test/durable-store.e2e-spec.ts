@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
-import { buildAppForChildren, type ChildApp, spawnApp, startApp } from './support/child-app.js';
+import { buildAppForChildren, type ChildApp, spawnApp, startApp } from './support/app/child-app.js';
 
 /**
  * The durable embedded store, proven on the built app in real processes with a DATA_DIR on disk:

@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { DatabaseServer } from '../src/database/database-server.js';
-import { createTestApp, EMBEDDED_DB } from './support/test-app.js';
+import { createTestApp, EMBEDDED_DB } from './support/app/test-app.js';
 
 describe('Foundation (e2e)', () => {
   let app: NestExpressApplication;

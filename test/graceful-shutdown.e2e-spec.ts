@@ -4,8 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
-import { type AppProcess, startAppProcess } from './support/app-process.js';
-import { stopChild } from './support/child-process.js';
+import { type AppProcess, startAppProcess } from './support/app/app-process.js';
+import { stopChild } from './support/app/child-process.js';
 import { pngOfSize } from './support/images.js';
 import { connectWithCookie } from './support/sockets.js';
 

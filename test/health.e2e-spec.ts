@@ -1,9 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { inject } from 'vitest';
-import { freePort } from './support/free-port.js';
-import { uniqueKeyPrefix } from './support/redis.js';
-import { createTestApp } from './support/test-app.js';
+import { freePort } from './support/http/free-port.js';
+import { uniqueKeyPrefix } from './support/db/redis.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const redisUrl = inject('redisUrl');
 

@@ -12,8 +12,8 @@ import {
   type HostileRequest,
   type Route,
   type TokenAttack,
-} from './support/hostile-requests.js';
-import { createTestApp, TEST_ENV } from './support/test-app.js';
+} from './support/http/hostile-requests.js';
+import { createTestApp, TEST_ENV } from './support/app/test-app.js';
 
 describe('Hostile input: known cases (e2e)', () => {
   let app: NestExpressApplication;

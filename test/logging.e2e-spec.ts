@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { startAppProcess, type AppProcess } from './support/app-process.js';
-import { type Child, freePort, spawnTs, stopChild, waitUntil } from './support/child-process.js';
+import { startAppProcess, type AppProcess } from './support/app/app-process.js';
+import { type Child, freePort, spawnTs, stopChild, waitUntil } from './support/app/child-process.js';
 import { dataUri, png } from './support/images.js';
-import { OutboxMailbox, tokenOf } from './support/mailbox.js';
+import { OutboxMailbox, tokenOf } from './support/mail/mailbox.js';
 import { connected, connectWithCookie, openSocket, refused } from './support/sockets.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -152,7 +152,7 @@ describe('Logs of a real process (e2e)', () => {
     outbox = new OutboxMailbox(join(dataDir, 'outbox'));
     // A database of its own, so that the end of the drive can kill it and log the outage path too.
     const dbPort = await freePort();
-    database = spawnTs('test/support/embedded-mongo-process.ts', {
+    database = spawnTs('test/support/db/embedded-mongo-process.ts', {
       EMBEDDED_MONGO_PORT: String(dbPort),
       EMBEDDED_MONGO_DATA_DIR: join(dataDir, 'db'),
     });

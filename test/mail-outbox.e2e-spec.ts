@@ -7,9 +7,9 @@ import bcrypt from 'bcrypt';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from './support/auth.js';
-import { LogCapture } from './support/log-capture.js';
-import { OutboxMailbox, tokenOf } from './support/mailbox.js';
-import { createTestApp } from './support/test-app.js';
+import { LogCapture } from './support/app/log-capture.js';
+import { OutboxMailbox, tokenOf } from './support/mail/mailbox.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const APP_URL = 'https://chat.example';
 const API_URL = 'https://api.chat.example';

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from './support/auth.js';
 import { FakeCloudinary } from './support/fake-cloudinary.js';
 import { dataUri, gif, html, jpeg, png, pngOfSize, svg, tiff, webp } from './support/images.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const USER_KEYS = ['_id', 'createdAt', 'email', 'emailVerified', 'fullName', 'profilePic', 'updatedAt'];
 const MAX_BYTES = 5 * 1024 * 1024; // the MEDIA_MAX_BYTES default

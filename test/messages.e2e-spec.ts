@@ -9,7 +9,7 @@ import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from './support/auth.js';
 import { FakeCloudinary } from './support/fake-cloudinary.js';
 import { dataUri, gif, html, png, pngOfSize, svg } from './support/images.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const MESSAGE_KEYS = ['_id', 'createdAt', 'image', 'receiverId', 'senderId', 'text', 'updatedAt'];
 const USER_KEYS = ['_id', 'createdAt', 'email', 'emailVerified', 'fullName', 'profilePic', 'updatedAt'];

@@ -5,7 +5,7 @@ import { createOpenApiDocument } from '../src/api-docs/swagger.js';
 import { DatabaseServer } from '../src/database/database-server.js';
 import { decodePayload, GOOD_PASSWORD, sessionCookie, signUp, tokenOf } from './support/auth.js';
 import { connectWithCookie, listenOnFreePort } from './support/sockets.js';
-import { createTestApp, EMBEDDED_DB } from './support/test-app.js';
+import { createTestApp, EMBEDDED_DB } from './support/app/test-app.js';
 
 const ENABLED = { METRICS_ENABLED: 'true' };
 const METRICS_TOKEN = 'scrape-token-0123456789abcdef';

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { inject } from 'vitest';
-import { AppBuild, type AppInstance, startSharedDatabase } from './support/app-instances.js';
+import { AppBuild, type AppInstance, startSharedDatabase } from './support/app/app-instances.js';
 import { GOOD_PASSWORD, uniqueEmail } from './support/auth.js';
-import { PrivateRedis, uniqueKeyPrefix } from './support/redis.js';
+import { PrivateRedis, uniqueKeyPrefix } from './support/db/redis.js';
 import { connectWithCookie, disconnection, nextEvent, openSocket, record } from './support/sockets.js';
 import type { Socket } from 'socket.io-client';
 

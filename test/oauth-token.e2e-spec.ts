@@ -4,8 +4,8 @@ import bcrypt from 'bcrypt';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { CURRENT_HASH, GOOD_PASSWORD, decodePayload, signUp, uniqueEmail } from './support/auth.js';
-import { createTestApp } from './support/test-app.js';
-import { unknownToKnownTimeRatio } from './support/timing.js';
+import { createTestApp } from './support/app/test-app.js';
+import { unknownToKnownTimeRatio } from './support/http/timing.js';
 
 const WRONG_PASSWORD = 'definitely-not-the-password';
 const INVALID_GRANT = {

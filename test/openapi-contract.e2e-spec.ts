@@ -4,8 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { lintFromString, loadConfig } from '@redocly/openapi-core';
 import request from 'supertest';
-import { enforceContract, OpenApiContract, takeContractViolations } from './support/openapi-contract.js';
-import { createTestApp } from './support/test-app.js';
+import { enforceContract, OpenApiContract, takeContractViolations } from './support/app/openapi-contract.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const REDOCLY_CONFIG = fileURLToPath(new URL('../redocly.yaml', import.meta.url));
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;

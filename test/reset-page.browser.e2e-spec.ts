@@ -5,9 +5,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from './support/auth.js';
-import { freePort } from './support/free-port.js';
-import { OutboxMailbox } from './support/mailbox.js';
-import { createTestApp } from './support/test-app.js';
+import { freePort } from './support/http/free-port.js';
+import { OutboxMailbox } from './support/mail/mailbox.js';
+import { createTestApp } from './support/app/test-app.js';
 import { launchBrowser } from './support/browser.js';
 
 const NEW_PASSWORD = 'amber-lantern-orchard-77';

@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser } from 'playwright-core';
 import { signUp } from './support/auth.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp } from './support/app/test-app.js';
 import { launchBrowser } from './support/browser.js';
 
 /** Debian's chromium; .ci/run installs it when missing. */

@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import openapiTS, { astToString } from 'openapi-typescript';
 import request from 'supertest';
 import { signUp } from './support/auth.js';
-import { createTestApp } from './support/test-app.js';
+import { createTestApp } from './support/app/test-app.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('./client/', import.meta.url));
 const TSC = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));

@@ -3,7 +3,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type Child, spawnNode } from './child-process.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../http/free-port.js';
 
 const BUILD_DIR = resolve('node_modules/.cache/child-app-build');
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.js';
+import { freePort } from '../http/free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,4 +1,4 @@
-import { EmbeddedMongo } from '../../src/database/embedded/embedded-mongo.js';
+import { EmbeddedMongo } from '../../../src/database/embedded/embedded-mongo.js';
 
 // A database server the tests can SIGKILL: the embedded server alone, on EMBEDDED_MONGO_PORT, keeping
 // its data under EMBEDDED_MONGO_DATA_DIR.

@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { EmbeddedMongo } from '../../src/database/embedded/embedded-mongo.js';
+import { EmbeddedMongo } from '../../../src/database/embedded/embedded-mongo.js';
 import { TEST_ENV } from './test-app.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../http/free-port.js';
 
 /**
  * Several app instances side by side, each a real `node main.js` process as in production: two

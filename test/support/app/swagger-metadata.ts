@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SwaggerModule } from '@nestjs/swagger';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SRC = `${ROOT}src`;
 /** Git-ignored. Its imports are relative to src, so it has to live there. */
 export const METADATA_FILE = `${SRC}/metadata.ts`;
@@ -39,7 +39,7 @@ let loading: Promise<void> | undefined;
  */
 export async function loadSwaggerPluginMetadata(): Promise<void> {
   loading ??= (async () => {
-    // Normally written by test/support/global-setup.ts for the whole run.
+    // Normally written by test/support/app/global-setup.ts for the whole run.
     if (!existsSync(METADATA_FILE)) await generateSwaggerPluginMetadata();
     const { default: metadata } = (await import(METADATA_FILE)) as {
       default: Parameters<typeof SwaggerModule.loadPluginMetadata>[0];

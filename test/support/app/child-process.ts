@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-export { freePort } from './free-port.js';
+export { freePort } from '../http/free-port.js';
 
-const RUN_TS = 'test/support/run-ts.mjs';
+const RUN_TS = 'test/support/app/run-ts.mjs';
 
 export interface Child {
   process: ChildProcess;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from '../../src/app.module.js';
-import { appOptions, configureApp } from '../../src/app.setup.js';
-import { createOpenApiDocument } from '../../src/api-docs/swagger.js';
+import { AppModule } from '../../../src/app.module.js';
+import { appOptions, configureApp } from '../../../src/app.setup.js';
+import { createOpenApiDocument } from '../../../src/api-docs/swagger.js';
 import { enforceContract } from './openapi-contract.js';
 import { loadSwaggerPluginMetadata } from './swagger-metadata.js';
 

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
-import { findTestRedis } from './redis.js';
+import { findTestRedis } from '../db/redis.js';
 import { generateSwaggerPluginMetadata, METADATA_FILE } from './swagger-metadata.js';
 
 /** e2e only: writes src/metadata.ts once per run (and on every watch-mode rerun); finds the Redis. */
