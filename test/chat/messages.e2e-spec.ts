@@ -2,17 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import mongoose, { type Connection, Types } from 'mongoose';
 import request from 'supertest';
-import { GOOD_PASSWORD, signUp } from '../support/auth.js';
+import { GOOD_PASSWORD, signUp, USER_KEYS } from '../support/auth.js';
 import { FakeCloudinary } from '../support/fake-cloudinary.js';
 import { dataUri, gif, html, png, pngOfSize, svg } from '../support/images.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 
 const MESSAGE_KEYS = ['_id', 'createdAt', 'image', 'receiverId', 'senderId', 'text', 'updatedAt'];
-const USER_KEYS = ['_id', 'createdAt', 'email', 'emailVerified', 'fullName', 'profilePic', 'updatedAt'];
 const MAX_BYTES = 64 * 1024;
 const UPLOAD_TIMEOUT_MS = 1000;
 
@@ -41,7 +39,7 @@ describe('Messages over REST, pictures on local disk (e2e)', () => {
       DATA_DIR: dataDir,
       MEDIA_MAX_BYTES: String(MAX_BYTES),
     });
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();
@@ -427,7 +425,7 @@ describe('Message pictures on Cloudinary (e2e)', () => {
       CLOUDINARY_URL: fake.url,
       UPLOAD_TIMEOUT_MS: String(UPLOAD_TIMEOUT_MS),
     });
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();
