@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Put, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiAcceptedResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AllowUnverified } from '../../common/decorators/allow-unverified.decorator.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
@@ -19,6 +19,7 @@ import { EmailVerificationService } from './email-verification.service.js';
 import { INVALID_TOKEN } from '../password-reset/password-reset.service.js';
 import { WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
 import { VERIFY_EMAIL_SCRIPT, verifyEmailPage } from './verify-email-page.js';
+import { LinkPageRoute, LinkPageScriptRoute } from '../email-tokens/link-page.routes.js';
 
 const INVALID_TOKEN_DOC = 'The token is bad, expired or used.';
 
@@ -42,14 +43,7 @@ export class EmailAddressController {
    */
   @Public()
   @Get('verify-email')
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @ApiProduces('text/html')
-  @ApiQuery({
-    name: 'token',
-    required: false,
-    description: 'The token from the emailed link.',
-  })
-  @ApiOkResponse({ description: 'An HTML page.', schema: { type: 'string' } })
+  @LinkPageRoute()
   verifyEmailPage(): string {
     return this.page;
   }
@@ -57,9 +51,7 @@ export class EmailAddressController {
   /** The verification page's script (the CSP allows no inline script). */
   @Public()
   @Get('verify-email.js')
-  @Header('Content-Type', 'text/javascript; charset=utf-8')
-  @ApiProduces('text/javascript')
-  @ApiOkResponse({ description: 'JavaScript.', schema: { type: 'string' } })
+  @LinkPageScriptRoute()
   verifyEmailScript(): string {
     return VERIFY_EMAIL_SCRIPT;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   ApiAcceptedResponse,
@@ -17,6 +17,7 @@ import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import { ResetPasswordDto } from './dto/reset-password.dto.js';
 import { INVALID_TOKEN, PasswordResetService, RESET_LINK_SENT } from './password-reset.service.js';
 import { RESET_PASSWORD_SCRIPT, resetPasswordPage } from './reset-password-page.js';
+import { LinkPageRoute, LinkPageScriptRoute } from '../email-tokens/link-page.routes.js';
 
 const TOO_MANY = 'Too many requests from this client or for this address.';
 
@@ -53,23 +54,14 @@ export class PasswordResetController {
 
   /** The page the emailed link opens: a form for the new password, posted to POST reset-password. */
   @Get('reset-password')
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @ApiProduces('text/html')
-  @ApiQuery({
-    name: 'token',
-    required: false,
-    description: 'The token from the emailed link.',
-  })
-  @ApiOkResponse({ description: 'An HTML page.', schema: { type: 'string' } })
+  @LinkPageRoute()
   resetPasswordPage(): string {
     return this.page;
   }
 
   /** The reset page's script (the CSP allows no inline script). */
   @Get('reset-password.js')
-  @Header('Content-Type', 'text/javascript; charset=utf-8')
-  @ApiProduces('text/javascript')
-  @ApiOkResponse({ description: 'JavaScript.', schema: { type: 'string' } })
+  @LinkPageScriptRoute()
   resetPasswordScript(): string {
     return RESET_PASSWORD_SCRIPT;
   }
