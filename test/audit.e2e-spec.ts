@@ -238,7 +238,10 @@ describe('Security audit trail (e2e)', () => {
 
       const chosenId = `proxy-${new Types.ObjectId().toHexString()}`;
       await login(email, GOOD_PASSWORD).set('X-Request-Id', chosenId).expect(200);
-      expect(await stored().findOne({ requestId: chosenId })).toMatchObject({ type: 'login.succeeded' });
+      expect(await stored().findOne({ requestId: chosenId })).toMatchObject({
+        type: 'login.succeeded',
+        method: 'password',
+      });
     });
 
     it('records a failed sign-in for an unknown address with no user, shown to nobody', async () => {

@@ -1,7 +1,12 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
 import { USER_AGENT_MAX_LENGTH } from '../common/http/client-info.js';
-import { type LoginFailureReason, SECURITY_EVENT_TYPES, type SecurityEventType } from './security-event.js';
+import {
+  type LoginFailureReason,
+  SECURITY_EVENT_TYPES,
+  type SecurityEventType,
+  type SignInMethod,
+} from './security-event.js';
 
 export const AUDIT_EVENTS_COLLECTION = 'auditevents';
 
@@ -23,6 +28,10 @@ export class AuditEvent {
 
   @Prop({ type: String })
   reason?: LoginFailureReason;
+
+  /** How the person signed in (`signup`, `login.succeeded`). */
+  @Prop({ type: String })
+  method?: SignInMethod;
 
   @Prop({ default: '' })
   ip: string;

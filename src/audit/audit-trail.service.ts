@@ -28,6 +28,7 @@ export class AuditTrail {
       ...(subject.userId ? { userId: subject.userId.toString() } : {}),
       ...(subject.reason ? { reason: subject.reason } : {}),
       ...(subject.secondFactor ? { secondFactor: subject.secondFactor } : {}),
+      ...(subject.method ? { method: subject.method } : {}),
       ...(request ? { ip: request.ip, userAgent: request.userAgent, requestId: request.requestId } : {}),
     };
     // The log line first: it is the record of last resort when the database cannot take one.
@@ -37,6 +38,7 @@ export class AuditTrail {
       userId: event.userId,
       reason: event.reason,
       secondFactor: event.secondFactor,
+      method: event.method,
       ip: event.ip,
       userAgent: event.userAgent,
     });
@@ -54,6 +56,7 @@ export class AuditTrail {
         type: event.type,
         user: toObjectId(userId),
         reason: event.reason,
+        method: event.method,
         ip: event.ip ?? '',
         userAgent: event.userAgent ?? '',
         requestId: event.requestId,
@@ -73,6 +76,7 @@ export interface AuditSubject {
   userId?: Types.ObjectId | string;
   reason?: SecurityEventInput['reason'];
   secondFactor?: SecurityEventInput['secondFactor'];
+  method?: SecurityEventInput['method'];
 }
 
 /** Ids come as ObjectIds, or as the hex `sub` of a verified session token. */

@@ -22,6 +22,10 @@ export const SECURITY_EVENT_TYPES = [
   '2fa.recovery_codes_regenerated',
   '2fa.recovery_code_used',
   'login.2fa_failed',
+  'identity.linked',
+  'identity.unlinked',
+  'passkey.added',
+  'passkey.removed',
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
@@ -41,6 +45,9 @@ export type LoginFailureReason =
 /** The second factor of a sign-in (`login.succeeded`, `login.2fa_failed`): an authenticator code or a recovery code. */
 export type SecondFactorMethod = 'totp' | 'recovery_code';
 
+/** How a person proved who they are (`signup`, `login.succeeded`). */
+export type SignInMethod = 'password' | 'passkey' | 'oidc' | 'google' | 'github';
+
 /** What the code that acts knows; the audit trail adds the time and the request's ip, agent and id. */
 export interface SecurityEventInput {
   type: SecurityEventType;
@@ -48,6 +55,7 @@ export interface SecurityEventInput {
   userId?: string;
   reason?: LoginFailureReason;
   secondFactor?: SecondFactorMethod;
+  method?: SignInMethod;
 }
 
 /** A recorded event, as emitted under SECURITY_EVENT for other features (metrics) to count. */

@@ -31,6 +31,7 @@ import { SessionCookie } from './sessions/session-cookie.js';
 import { Session, SessionSchema } from './sessions/session.schema.js';
 import { JWT_ALGORITHM, SessionAuthenticator } from './sessions/session-authenticator.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { SignInMethods } from './sign-in/sign-in-methods.js';
 import { SignInPipeline } from './sign-in/sign-in.pipeline.js';
 import { SignInResponder } from './sign-in/sign-in.responder.js';
 import { JwtCookieStrategy } from './strategies/jwt-cookie.strategy.js';
@@ -95,6 +96,7 @@ import { TwoFactorService } from './two-factor/two-factor.service.js';
     AuthService,
     SignInPipeline,
     SignInResponder,
+    SignInMethods,
     SecondFactorGate,
     SecondFactorVerifier,
     TwoFactorChallenges,
@@ -129,6 +131,9 @@ import { TwoFactorService } from './two-factor/two-factor.service.js';
     PasswordPolicy,
     PasswordConfirmation,
     PasswordReplacement,
+    SignInPipeline,
+    SignInResponder,
+    SignInMethods,
   ],
 })
 export class AuthModule {}

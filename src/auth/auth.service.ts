@@ -50,7 +50,7 @@ export class AuthService {
     });
     // Not awaited: the mail server's speed must not be the signup's.
     void this.verification.sendLink(user);
-    const result = await this.signIn.complete({ user, client, event: 'signup' });
+    const result = await this.signIn.complete({ user, client, event: 'signup', method: 'password' });
     if (result.outcome !== 'signed-in') throw new Error('A new account was asked for a second factor');
     return result;
   }
@@ -85,7 +85,14 @@ export class AuthService {
     // ceiling, stay counted, so alternating a right password and wrong codes guesses nothing more.
     await this.attempts.succeeded(counted);
     const { user, passwordVersion } = found;
-    return this.signIn.complete({ user, client, event: 'login.succeeded', passwordVersion, secondFactor });
+    return this.signIn.complete({
+      user,
+      client,
+      event: 'login.succeeded',
+      method: 'password',
+      passwordVersion,
+      secondFactor,
+    });
   }
 
   /** Revokes the session the token names, if it is a valid one; anything else is already logged out. */

@@ -1,6 +1,7 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
+import type { SignInMethod } from '../../audit/security-event.js';
 import type { SessionRecord, UserRecord } from '../../common/auth-context.js';
 import type { ClientInfo } from '../../common/http/client-info.js';
 import { UsersService } from '../../users/users.service.js';
@@ -25,6 +26,8 @@ export interface SignInProof {
   client: ClientInfo;
   /** The event recorded once the session exists. */
   event: 'signup' | 'login.succeeded';
+  /** The first factor: recorded with the event. */
+  method: SignInMethod;
   /**
    * For a proof by password: the password version it was checked against. A reset or change that
    * landed during the check listed the sessions before this one existed, so its revocation missed
@@ -44,7 +47,7 @@ export type SignInResult =
 
 /**
  * Where every way of signing in ends (signup, password login, the token route, an answered
- * two-factor challenge). The one place that issues a session, and the one that decides whether the
+ * two-factor challenge, and each new method). The one place that issues a session, and the one that decides whether the
  * proof is enough for one: no controller or method starts one by itself.
  */
 @Injectable()
@@ -59,7 +62,7 @@ export class SignInPipeline {
   ) {}
 
   async complete(proof: SignInProof): Promise<SignInResult> {
-    const { user, client, event, passwordVersion } = proof;
+    const { user, client, event, method, passwordVersion } = proof;
     const input = proof.secondFactor ?? { kind: 'challenge' };
     const decision = await this.secondFactor.decide(user, input, passwordVersion);
     if (decision.outcome === 'challenge') return decision;
@@ -76,7 +79,7 @@ export class SignInPipeline {
       await this.sessions.revoke(session._id);
       return this.complete(proof);
     }
-    await this.audit.record(event, { userId: user._id, secondFactor: decision.method });
+    await this.audit.record(event, { userId: user._id, method, secondFactor: decision.method });
     return {
       outcome: 'signed-in',
       user,

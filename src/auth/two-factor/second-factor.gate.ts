@@ -14,8 +14,10 @@ export type SecondFactorInput =
   | { kind: 'challenge' }
   /** Check a code sent along with the first factor (the token route's `otp`); none sent: refused. */
   | { kind: 'inline'; code: string | undefined }
-  /** Proven already: an answered challenge (with `method`); a passkey sign-in will count as two factors too. */
-  | { kind: 'proven'; method: SecondFactorMethod };
+  /** Proven already: an answered challenge (with `method`). */
+  | { kind: 'proven'; method: SecondFactorMethod }
+  /** The first factor counts as two (a passkey with user verification): nothing more is asked. */
+  | { kind: 'first-factor-suffices' };
 
 /** A second factor was needed and none was sent with the request (403 `mfa_required` on the token route). */
 export class SecondFactorRequiredException extends ForbiddenException {
@@ -44,6 +46,7 @@ export class SecondFactorGate {
     passwordVersion?: number,
   ): Promise<SecondFactorDecision> {
     if (input.kind === 'proven') return { outcome: 'pass', method: input.method, checked: true };
+    if (input.kind === 'first-factor-suffices') return { outcome: 'pass', checked: true };
     if (!(await this.verifier.isRequired(user._id))) return { outcome: 'pass', checked: false };
     if (input.kind === 'challenge') {
       return { outcome: 'challenge', challenge: await this.challenges.create(user._id, passwordVersion) };
