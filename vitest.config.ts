@@ -16,8 +16,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
-          globalSetup: ['./test/support/global-setup.ts'],
-          setupFiles: ['./test/support/contract-setup.ts'],
+          globalSetup: ['./test/support/app/global-setup.ts'],
+          setupFiles: ['./test/support/app/contract-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

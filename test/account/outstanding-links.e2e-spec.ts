@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
-import { OutboxMailbox, tokenOf } from '../support/mailbox.js';
-import { createTestApp } from '../support/test-app.js';
+import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 const CHANGED_PASSWORD = 'amber-lantern-orchard-77';
 const ATTACKER_PASSWORD = 'quartz-meadow-bicycle-19';

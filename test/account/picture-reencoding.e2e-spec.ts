@@ -23,7 +23,7 @@ import {
   withHtmlAppended,
 } from '../support/hostile-images.js';
 import { dataUri, png } from '../support/images.js';
-import { createTestApp } from '../support/test-app.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 const AVATAR_SIDE = 512;
 

@@ -8,9 +8,9 @@ import mongoose, { type Connection } from 'mongoose';
 import request from 'supertest';
 import { EmbeddedMongo } from '../../src/database/embedded/embedded-mongo.js';
 import { GOOD_PASSWORD, uniqueEmail } from '../support/auth.js';
-import { OutboxMailbox, tokenOf } from '../support/mailbox.js';
+import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
 import { listenOnFreePort } from '../support/sockets.js';
-import { createTestApp } from '../support/test-app.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 const WRONG = 'definitely-not-the-password';
 const NEW_PASSWORD = 'amber-lantern-orchard-77';

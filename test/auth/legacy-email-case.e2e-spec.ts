@@ -3,10 +3,10 @@ import bcrypt from 'bcrypt';
 import mongoose, { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { EmbeddedMongo } from '../../src/database/embedded/embedded-mongo.js';
-import { type AppProcess, startAppProcess } from '../support/app-process.js';
+import { type AppProcess, startAppProcess } from '../support/app/app-process.js';
 import { GOOD_PASSWORD } from '../support/auth.js';
-import { stopChild } from '../support/child-process.js';
-import { createTestApp, TEST_ENV } from '../support/test-app.js';
+import { stopChild } from '../support/app/child-process.js';
+import { createTestApp, TEST_ENV } from '../support/app/test-app.js';
 
 const OTHER_PASSWORD = 'copper-sparrow-lantern-58';
 

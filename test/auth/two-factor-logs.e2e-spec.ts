@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { type AppProcess, startAppProcess } from '../support/app-process.js';
-import { stopChild } from '../support/child-process.js';
+import { type AppProcess, startAppProcess } from '../support/app/app-process.js';
+import { stopChild } from '../support/app/child-process.js';
 import { base32Bytes } from '../support/two-factor.js';
 
 /**

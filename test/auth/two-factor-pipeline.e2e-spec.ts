@@ -3,8 +3,8 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import request from 'supertest';
 import { createOpenApiDocument } from '../../src/api-docs/swagger.js';
 import { GOOD_PASSWORD, signUp } from '../support/auth.js';
-import { createTestApp } from '../support/test-app.js';
-import { TestClock } from '../support/test-clock.js';
+import { createTestApp } from '../support/app/test-app.js';
+import { TestClock } from '../support/app/test-clock.js';
 import { cookiesOf, enableTwoFactor, START, STEP_MS, totp } from '../support/two-factor.js';
 
 /**

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { GOOD_PASSWORD, sessionCookie, signUp } from '../support/auth.js';
-import { OutboxMailbox, tokenOf } from '../support/mailbox.js';
+import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
 import { listenOnFreePort, openSocket, refused } from '../support/sockets.js';
-import { createTestApp } from '../support/test-app.js';
-import { TestClock } from '../support/test-clock.js';
+import { createTestApp } from '../support/app/test-app.js';
+import { TestClock } from '../support/app/test-clock.js';
 import { cookiesOf, enableTwoFactor, START, STEP_MS, totp } from '../support/two-factor.js';
 
 const INVALID_CODE = 'Invalid code';

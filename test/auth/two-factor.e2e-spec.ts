@@ -6,9 +6,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, sessionCookie, signUp } from '../support/auth.js';
-import { OutboxMailbox } from '../support/mailbox.js';
-import { createTestApp } from '../support/test-app.js';
-import { TestClock } from '../support/test-clock.js';
+import { OutboxMailbox } from '../support/mail/mailbox.js';
+import { createTestApp } from '../support/app/test-app.js';
+import { TestClock } from '../support/app/test-clock.js';
 import { base32Bytes, cookiesOf, enableTwoFactor, START, STEP_MS, totp } from '../support/two-factor.js';
 
 const WRONG_PASSWORD = 'not-the-password-at-all-1';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { signUp } from '../support/auth.js';
-import { OutboxMailbox, tokenOf } from '../support/mailbox.js';
-import { createTestApp } from '../support/test-app.js';
+import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 const API_URL = 'https://api.chat.example';
 

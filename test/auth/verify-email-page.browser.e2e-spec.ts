@@ -7,9 +7,9 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { launchBrowser } from '../support/browser.js';
 import { signUp } from '../support/auth.js';
-import { freePort } from '../support/free-port.js';
-import { OutboxMailbox } from '../support/mailbox.js';
-import { createTestApp } from '../support/test-app.js';
+import { freePort } from '../support/http/free-port.js';
+import { OutboxMailbox } from '../support/mail/mailbox.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 /** A person confirms their address with nothing but the email and a browser (.ci/run installs chromium). */
 describe('Verification page in headless Chromium (e2e)', () => {

@@ -3,7 +3,7 @@ import type { Socket } from 'socket.io-client';
 import request from 'supertest';
 import { signUp } from '../support/auth.js';
 import { connectWithCookie, eventMatching, listenOnFreePort } from '../support/sockets.js';
-import { createTestApp } from '../support/test-app.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 type Person = Awaited<ReturnType<typeof signUp>>;
 

@@ -1,9 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from '../support/auth.js';
-import { LogCapture } from '../support/log-capture.js';
-import { SmtpSink } from '../support/smtp-sink.js';
-import { createTestApp } from '../support/test-app.js';
+import { LogCapture } from '../support/app/log-capture.js';
+import { SmtpSink } from '../support/mail/smtp-sink.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 const MAIL_FROM = 'Chat Support <support@chat.example>';
 const VERIFY_SUBJECT = 'Confirm your email address';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
-import { OutboxMailbox, type ReceivedMail, tokenOf } from '../support/mailbox.js';
-import { createTestApp } from '../support/test-app.js';
+import { OutboxMailbox, type ReceivedMail, tokenOf } from '../support/mail/mailbox.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 /** What a spammer would have our sender deliver to anyone: the name is theirs to choose. */
 const SPAM_NAME = 'Claim your prize at https://prize.example/claim now';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadAppConfig } from '../../src/config/app-config.js';
-import { containerEnvironment, readCompose } from '../support/compose.js';
+import { containerEnvironment, readCompose } from '../support/container/compose.js';
 
 /** compose.yaml passes the frontend's origins and URL only when the operator chose them. */
 describe('compose.yaml: the frontend settings', () => {

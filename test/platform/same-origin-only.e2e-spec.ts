@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { createTestApp } from '../support/test-app.js';
+import { createTestApp } from '../support/app/test-app.js';
 
 const DEV_FRONTEND = 'http://localhost:5173';
 

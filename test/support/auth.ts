@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { createHmac, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { TEST_ENV } from './test-app.js';
+import { TEST_ENV } from './app/test-app.js';
 
 export const GOOD_PASSWORD = 'violet-kettle-harbour-42';
 

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { generate } from 'otplib';
 import request from 'supertest';
-import type { TestClock } from './test-clock.js';
+import type { TestClock } from './app/test-clock.js';
 
 /** A moment 10 s into a 30-second TOTP step, so that "the next step" is unambiguous. */
 export const START = '2026-03-02T09:00:10.000Z';
