@@ -7,8 +7,20 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { GOOD_PASSWORD, uniqueEmail } from '../support/auth.js';
 import { copyBuildContext } from '../support/container/build-context.js';
-import { type Child, freePort, spawnNode, spawnTs, stopChild, waitUntil } from '../support/app/child-process.js';
-import { commandOf, instructionsOf, parseHealthcheck, readDockerfile } from '../support/container/dockerfile.js';
+import {
+  type Child,
+  freePort,
+  spawnNode,
+  spawnTs,
+  stopChild,
+  waitUntil,
+} from '../support/app/child-process.js';
+import {
+  commandOf,
+  instructionsOf,
+  parseHealthcheck,
+  readDockerfile,
+} from '../support/container/dockerfile.js';
 import { type ReplayedStage, replayStage } from '../support/container/dockerfile-replay.js';
 import { uniqueKeyPrefix } from '../support/db/redis.js';
 import { SmtpSink } from '../support/mail/smtp-sink.js';
