@@ -7,6 +7,7 @@ import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { AuditRetention } from '../../src/audit/audit-retention.service.js';
 import { GOOD_PASSWORD, sessionCookie, signUp, uniqueEmail } from '../support/auth.js';
+import { errorBody } from '../support/http/errors.js';
 import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
 import { createTestApp } from '../support/app/test-app.js';
 
@@ -199,7 +200,7 @@ describe('Security audit trail (e2e)', () => {
       const { cookie } = await signUp(app);
       const refused = async (query: string, message: string) => {
         const res = await http().get(`/api/auth/activity${query}`).set('Cookie', cookie).expect(400);
-        expect(res.body).toMatchObject({ statusCode: 400, message, error: 'Bad Request' });
+        expect(res.body).toMatchObject(errorBody(400, message));
       };
       await refused('?limit=0', 'limit must be an integer from 1 to 100');
       await refused('?limit=101', 'limit must be an integer from 1 to 100');
@@ -210,12 +211,7 @@ describe('Security audit trail (e2e)', () => {
 
     it('needs a session', async () => {
       const res = await http().get('/api/auth/activity').expect(401);
-      expect(res.body).toEqual({
-        statusCode: 401,
-        message: 'Not authenticated',
-        error: 'Unauthorized',
-        requestId: expect.any(String),
-      });
+      expect(res.body).toEqual(errorBody(401, 'Not authenticated'));
     });
   });
 

@@ -9,6 +9,7 @@ import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from '../support/auth.js';
 import { FakeCloudinary } from '../support/fake-cloudinary.js';
 import { decode } from '../support/hostile-images.js';
+import { errorBody } from '../support/http/errors.js';
 import { dataUri, gif, html, jpeg, png, pngOfSize, svg, tiff, webp } from '../support/images.js';
 import { createTestApp } from '../support/app/test-app.js';
 
@@ -145,12 +146,7 @@ describe('Profile pictures on local disk (e2e)', () => {
       await updateProfile(cookie, dataUri(pngOfSize(MAX_BYTES))).expect(200);
       const before = await storedPicture(user._id);
       const res = await updateProfile(cookie, dataUri(pngOfSize(MAX_BYTES + 1))).expect(413);
-      expect(res.body).toEqual({
-        statusCode: 413,
-        message: 'The image must be at most 5 MB',
-        error: 'Payload Too Large',
-        requestId: expect.any(String),
-      });
+      expect(res.body).toEqual(errorBody(413, 'The image must be at most 5 MB'));
       expect(await storedPicture(user._id)).toEqual(before);
     });
 
@@ -160,12 +156,7 @@ describe('Profile pictures on local disk (e2e)', () => {
         cookie,
         `data:image/png;base64,${'A'.repeat(7 * 1024 * 1024 + 4)}`,
       ).expect(413);
-      expect(res.body).toEqual({
-        statusCode: 413,
-        message: expect.any(String),
-        error: 'Payload Too Large',
-        requestId: expect.any(String),
-      });
+      expect(res.body).toEqual(errorBody(413, expect.any(String)));
     });
 
     it('deletes the stored picture with the account', async () => {
@@ -207,12 +198,7 @@ describe('Profile pictures on local disk (e2e)', () => {
       await updateProfile(cookie, dataUri(png())).expect(200);
       const before = await storedPicture(user._id);
       const res = await updateProfile(cookie, profilePic).expect(400);
-      expect(res.body).toMatchObject({
-        statusCode: 400,
-        error: 'Bad Request',
-        requestId: expect.any(String),
-      });
-      expect(res.body.message).toMatch(message);
+      expect(res.body).toMatchObject(errorBody(400, expect.stringMatching(message)));
       expect(await storedPicture(user._id)).toEqual(before);
     });
 
@@ -263,12 +249,7 @@ describe('Profile pictures on local disk (e2e)', () => {
       await uploadAvatar(cookie, pngOfSize(MAX_BYTES)).expect(200);
       const before = await storedPicture(user._id);
       const res = await uploadAvatar(cookie, pngOfSize(MAX_BYTES + 1)).expect(413);
-      expect(res.body).toEqual({
-        statusCode: 413,
-        message: 'The image must be at most 5 MB',
-        error: 'Payload Too Large',
-        requestId: expect.any(String),
-      });
+      expect(res.body).toEqual(errorBody(413, 'The image must be at most 5 MB'));
       expect(await storedPicture(user._id)).toEqual(before);
     });
 
@@ -350,7 +331,7 @@ describe('Profile pictures on local disk (e2e)', () => {
         expect({ path, status: res.status }).toEqual({ path, status: 404 });
         expect({ path, body: res.body }).toMatchObject({
           path,
-          body: { statusCode: 404, error: 'Not Found', requestId: expect.any(String) },
+          body: errorBody(404, expect.any(String)),
         });
       }
     });
@@ -468,12 +449,7 @@ describe('Profile pictures on Cloudinary (e2e)', () => {
     const before = await storedPicture(user._id);
     fake.mode.upload = 'fail';
     const res = await updateProfile(cookie, dataUri(gif())).expect(502);
-    expect(res.body).toEqual({
-      statusCode: 502,
-      message: 'The picture could not be stored, please try again later',
-      error: 'Bad Gateway',
-      requestId: expect.any(String),
-    });
+    expect(res.body).toEqual(errorBody(502, 'The picture could not be stored, please try again later'));
     expect(JSON.stringify(res.body)).not.toContain(fake.failureDetail);
     expect(await storedPicture(user._id)).toEqual(before);
     expect(actions()).toEqual(['upload', 'upload']);
@@ -489,12 +465,7 @@ describe('Profile pictures on Cloudinary (e2e)', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(UPLOAD_TIMEOUT_MS - 50);
     expect(elapsed).toBeLessThan(UPLOAD_TIMEOUT_MS + 1500);
-    expect(res.body).toEqual({
-      statusCode: 504,
-      message: 'The picture store did not answer in time, please try again',
-      error: 'Gateway Timeout',
-      requestId: expect.any(String),
-    });
+    expect(res.body).toEqual(errorBody(504, 'The picture store did not answer in time, please try again'));
     expect(await storedPicture(user._id)).toEqual(before);
   });
 

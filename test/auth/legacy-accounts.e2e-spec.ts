@@ -11,14 +11,10 @@ import request from 'supertest';
 import { PasswordHasher } from '../../src/auth/password/password-hasher.js';
 import { CURRENT_HASH, GOOD_PASSWORD, sessionCookie, uniqueEmail } from '../support/auth.js';
 import { createTestApp, EMBEDDED_DB, TEST_ENV } from '../support/app/test-app.js';
+import { errorBody } from '../support/http/errors.js';
 
 const CURRENT_SCHEME = '$hmac-sha384-bcrypt$';
-const INVALID_CREDENTIALS = {
-  statusCode: 401,
-  message: 'Invalid email or password',
-  error: 'Unauthorized',
-  requestId: expect.any(String),
-};
+const INVALID_CREDENTIALS = errorBody(401, 'Invalid email or password');
 
 /**
  * Accounts written by the reference backend: `password` holds plain bcrypt of the raw password

@@ -13,6 +13,7 @@ import {
   uniqueEmail,
 } from '../support/auth.js';
 import { createTestApp, EMBEDDED_DB, TEST_ENV } from '../support/app/test-app.js';
+import { errorBody } from '../support/http/errors.js';
 
 const USER_KEYS = [
   '_id',
@@ -80,12 +81,7 @@ describe('Auth (e2e)', () => {
         .post('/api/auth/signup')
         .send({ fullName: 'Again', email: email.toUpperCase(), password: GOOD_PASSWORD })
         .expect(409);
-      expect(res.body).toEqual({
-        statusCode: 409,
-        message: 'Email already exists',
-        error: 'Conflict',
-        requestId: expect.any(String),
-      });
+      expect(res.body).toEqual(errorBody(409, 'Email already exists'));
       expect(res.headers['set-cookie']).toBeUndefined();
     });
 
@@ -174,12 +170,7 @@ describe('Auth (e2e)', () => {
         .post('/api/auth/login')
         .send({ email: uniqueEmail('ghost'), password: GOOD_PASSWORD })
         .expect(401);
-      const expected = {
-        statusCode: 401,
-        message: 'Invalid email or password',
-        error: 'Unauthorized',
-        requestId: expect.any(String),
-      };
+      const expected = errorBody(401, 'Invalid email or password');
       expect(wrong.body).toEqual(expected);
       expect(unknown.body).toEqual(expected);
       expect(wrong.headers['set-cookie']).toBeUndefined();
@@ -220,12 +211,7 @@ describe('Auth (e2e)', () => {
 
     it('answers 401 without a token', async () => {
       const res = await http().get('/api/auth/check').expect(401);
-      expect(res.body).toEqual({
-        statusCode: 401,
-        message: 'Not authenticated',
-        error: 'Unauthorized',
-        requestId: expect.any(String),
-      });
+      expect(res.body).toEqual(errorBody(401, 'Not authenticated'));
     });
 
     it('answers 401 to every kind of bad token', async () => {

@@ -8,18 +8,14 @@ import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
 import { LogCapture } from '../support/app/log-capture.js';
+import { errorBody } from '../support/http/errors.js';
 import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
 import { createTestApp } from '../support/app/test-app.js';
 
 const APP_URL = 'https://chat.example';
 const API_URL = 'https://api.chat.example';
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
-const INVALID_TOKEN = {
-  statusCode: 400,
-  message: 'Invalid or expired token',
-  error: 'Bad Request',
-  requestId: expect.any(String),
-};
+const INVALID_TOKEN = errorBody(400, 'Invalid or expired token');
 const RESET_SUBJECT = 'Reset your password';
 const VERIFY_SUBJECT = 'Confirm your email address';
 const CHANGE_SUBJECT = 'Confirm your new email address';
@@ -521,12 +517,7 @@ describe('Mail: REQUIRE_EMAIL_VERIFICATION and PASSWORD_RESET_URL (e2e)', () => 
     const { email, cookie } = await signUp(app);
     await http().get('/api/auth/check').set('Cookie', cookie).expect(200);
     const refused = await http().get('/api/users/me').set('Cookie', cookie).expect(403);
-    expect(refused.body).toEqual({
-      statusCode: 403,
-      message: 'Email not verified',
-      error: 'Forbidden',
-      requestId: expect.any(String),
-    });
+    expect(refused.body).toEqual(errorBody(403, 'Email not verified'));
     await http().get('/api/auth/sessions').set('Cookie', cookie).expect(403);
     await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
     const token = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0]);

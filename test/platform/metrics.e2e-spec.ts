@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createOpenApiDocument } from '../../src/api-docs/swagger.js';
 import { DatabaseServer } from '../../src/database/database-server.js';
 import { decodePayload, GOOD_PASSWORD, sessionCookie, signUp, tokenOf } from '../support/auth.js';
+import { errorBody } from '../support/http/errors.js';
 import { connectWithCookie, listenOnFreePort } from '../support/sockets.js';
 import { createTestApp, EMBEDDED_DB } from '../support/app/test-app.js';
 
@@ -224,12 +225,7 @@ describe('Metrics: protection (e2e)', () => {
   it('has no route, and no place in the OpenAPI document, without METRICS_ENABLED', async () => {
     app = await createTestApp();
     const res = await request(app.getHttpServer()).get('/api/metrics').expect(404);
-    expect(res.body).toEqual({
-      statusCode: 404,
-      message: 'Cannot GET /api/metrics',
-      error: 'Not Found',
-      requestId: expect.any(String),
-    });
+    expect(res.body).toEqual(errorBody(404, 'Cannot GET /api/metrics'));
     expect(createOpenApiDocument(app).paths['/api/metrics']).toBeUndefined();
   });
 
@@ -251,12 +247,7 @@ describe('Metrics: protection (e2e)', () => {
     ];
     for (const res of refusals) {
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({
-        statusCode: 401,
-        message: 'A valid metrics token is required',
-        error: 'Unauthorized',
-        requestId: expect.any(String),
-      });
+      expect(res.body).toEqual(errorBody(401, 'A valid metrics token is required'));
       expect(res.headers['www-authenticate']).toBe('Bearer realm="metrics"');
     }
     expect((await scrape(app, METRICS_TOKEN)).has('chat_auth_logins_total')).toBe(true);
