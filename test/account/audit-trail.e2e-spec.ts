@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
@@ -8,14 +5,11 @@ import request from 'supertest';
 import { AuditRetention } from '../../src/audit/audit-retention.service.js';
 import { GOOD_PASSWORD, sessionCookie, signUp, uniqueEmail } from '../support/auth.js';
 import { errorBody } from '../support/http/errors.js';
-import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { type OutboxMailbox, pathOf, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
+import { createOutboxApp } from '../support/mail/outbox-app.js';
 
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
 const WRONG_PASSWORD = 'not-the-password-at-all-1';
-const VERIFY_SUBJECT = 'Confirm your email address';
-const CHANGE_SUBJECT = 'Confirm your new email address';
-const RESET_SUBJECT = 'Reset your password';
 const DAY_MS = 24 * 3600 * 1000;
 /** What the feed shows of an event, and nothing more. */
 const FEED_FIELDS = ['at', 'id', 'ip', 'type', 'userAgent'];
@@ -28,12 +22,9 @@ interface FeedEvent {
   userAgent: string;
 }
 
-async function outboxApp(env: Record<string, string> = {}) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'audit-'));
-  // A rate limit above 0 switches the per-account lock on; 1000 a minute never throttles the tests.
-  const app = await createTestApp({ DATA_DIR: dataDir, RATE_LIMIT_AUTH_PER_MINUTE: '1000', ...env });
-  return { app, outbox: new OutboxMailbox(join(dataDir, 'outbox')) };
-}
+// A rate limit above 0 switches the per-account lock on; 1000 a minute never throttles the tests.
+const outboxApp = (env: Record<string, string> = {}) =>
+  createOutboxApp({ RATE_LIMIT_AUTH_PER_MINUTE: '1000', ...env });
 
 describe('Security audit trail (e2e)', () => {
   let app: NestExpressApplication;
@@ -67,7 +58,7 @@ describe('Security audit trail (e2e)', () => {
   describe('GET /api/auth/activity', () => {
     it("shows the caller's own events newest first, with address and device, never why a sign-in failed", async () => {
       const { email, cookie: laptop } = await signUpFrom('Laptop/1.0');
-      const token = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]);
+      const token = tokenOf((await outbox.waitFor(email, SUBJECT.verify)).links[0]);
       await http().post('/api/auth/verify-email').set('User-Agent', 'Laptop/1.0').send({ token }).expect(200);
       await login(email, WRONG_PASSWORD, 'Stranger/6.6').expect(401);
       await loginCookie(email, GOOD_PASSWORD, 'Phone/2.0');
@@ -117,7 +108,7 @@ describe('Security audit trail (e2e)', () => {
 
     it('shows the email events: verification, address change, reset request and reset', async () => {
       const { email, cookie } = await signUpFrom('Laptop/1.0');
-      const verifyToken = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]);
+      const verifyToken = tokenOf((await outbox.waitFor(email, SUBJECT.verify)).links[0]);
       await http().post('/api/auth/verify-email').send({ token: verifyToken }).expect(200);
       const newEmail = uniqueEmail('moved');
       await http()
@@ -125,10 +116,10 @@ describe('Security audit trail (e2e)', () => {
         .set('Cookie', cookie)
         .send({ newEmail, password: GOOD_PASSWORD })
         .expect(202);
-      const changeToken = tokenOf((await outbox.waitFor(newEmail, CHANGE_SUBJECT)).links[0]);
+      const changeToken = tokenOf((await outbox.waitFor(newEmail, SUBJECT.confirmNewAddress)).links[0]);
       await http().post('/api/auth/verify-email').send({ token: changeToken }).expect(200);
       await http().post('/api/auth/forgot-password').send({ email: newEmail }).expect(202);
-      const token = tokenOf((await outbox.waitFor(newEmail, RESET_SUBJECT)).links[0]);
+      const token = tokenOf((await outbox.waitFor(newEmail, SUBJECT.reset)).links[0]);
       await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
 
       const fresh = await loginCookie(newEmail, NEW_PASSWORD);
@@ -321,6 +312,6 @@ describe('Security audit trail with other settings (e2e)', () => {
     await http().get('/api/auth/sessions').set('Cookie', cookie).expect(403);
     const res = await http().get('/api/auth/activity').set('Cookie', cookie).expect(200);
     expect((res.body as FeedEvent[]).map((event) => event.type)).toEqual(['signup']);
-    await outbox.waitFor(email, VERIFY_SUBJECT);
+    await outbox.waitFor(email, SUBJECT.verify);
   });
 });

@@ -4,13 +4,11 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
-import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
+import { OutboxMailbox, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { createTestApp } from '../support/app/test-app.js';
 
 const CHANGED_PASSWORD = 'amber-lantern-orchard-77';
 const ATTACKER_PASSWORD = 'quartz-meadow-bicycle-19';
-const RESET_SUBJECT = 'Reset your password';
-const CHANGE_SUBJECT = 'Confirm your new email address';
 const INVALID_TOKEN = {
   statusCode: 400,
   message: 'Invalid or expired token',
@@ -37,7 +35,7 @@ describe('Links mailed before a password change or a logout everywhere (e2e)', (
 
   const resetLink = async (email: string) => {
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
-    return tokenOf((await outbox.waitFor(email, RESET_SUBJECT)).links[0]);
+    return tokenOf((await outbox.waitFor(email, SUBJECT.reset)).links[0]);
   };
 
   const endings = {
@@ -77,7 +75,7 @@ describe('Links mailed before a password change or a logout everywhere (e2e)', (
       .set('Cookie', cookie)
       .send({ newEmail, password: GOOD_PASSWORD })
       .expect(202);
-    const token = tokenOf((await outbox.waitFor(newEmail, CHANGE_SUBJECT)).links[0]);
+    const token = tokenOf((await outbox.waitFor(newEmail, SUBJECT.confirmNewAddress)).links[0]);
 
     await endings['a logout everywhere'](cookie);
     expect((await http().post('/api/auth/verify-email').send({ token }).expect(400)).body).toEqual(
@@ -91,7 +89,7 @@ describe('Links mailed before a password change or a logout everywhere (e2e)', (
     const { email, cookie } = await signUp(app);
     await endings['a password change'](cookie);
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
-    const token = tokenOf((await outbox.waitFor(email, RESET_SUBJECT)).links[0]);
+    const token = tokenOf((await outbox.waitFor(email, SUBJECT.reset)).links[0]);
     await http().post('/api/auth/reset-password').send({ token, newPassword: ATTACKER_PASSWORD }).expect(204);
     await login(email, ATTACKER_PASSWORD).expect(200);
   });

@@ -8,7 +8,7 @@ import mongoose, { type Connection } from 'mongoose';
 import request from 'supertest';
 import { EmbeddedMongo } from '../../src/database/embedded/embedded-mongo.js';
 import { GOOD_PASSWORD, uniqueEmail } from '../support/auth.js';
-import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
+import { OutboxMailbox, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { listenOnFreePort } from '../support/sockets.js';
 import { createTestApp } from '../support/app/test-app.js';
 
@@ -329,7 +329,6 @@ describe('Brute-force protection that does not lock the owner out (e2e)', () => 
   });
 
   describe('password reset requests', () => {
-    const RESET_SUBJECT = 'Reset your password';
     const forgot = async (client: Client, email: string) =>
       expect((await client.send('POST', '/api/auth/forgot-password', { email })).status).toBe(202);
     const reset = (client: Client, token: string, newPassword: string) =>
@@ -339,14 +338,14 @@ describe('Brute-force protection that does not lock the owner out (e2e)', () => 
       const owner = newClient();
       const email = await owner.signUp();
       await forgot(owner, email);
-      const link = tokenOf((await outbox.waitFor(email, RESET_SUBJECT)).links[0]);
+      const link = tokenOf((await outbox.waitFor(email, SUBJECT.reset)).links[0]);
       const stranger = newClient();
       await forgot(stranger, email);
       await forgot(stranger, email);
       // The later requests' work happens after their answers: the owner's link must survive it.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect((await reset(owner, link, NEW_PASSWORD)).status).toBe(204);
-      expect(await outbox.to(email, RESET_SUBJECT)).toHaveLength(1);
+      expect(await outbox.to(email, SUBJECT.reset)).toHaveLength(1);
       expect((await newClient().login(email, NEW_PASSWORD)).status).toBe(200);
     });
 
@@ -354,7 +353,7 @@ describe('Brute-force protection that does not lock the owner out (e2e)', () => 
       const owner = newClient();
       const email = await owner.signUp();
       await forgot(owner, email);
-      const first = tokenOf((await outbox.waitFor(email, RESET_SUBJECT)).links[0]);
+      const first = tokenOf((await outbox.waitFor(email, SUBJECT.reset)).links[0]);
       // Sent 6 minutes ago.
       await app
         .get<Connection>(getConnectionToken())
@@ -364,7 +363,7 @@ describe('Brute-force protection that does not lock the owner out (e2e)', () => 
           { $set: { expiresAt: new Date(Date.now() + 24 * 60_000) } },
         );
       await forgot(owner, email);
-      const second = tokenOf((await outbox.waitFor(email, RESET_SUBJECT, 2)).links[0]);
+      const second = tokenOf((await outbox.waitFor(email, SUBJECT.reset, 2)).links[0]);
       expect((await reset(owner, first, NEW_PASSWORD)).status).toBe(400);
       expect((await reset(owner, second, NEW_PASSWORD)).status).toBe(204);
     });

@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from '../support/auth.js';
-import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { type OutboxMailbox, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
+import { createOutboxApp } from '../support/mail/outbox-app.js';
 
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
 
@@ -16,13 +14,13 @@ const NEW_PASSWORD = 'amber-lantern-orchard-77';
  */
 describe('Password reset and change against logins in flight (e2e)', () => {
   let app: NestExpressApplication;
+  let outbox: OutboxMailbox;
   let dataDir: string;
   const http = () => request(app.getHttpServer());
 
   beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'credential-race-'));
     // A slower hash widens the window in which a login has read the old hash but not yet finished.
-    app = await createTestApp({ DATA_DIR: dataDir, BCRYPT_COST: '8' });
+    ({ app, outbox, dataDir } = await createOutboxApp({ BCRYPT_COST: '8' }));
   });
   afterEach(async () => {
     await app.close();
@@ -68,7 +66,7 @@ describe('Password reset and change against logins in flight (e2e)', () => {
   it('a reset leaves no session of a login that raced it', async () => {
     const owner = await signUp(app);
     await http().post('/api/auth/forgot-password').send({ email: owner.email }).expect(202);
-    const mail = await new OutboxMailbox(join(dataDir, 'outbox')).waitFor(owner.email, 'Reset your password');
+    const mail = await outbox.waitFor(owner.email, SUBJECT.reset);
     const attacker = keepSigningIn(owner.email);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await http()

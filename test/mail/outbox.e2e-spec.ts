@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import bcrypt from 'bcrypt';
@@ -9,28 +6,15 @@ import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
 import { LogCapture } from '../support/app/log-capture.js';
 import { errorBody } from '../support/http/errors.js';
-import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { type OutboxMailbox, pathOf, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
+import { createOutboxApp } from '../support/mail/outbox-app.js';
 
 const APP_URL = 'https://chat.example';
 const API_URL = 'https://api.chat.example';
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
 const INVALID_TOKEN = errorBody(400, 'Invalid or expired token');
-const RESET_SUBJECT = 'Reset your password';
-const VERIFY_SUBJECT = 'Confirm your email address';
-const CHANGE_SUBJECT = 'Confirm your new email address';
 
-async function outboxApp(env: Record<string, string> = {}) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'mail-outbox-'));
-  const app = await createTestApp({ DATA_DIR: dataDir, APP_URL, API_URL, ...env });
-  return { app, outbox: new OutboxMailbox(join(dataDir, 'outbox')) };
-}
-
-/** The path and query of a link in an email, to call through supertest. */
-const pathOf = (link: string) => {
-  const url = new URL(link);
-  return `${url.pathname}${url.search}`;
-};
+const outboxApp = (env: Record<string, string> = {}) => createOutboxApp({ APP_URL, API_URL, ...env });
 
 describe('Mail through the outbox (e2e)', () => {
   let app: NestExpressApplication;
@@ -45,9 +29,9 @@ describe('Mail through the outbox (e2e)', () => {
   afterAll(() => app.close());
 
   const requestReset = async (email: string) => {
-    const count = (await outbox.to(email, RESET_SUBJECT)).length;
+    const count = (await outbox.to(email, SUBJECT.reset)).length;
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
-    return outbox.waitFor(email, RESET_SUBJECT, count + 1);
+    return outbox.waitFor(email, SUBJECT.reset, count + 1);
   };
 
   describe('password reset', () => {
@@ -57,7 +41,7 @@ describe('Mail through the outbox (e2e)', () => {
       expect(forgot.body).toEqual({
         message: 'If an account uses this address, a link to reset its password is on its way',
       });
-      const mail = await outbox.waitFor(email, RESET_SUBJECT);
+      const mail = await outbox.waitFor(email, SUBJECT.reset);
       expect(mail.html).toContain('Choose a new password');
       const link = mail.links[0];
       expect(link.startsWith(`${API_URL}/api/auth/reset-password?token=`)).toBe(true);
@@ -76,7 +60,7 @@ describe('Mail through the outbox (e2e)', () => {
       await http().get('/api/auth/check').set('Cookie', cookie).expect(401);
       await http().post('/api/auth/login').send({ email, password: GOOD_PASSWORD }).expect(401);
       await http().post('/api/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
-      const notice = await outbox.waitFor(email, 'Your password was changed');
+      const notice = await outbox.waitFor(email, SUBJECT.passwordChanged);
       expect(notice.text).toContain('every device was signed out');
     });
 
@@ -163,7 +147,7 @@ describe('Mail through the outbox (e2e)', () => {
       const known = await http().post('/api/auth/forgot-password').send({ email }).expect(202);
       expect(missing.body).toEqual(known.body);
       expect(Object.keys(missing.headers).sort()).toEqual(Object.keys(known.headers).sort());
-      await outbox.waitFor(email, RESET_SUBJECT);
+      await outbox.waitFor(email, SUBJECT.reset);
       expect(await outbox.to(unknown)).toEqual([]);
     });
 
@@ -243,7 +227,7 @@ describe('Mail through the outbox (e2e)', () => {
     it('sends a link at signup whose page verifies the address', async () => {
       const { email, cookie, user } = await signUp(app);
       expect(user.emailVerified).toBe(false);
-      const mail = await outbox.waitFor(email, VERIFY_SUBJECT);
+      const mail = await outbox.waitFor(email, SUBJECT.verify);
       const link = mail.links[0];
       expect(link.startsWith(`${API_URL}/api/auth/verify-email?token=`)).toBe(true);
       // `npm start` with no mail server: the log shows where the message is, never its token.
@@ -252,7 +236,7 @@ describe('Mail through the outbox (e2e)', () => {
       expect(logs.lines.filter((line) => line.includes(token))).toEqual([]);
       expect(
         logs.lines.some((line) =>
-          line.startsWith(`log [Outbox] "${VERIFY_SUBJECT}" to ${email} written to `),
+          line.startsWith(`log [Outbox] "${SUBJECT.verify}" to ${email} written to `),
         ),
       ).toBe(true);
       // The link opens a page whose button posts the token (test/auth/verify-email-page.browser.e2e-spec.ts).
@@ -266,7 +250,7 @@ describe('Mail through the outbox (e2e)', () => {
 
     it('verifies with POST for apps that handle the link themselves', async () => {
       const { email } = await signUp(app);
-      const token = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]);
+      const token = tokenOf((await outbox.waitFor(email, SUBJECT.verify)).links[0]);
       const res = await http().post('/api/auth/verify-email').send({ token }).expect(200);
       expect(res.body).toMatchObject({ email, emailVerified: true });
       expect(JSON.stringify(res.body)).not.toMatch(/password/i);
@@ -277,10 +261,10 @@ describe('Mail through the outbox (e2e)', () => {
 
     it('resends a fresh link that replaces the first, and says when there is nothing to do', async () => {
       const { email, cookie } = await signUp(app);
-      const first = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]);
+      const first = tokenOf((await outbox.waitFor(email, SUBJECT.verify)).links[0]);
       const resend = await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
       expect(resend.body).toEqual({ message: 'A new confirmation link is on its way' });
-      const second = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0]);
+      const second = tokenOf((await outbox.waitFor(email, SUBJECT.verify, 2)).links[0]);
       expect((await http().post('/api/auth/verify-email').send({ token: first })).body).toEqual(
         INVALID_TOKEN,
       );
@@ -294,7 +278,7 @@ describe('Mail through the outbox (e2e)', () => {
       const fullName = `<script>alert("x")</script><img src=x onerror='y'> & co`;
       const { email } = await signUp(app, { fullName });
       // Only a confirmed address is greeted by name (test/mail/unverified-recipients.e2e-spec.ts).
-      const token = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]);
+      const token = tokenOf((await outbox.waitFor(email, SUBJECT.verify)).links[0]);
       await http().post('/api/auth/verify-email').send({ token }).expect(200);
       const mail = await requestReset(email);
       expect(mail.html).not.toContain('<script>');
@@ -310,7 +294,7 @@ describe('Mail through the outbox (e2e)', () => {
     it('changes the address only when the link sent to the new one is used, and tells the old one', async () => {
       const { email, cookie } = await signUp(app);
       // A confirmed address is told the new one (test/mail/unverified-recipients.e2e-spec.ts).
-      const verify = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT)).links[0]);
+      const verify = tokenOf((await outbox.waitFor(email, SUBJECT.verify)).links[0]);
       await http().post('/api/auth/verify-email').send({ token: verify }).expect(200);
       const newEmail = uniqueEmail('moved');
       const res = await http()
@@ -319,9 +303,9 @@ describe('Mail through the outbox (e2e)', () => {
         .send({ newEmail: newEmail.toUpperCase(), password: GOOD_PASSWORD })
         .expect(202);
       expect(res.body).toEqual({ message: `A confirmation link was sent to ${newEmail}` });
-      const notice = await outbox.waitFor(email, 'Your email address is about to change');
+      const notice = await outbox.waitFor(email, SUBJECT.addressChanging);
       expect(notice.text).toContain(newEmail);
-      const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
+      const confirm = await outbox.waitFor(newEmail, SUBJECT.confirmNewAddress);
       expect((await http().get('/api/auth/check').set('Cookie', cookie)).body.email).toBe(email);
 
       const confirmToken = tokenOf(confirm.links[0]);
@@ -360,7 +344,7 @@ describe('Mail through the outbox (e2e)', () => {
           .set('Cookie', cookie)
           .send({ newEmail, password: GOOD_PASSWORD })
           .expect(202);
-        const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
+        const confirm = await outbox.waitFor(newEmail, SUBJECT.confirmNewAddress);
         if (newPasswordBy === 'reset') {
           const token = tokenOf((await requestReset(email)).links[0]);
           await http()
@@ -390,7 +374,7 @@ describe('Mail through the outbox (e2e)', () => {
         .set('Cookie', cookie)
         .send({ newEmail, password: GOOD_PASSWORD })
         .expect(202);
-      const confirm = await outbox.waitFor(newEmail, 'Confirm your new email address');
+      const confirm = await outbox.waitFor(newEmail, SUBJECT.confirmNewAddress);
       await signUp(app, { email: newEmail });
       const res = await http()
         .post('/api/auth/verify-email')
@@ -451,7 +435,7 @@ describe('Mail: rate limits (e2e)', () => {
     const failures = app.get<Connection>(getConnectionToken()).collection('login_failures');
     expect(await failures.countDocuments({ email })).toBeGreaterThan(0);
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
-    const token = tokenOf((await outbox.waitFor(email, RESET_SUBJECT)).links[0]);
+    const token = tokenOf((await outbox.waitFor(email, SUBJECT.reset)).links[0]);
     await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);
     expect(await failures.countDocuments({ email })).toBe(0);
   });
@@ -465,10 +449,10 @@ describe('Mail: rate limits (e2e)', () => {
     expect(limited.body.message).toBe('Too many attempts, please try again later');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(3000);
     // One link: the next two came within minutes of it, which leaves it the live one (issue 19).
-    await outbox.waitFor(email, RESET_SUBJECT, 1);
+    await outbox.waitFor(email, SUBJECT.reset, 1);
     // Five requests this minute from this client (one in the test before): the sixth is refused.
     await http().post('/api/auth/forgot-password').send({ email: uniqueEmail() }).expect(429);
-    expect(await outbox.to(email, RESET_SUBJECT)).toHaveLength(1);
+    expect(await outbox.to(email, SUBJECT.reset)).toHaveLength(1);
   });
 
   it('limits resending the verification link per account', async () => {
@@ -478,8 +462,8 @@ describe('Mail: rate limits (e2e)', () => {
     }
     await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(429);
     // The signup's link and three resent ones; the refused request sent nothing.
-    await outbox.waitFor(email, VERIFY_SUBJECT, 4);
-    expect(await outbox.to(email, VERIFY_SUBJECT)).toHaveLength(4);
+    await outbox.waitFor(email, SUBJECT.verify, 4);
+    expect(await outbox.to(email, SUBJECT.verify)).toHaveLength(4);
   });
 
   it('limits email change requests per account: each one mails an address the caller chooses', async () => {
@@ -495,7 +479,7 @@ describe('Mail: rate limits (e2e)', () => {
       .send({ newEmail: fourth, password })
       .expect(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(3000);
-    for (const newEmail of targets) await outbox.waitFor(newEmail, CHANGE_SUBJECT);
+    for (const newEmail of targets) await outbox.waitFor(newEmail, SUBJECT.confirmNewAddress);
     expect(await outbox.to(fourth)).toEqual([]);
   });
 });
@@ -520,7 +504,7 @@ describe('Mail: REQUIRE_EMAIL_VERIFICATION and PASSWORD_RESET_URL (e2e)', () => 
     expect(refused.body).toEqual(errorBody(403, 'Email not verified'));
     await http().get('/api/auth/sessions').set('Cookie', cookie).expect(403);
     await http().post('/api/auth/resend-verification').set('Cookie', cookie).expect(202);
-    const token = tokenOf((await outbox.waitFor(email, VERIFY_SUBJECT, 2)).links[0]);
+    const token = tokenOf((await outbox.waitFor(email, SUBJECT.verify, 2)).links[0]);
     await http().post('/api/auth/verify-email').send({ token }).expect(200);
     await http().get('/api/users/me').set('Cookie', cookie).expect(200);
     await http().post('/api/auth/logout').set('Cookie', cookie).expect(200);
@@ -529,7 +513,7 @@ describe('Mail: REQUIRE_EMAIL_VERIFICATION and PASSWORD_RESET_URL (e2e)', () => 
   it('points the reset link at the app page from PASSWORD_RESET_URL', async () => {
     const { email } = await signUp(app);
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
-    const link = (await outbox.waitFor(email, RESET_SUBJECT)).links[0];
+    const link = (await outbox.waitFor(email, SUBJECT.reset)).links[0];
     expect(link).toMatch(/^https:\/\/chat\.example\/reset\?t=[A-Za-z0-9_-]{43}$/);
     const token = new URL(link).searchParams.get('t');
     await http().post('/api/auth/reset-password').send({ token, newPassword: NEW_PASSWORD }).expect(204);

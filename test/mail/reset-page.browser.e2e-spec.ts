@@ -1,13 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from '../support/auth.js';
 import { freePort } from '../support/http/free-port.js';
-import { OutboxMailbox } from '../support/mail/mailbox.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { type OutboxMailbox, SUBJECT } from '../support/mail/mailbox.js';
+import { createOutboxApp } from '../support/mail/outbox-app.js';
 import { launchBrowser } from '../support/browser.js';
 
 const NEW_PASSWORD = 'amber-lantern-orchard-77';
@@ -19,10 +16,8 @@ describe('Reset page in headless Chromium (e2e)', () => {
   let outbox: OutboxMailbox;
 
   beforeAll(async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'reset-page-'));
-    outbox = new OutboxMailbox(join(dataDir, 'outbox'));
     const port = await freePort();
-    app = await createTestApp({ DATA_DIR: dataDir, API_URL: `http://127.0.0.1:${port}` });
+    ({ app, outbox } = await createOutboxApp({ API_URL: `http://127.0.0.1:${port}` }));
     await app.listen(port, '127.0.0.1');
     browser = await launchBrowser();
   }, 60_000);
@@ -34,7 +29,7 @@ describe('Reset page in headless Chromium (e2e)', () => {
   it('sets a new password from the emailed link under the CSP, with readable results', async () => {
     const { email, cookie } = await signUp(app);
     await request(app.getHttpServer()).post('/api/auth/forgot-password').send({ email }).expect(202);
-    const link = (await outbox.waitFor(email, 'Reset your password')).links[0];
+    const link = (await outbox.waitFor(email, SUBJECT.reset)).links[0];
 
     const page = await browser.newPage();
     const cspViolations: string[] = [];

@@ -3,10 +3,10 @@ import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from '../support/auth.js';
 import { LogCapture } from '../support/app/log-capture.js';
 import { SmtpSink } from '../support/mail/smtp-sink.js';
+import { SUBJECT } from '../support/mail/mailbox.js';
 import { createTestApp } from '../support/app/test-app.js';
 
 const MAIL_FROM = 'Chat Support <support@chat.example>';
-const VERIFY_SUBJECT = 'Confirm your email address';
 const CREDENTIALS = { user: 'mailer', pass: 's3cret:pass' };
 
 /** Starts a sink and an app sending to it; `run` gets both, and both are closed afterwards. */
@@ -36,7 +36,7 @@ describe('Mail: TLS to the SMTP server (e2e)', () => {
       await request(app.getHttpServer()).post('/api/auth/forgot-password').send({ email }).expect(202);
       await vi.waitFor(
         () => {
-          expect(failures(logs).some((line) => line.includes(`"${VERIFY_SUBJECT}" to ${email}`))).toBe(true);
+          expect(failures(logs).some((line) => line.includes(`"${SUBJECT.verify}" to ${email}`))).toBe(true);
           expect(failures(logs).some((line) => line.includes(`"Reset your password" to ${email}`))).toBe(
             true,
           );
@@ -56,7 +56,7 @@ describe('Mail: TLS to the SMTP server (e2e)', () => {
   it('logs in and delivers only after STARTTLS, with a certificate it verified (SMTP_CA_FILE)', async () => {
     await withMail({ starttls: true }, { SMTP_CA_FILE: SmtpSink.CA_FILE }, async (app, sink) => {
       const { email } = await signUp(app);
-      await sink.waitFor(email, VERIFY_SUBJECT);
+      await sink.waitFor(email, SUBJECT.verify);
       expect(sink.logins).toEqual(['mailer']);
       expect(sink.sessions.length).toBeGreaterThan(0);
       expect(sink.sessions.every((session) => session.secure)).toBe(true);
@@ -81,7 +81,7 @@ describe('Mail: TLS to the SMTP server (e2e)', () => {
   it('sends in clear text only when SMTP_TLS=off says so', async () => {
     await withMail({ starttls: false }, { SMTP_TLS: 'off' }, async (app, sink) => {
       const { email } = await signUp(app);
-      await sink.waitFor(email, VERIFY_SUBJECT);
+      await sink.waitFor(email, SUBJECT.verify);
       expect(sink.logins).toEqual(['mailer']);
       expect(sink.sessions.some((session) => session.secure)).toBe(false);
     });

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp } from '../support/auth.js';
 import { LogCapture } from '../support/app/log-capture.js';
-import { tokenOf } from '../support/mail/mailbox.js';
+import { SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { SmtpSink } from '../support/mail/smtp-sink.js';
 import { createTestApp } from '../support/app/test-app.js';
 
@@ -32,7 +32,7 @@ describe('Mail through a real SMTP server (e2e)', () => {
 
   it('signs in to the server and delivers the verification mail from MAIL_FROM, text and HTML', async () => {
     const { email } = await signUp(app, { fullName: 'Grace <b>Hopper</b>' });
-    const mail = await sink.waitFor(email, 'Confirm your email address');
+    const mail = await sink.waitFor(email, SUBJECT.verify);
     expect(mail.from).toBe('"Chat Support" <support@chat.example>');
     expect(sink.logins).toContain('mailer');
     // An unconfirmed address is not greeted by name (test/mail/unverified-recipients.e2e-spec.ts).
@@ -44,14 +44,14 @@ describe('Mail through a real SMTP server (e2e)', () => {
   it('runs the whole reset from the delivered link', async () => {
     const { email, cookie } = await signUp(app);
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
-    const link = (await sink.waitFor(email, 'Reset your password')).links[0];
+    const link = (await sink.waitFor(email, SUBJECT.reset)).links[0];
     await http()
       .post('/api/auth/reset-password')
       .send({ token: tokenOf(link), newPassword: NEW_PASSWORD })
       .expect(204);
     await http().get('/api/auth/check').set('Cookie', cookie).expect(401);
     await http().post('/api/auth/login').send({ email, password: NEW_PASSWORD }).expect(200);
-    await sink.waitFor(email, 'Your password was changed');
+    await sink.waitFor(email, SUBJECT.passwordChanged);
   });
 });
 

@@ -23,6 +23,7 @@ import {
 } from '../support/container/dockerfile.js';
 import { type ReplayedStage, replayStage } from '../support/container/dockerfile-replay.js';
 import { uniqueKeyPrefix } from '../support/db/redis.js';
+import { SUBJECT } from '../support/mail/mailbox.js';
 import { SmtpSink } from '../support/mail/smtp-sink.js';
 
 /** npm ci from the registry, nest build and npm prune, on 2 cores busy with the other e2e files. */
@@ -172,7 +173,7 @@ describe("Container: the Dockerfile's steps in a plain checkout (e2e)", () => {
     });
     expect(signup.status).toBe(201);
     expect(signup.headers.get('set-cookie')).toMatch(/;\s*Secure/i);
-    await sink.waitFor(email, 'Confirm your email address');
+    await sink.waitFor(email, SUBJECT.verify);
     expect((await fetch(`${base}/api/docs-json`)).status).toBe(404);
   });
 

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { startAppProcess, type AppProcess } from '../support/app/app-process.js';
 import { type Child, freePort, spawnTs, stopChild, waitUntil } from '../support/app/child-process.js';
 import { dataUri, png } from '../support/images.js';
-import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
+import { OutboxMailbox, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { connected, connectWithCookie, openSocket, refused } from '../support/sockets.js';
 import { createTestApp } from '../support/app/test-app.js';
 
@@ -149,7 +149,7 @@ describe('Logs of a real process (e2e)', () => {
 
   beforeAll(async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'logging-e2e-'));
-    outbox = new OutboxMailbox(join(dataDir, 'outbox'));
+    outbox = OutboxMailbox.of(dataDir);
     // A database of its own, so that the end of the drive can kill it and log the outage path too.
     const dbPort = await freePort();
     database = spawnTs('test/support/db/embedded-mongo-process.ts', {
@@ -294,7 +294,7 @@ describe('Logs of a real process (e2e)', () => {
       ).status,
     ).toBe(204);
 
-    const verifyLink = (await outbox.waitFor(email, 'Confirm your email address')).links[0];
+    const verifyLink = (await outbox.waitFor(email, SUBJECT.verify)).links[0];
     secrets.push(tokenOf(verifyLink));
     await call('GET', `/auth/verify-email?token=${encodeURIComponent(tokenOf(verifyLink))}`);
     await call('POST', '/auth/resend-verification', {
@@ -308,7 +308,7 @@ describe('Logs of a real process (e2e)', () => {
       headers: { Cookie: cookie },
     });
     await call('POST', '/auth/forgot-password', { body: { email } });
-    const resetLink = (await outbox.waitFor(email, 'Reset your password')).links[0];
+    const resetLink = (await outbox.waitFor(email, SUBJECT.reset)).links[0];
     const resetToken = tokenOf(resetLink);
     secrets.push(resetToken);
     await call('GET', `/auth/reset-password?token=${encodeURIComponent(resetToken)}`);

@@ -2,6 +2,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AddressObject, simpleParser } from 'mailparser';
 
+/** The subjects of the messages the app sends (src/mail/templates/account-emails.ts). */
+export const SUBJECT = {
+  verify: 'Confirm your email address',
+  confirmNewAddress: 'Confirm your new email address',
+  addressChanging: 'Your email address is about to change',
+  reset: 'Reset your password',
+  passwordChanged: 'Your password was changed',
+} as const;
+
 /** A message as a person's mail client would show it. */
 export interface ReceivedMail {
   from: string;
@@ -35,6 +44,12 @@ export function tokenOf(link: string): string {
   return new URL(link).searchParams.get('token') ?? '';
 }
 
+/** The path and query of a link in an email, to call through supertest. */
+export function pathOf(link: string): string {
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
+}
+
 /** Where a test finds the mail the app sent: the outbox folder or a real SMTP server. */
 export abstract class Mailbox {
   abstract received(): Promise<ReceivedMail[]>;
@@ -63,6 +78,11 @@ export abstract class Mailbox {
 export class OutboxMailbox extends Mailbox {
   constructor(readonly dir: string) {
     super();
+  }
+
+  /** The outbox of an app whose DATA_DIR is `dataDir`. */
+  static of(dataDir: string): OutboxMailbox {
+    return new OutboxMailbox(join(dataDir, 'outbox'));
   }
 
   async received(): Promise<ReceivedMail[]> {
