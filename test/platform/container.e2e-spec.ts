@@ -7,14 +7,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { GOOD_PASSWORD, uniqueEmail } from '../support/auth.js';
 import { copyBuildContext } from '../support/container/build-context.js';
-import {
-  type Child,
-  freePort,
-  spawnNode,
-  spawnTs,
-  stopChild,
-  waitUntil,
-} from '../support/app/child-process.js';
+import { type Child, freePort, spawnNode, stopChild, waitUntil } from '../support/app/child-process.js';
 import {
   commandOf,
   instructionsOf,
@@ -22,6 +15,7 @@ import {
   readDockerfile,
 } from '../support/container/dockerfile.js';
 import { type ReplayedStage, replayStage } from '../support/container/dockerfile-replay.js';
+import { startDatabaseProcess } from '../support/db/database-process.js';
 import { uniqueKeyPrefix } from '../support/db/redis.js';
 import { SUBJECT } from '../support/mail/mailbox.js';
 import { SmtpSink } from '../support/mail/smtp-sink.js';
@@ -88,15 +82,7 @@ describe("Container: the Dockerfile's steps in a plain checkout (e2e)", () => {
     });
 
     const databasePort = await freePort();
-    database = spawnTs('test/support/db/embedded-mongo-process.ts', {
-      EMBEDDED_MONGO_PORT: String(databasePort),
-    });
-    const databaseProcess = database;
-    await waitUntil(
-      async () => databaseProcess.output().includes('listening'),
-      60_000,
-      'the database process',
-    );
+    database = await startDatabaseProcess(databasePort);
     sink = await new SmtpSink({ user: 'mailer', pass: 'secret' }).start();
     const redisUrl = inject('redisUrl');
 

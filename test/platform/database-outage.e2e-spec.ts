@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
-import { type Child, freePort, spawnTs, stopChild, waitUntil } from '../support/app/child-process.js';
+import { type Child, freePort, stopChild, waitUntil } from '../support/app/child-process.js';
 import { createTestApp } from '../support/app/test-app.js';
+import { startDatabaseProcess } from '../support/db/database-process.js';
 
 /** The guarantee: a lost database is a 503 with Retry-After within this time, never a hang or a 500. */
 const OUTAGE_ANSWER_MS = 5000;
@@ -24,12 +25,7 @@ describe('Reliability: database outage (e2e)', () => {
   const http = () => request(app.getHttpServer());
 
   const startDatabase = async () => {
-    database = spawnTs('test/support/db/embedded-mongo-process.ts', {
-      EMBEDDED_MONGO_PORT: String(port),
-      EMBEDDED_MONGO_DATA_DIR: dataDir,
-    });
-    const child = database;
-    await waitUntil(async () => child.output().includes('listening'), 60_000, 'the database process');
+    database = await startDatabaseProcess(port, dataDir);
   };
 
   beforeAll(async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { startAppProcess, type AppProcess } from '../support/app/app-process.js';
-import { type Child, freePort, spawnTs, stopChild, waitUntil } from '../support/app/child-process.js';
+import { type Child, freePort, spawnTs, stopChild } from '../support/app/child-process.js';
+import { startDatabaseProcess } from '../support/db/database-process.js';
 import { dataUri, png } from '../support/images.js';
 import { OutboxMailbox, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { connected, connectWithCookie, openSocket, refused } from '../support/sockets.js';
@@ -152,12 +153,7 @@ describe('Logs of a real process (e2e)', () => {
     outbox = OutboxMailbox.of(dataDir);
     // A database of its own, so that the end of the drive can kill it and log the outage path too.
     const dbPort = await freePort();
-    database = spawnTs('test/support/db/embedded-mongo-process.ts', {
-      EMBEDDED_MONGO_PORT: String(dbPort),
-      EMBEDDED_MONGO_DATA_DIR: join(dataDir, 'db'),
-    });
-    const db = database;
-    await waitUntil(async () => db.output().includes('listening'), 60_000, 'the database process');
+    database = await startDatabaseProcess(dbPort, join(dataDir, 'db'));
     // A frontend served by the API: its page URLs are logged too, and an app's reset page can put the
     // token in the path (PASSWORD_RESET_URL=.../reset/{token}).
     await mkdir(join(dataDir, 'frontend'));

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 
 export { freePort } from '../http/free-port.js';
 
-const RUN_TS = 'test/support/app/run-ts.mjs';
+const RUN_TS = fileURLToPath(new URL('./run-ts.mjs', import.meta.url));
 
 export interface Child {
   process: ChildProcess;
