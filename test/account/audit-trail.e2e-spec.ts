@@ -1,15 +1,20 @@
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
 import { AuditRetention } from '../../src/audit/audit-retention.service.js';
-import { GOOD_PASSWORD, sessionCookie, signUp, uniqueEmail } from '../support/auth.js';
+import { databaseOf } from '../support/app/test-app.js';
+import {
+  GOOD_PASSWORD,
+  NEW_PASSWORD,
+  sessionCookie,
+  signUp,
+  uniqueEmail,
+  WRONG_PASSWORD,
+} from '../support/auth.js';
 import { errorBody } from '../support/http/errors.js';
-import { type OutboxMailbox, pathOf, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
+import { type OutboxMailbox, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { createOutboxApp } from '../support/mail/outbox-app.js';
 
-const NEW_PASSWORD = 'amber-lantern-orchard-77';
-const WRONG_PASSWORD = 'not-the-password-at-all-1';
 const DAY_MS = 24 * 3600 * 1000;
 /** What the feed shows of an event, and nothing more. */
 const FEED_FIELDS = ['at', 'id', 'ip', 'type', 'userAgent'];
@@ -51,7 +56,7 @@ describe('Security audit trail (e2e)', () => {
 
   beforeAll(async () => {
     ({ app, outbox } = await outboxApp());
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(() => app.close());
 
@@ -293,7 +298,7 @@ describe('Security audit trail with other settings (e2e)', () => {
   afterAll(() => app.close());
 
   it('sets the TTL index from AUDIT_RETENTION_DAYS and sweeps by it', async () => {
-    const db = app.get<Connection>(getConnectionToken());
+    const db = databaseOf(app);
     const indexes = await db.collection('auditevents').listIndexes().toArray();
     expect(indexes).toContainEqual(
       expect.objectContaining({ key: { at: 1 }, expireAfterSeconds: 7 * 24 * 3600 }),

@@ -1,11 +1,8 @@
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
-import { decodePayload, GOOD_PASSWORD, sessionCookie, signUp } from '../support/auth.js';
-import { createTestApp } from '../support/app/test-app.js';
-
-const NEW_PASSWORD = 'amber-lantern-meadow-97';
+import { decodePayload, GOOD_PASSWORD, NEW_PASSWORD, sessionCookie, signUp } from '../support/auth.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 
 describe('Account management (e2e)', () => {
   let app: NestExpressApplication;
@@ -20,7 +17,7 @@ describe('Account management (e2e)', () => {
 
   beforeAll(async () => {
     app = await createTestApp({ RATE_LIMIT_AUTH_PER_MINUTE: '1000' });
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();

@@ -2,27 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
-import { GOOD_PASSWORD, signUp } from '../support/auth.js';
+import { GOOD_PASSWORD, signUp, USER_KEYS } from '../support/auth.js';
 import { FakeCloudinary } from '../support/fake-cloudinary.js';
 import { decode } from '../support/hostile-images.js';
 import { errorBody } from '../support/http/errors.js';
 import { dataUri, gif, html, jpeg, png, pngOfSize, svg, tiff, webp } from '../support/images.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 
-const USER_KEYS = [
-  '_id',
-  'createdAt',
-  'email',
-  'emailVerified',
-  'fullName',
-  'profilePic',
-  'twoFactorEnabled',
-  'updatedAt',
-];
 const MAX_BYTES = 5 * 1024 * 1024; // the MEDIA_MAX_BYTES default
 const UPLOAD_TIMEOUT_MS = 1000;
 
@@ -88,7 +77,7 @@ describe('Profile pictures on local disk (e2e)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'media-e2e-'));
     app = await createTestApp({ DATA_DIR: dataDir });
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();
@@ -376,7 +365,7 @@ describe('Profile pictures on Cloudinary (e2e)', () => {
   beforeAll(async () => {
     await fake.start();
     app = await createTestApp({ CLOUDINARY_URL: fake.url, UPLOAD_TIMEOUT_MS: String(UPLOAD_TIMEOUT_MS) });
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();

@@ -1,15 +1,13 @@
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
-import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { GOOD_PASSWORD, signUp, uniqueEmail, WRONG_PASSWORD } from '../support/auth.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 import { errorBody } from '../support/http/errors.js';
 import { unknownToKnownTimeRatio } from '../support/http/timing.js';
 
 const TOO_MANY = errorBody(429, 'Too many attempts, please try again later');
 const CSRF_REFUSED = errorBody(403, 'Cross-site request refused');
-const WRONG_PASSWORD = 'definitely-not-the-password';
 
 /** A new app for every test of the calling block, so that no rate-limit count leaks between tests. */
 function freshAppPerTest(env: Record<string, string>) {
@@ -54,7 +52,7 @@ describe('Auth abuse: per-IP rate limit on signup and login (e2e)', () => {
         .post('/api/auth/signup')
         .send({ fullName: 'Fourth', email, password: GOOD_PASSWORD });
       expectTooManyAttempts(res, 60);
-      const db = app().get<Connection>(getConnectionToken());
+      const db = databaseOf(app());
       expect(await db.collection('users').countDocuments({ email })).toBe(0);
     });
 
@@ -169,7 +167,7 @@ describe('Auth abuse: per-account failed-login limit (e2e)', () => {
     await failFiveTimes(email);
     expectTooManyAttempts(await login(email, GOOD_PASSWORD), FIFTEEN_MINUTES_S);
     // Moved back in the database rather than waiting a quarter of an hour.
-    const db = app().get<Connection>(getConnectionToken());
+    const db = databaseOf(app());
     await db
       .collection('login_failures')
       .updateMany({ email }, { $set: { windowStartedAt: new Date(Date.now() - 16 * 60_000) } });
@@ -218,7 +216,7 @@ describe('Auth abuse: cross-site requests (e2e)', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();

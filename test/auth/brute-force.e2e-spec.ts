@@ -2,18 +2,16 @@ import { request as httpRequest } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import mongoose, { type Connection } from 'mongoose';
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { EmbeddedMongo } from '../../src/database/embedded/embedded-mongo.js';
-import { GOOD_PASSWORD, uniqueEmail } from '../support/auth.js';
+import { GOOD_PASSWORD, NEW_PASSWORD, uniqueEmail } from '../support/auth.js';
 import { OutboxMailbox, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { listenOnFreePort } from '../support/sockets.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 
 const WRONG = 'definitely-not-the-password';
-const NEW_PASSWORD = 'amber-lantern-orchard-77';
 const ACCOUNT_CEILING = 12;
 
 interface Reply {
@@ -304,7 +302,7 @@ describe('Brute-force protection that does not lock the owner out (e2e)', () => 
         expect(res.status).toBe(403);
         expect(res.body).toMatchObject({ message: 'Cross-site request refused', error: 'Forbidden' });
       }
-      const failures = app.get<Connection>(getConnectionToken()).collection('login_failures');
+      const failures = databaseOf(app).collection('login_failures');
       expect(await failures.countDocuments({ email })).toBe(0);
       expect((await victim.login(email, GOOD_PASSWORD)).status).toBe(200);
     });
@@ -355,8 +353,7 @@ describe('Brute-force protection that does not lock the owner out (e2e)', () => 
       await forgot(owner, email);
       const first = tokenOf((await outbox.waitFor(email, SUBJECT.reset)).links[0]);
       // Sent 6 minutes ago.
-      await app
-        .get<Connection>(getConnectionToken())
+      await databaseOf(app)
         .collection('email_tokens')
         .updateOne(
           { purpose: 'password-reset', email },

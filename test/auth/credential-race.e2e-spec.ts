@@ -1,11 +1,9 @@
 import { rm } from 'node:fs/promises';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { GOOD_PASSWORD, signUp } from '../support/auth.js';
+import { GOOD_PASSWORD, NEW_PASSWORD, signUp } from '../support/auth.js';
 import { type OutboxMailbox, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { createOutboxApp } from '../support/mail/outbox-app.js';
-
-const NEW_PASSWORD = 'amber-lantern-orchard-77';
 
 /**
  * Someone who knows the old password keeps signing in while the owner resets or changes it. A login

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import bcrypt from 'bcrypt';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { PasswordHasher } from '../../src/auth/password/password-hasher.js';
 import { CURRENT_HASH, GOOD_PASSWORD, sessionCookie, uniqueEmail } from '../support/auth.js';
-import { createTestApp, EMBEDDED_DB, TEST_ENV } from '../support/app/test-app.js';
+import { createTestApp, databaseOf, EMBEDDED_DB, TEST_ENV } from '../support/app/test-app.js';
 import { errorBody } from '../support/http/errors.js';
 
 const CURRENT_SCHEME = '$hmac-sha384-bcrypt$';
@@ -30,7 +29,7 @@ describe('Auth: accounts from the reference backend (e2e)', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();
@@ -119,8 +118,7 @@ describe('Auth: reference accounts whose email has upper-case letters (e2e)', ()
     const env = { ...EMBEDDED_DB, NODE_ENV: 'development', DATA_DIR: dataDir };
     try {
       const seeding = await createTestApp(env);
-      await seeding
-        .get<Connection>(getConnectionToken())
+      await databaseOf(seeding)
         .collection('users')
         .insertOne({
           email: 'Mixed.Case@Example.com',

@@ -1,14 +1,18 @@
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import bcrypt from 'bcrypt';
-import type { Connection } from 'mongoose';
 import request from 'supertest';
-import { CURRENT_HASH, GOOD_PASSWORD, decodePayload, signUp, uniqueEmail } from '../support/auth.js';
-import { createTestApp } from '../support/app/test-app.js';
+import {
+  CURRENT_HASH,
+  decodePayload,
+  GOOD_PASSWORD,
+  signUp,
+  uniqueEmail,
+  WRONG_PASSWORD,
+} from '../support/auth.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 import { errorBody } from '../support/http/errors.js';
 import { unknownToKnownTimeRatio } from '../support/http/timing.js';
 
-const WRONG_PASSWORD = 'definitely-not-the-password';
 const INVALID_GRANT = errorBody(400, 'Invalid email or password', 'invalid_grant');
 const TOO_MANY = errorBody(429, 'Too many attempts, please try again later');
 /** What Swagger UI's password flow sends by default: an empty client id and secret, as Basic. */
@@ -175,7 +179,7 @@ describe('OAuth 2.0 token route: POST /api/auth/token (e2e)', () => {
   });
 
   it('upgrades a legacy password hash, as login does', async () => {
-    const db = app.get<Connection>(getConnectionToken());
+    const db = databaseOf(app);
     const email = uniqueEmail('legacy');
     const legacy = await bcrypt.hash(GOOD_PASSWORD, 10);
     await db.collection('users').insertOne({

@@ -1,4 +1,3 @@
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
@@ -11,20 +10,10 @@ import {
   signUp,
   tokenOf,
   uniqueEmail,
+  USER_KEYS,
 } from '../support/auth.js';
-import { createTestApp, EMBEDDED_DB, TEST_ENV } from '../support/app/test-app.js';
+import { createTestApp, databaseOf, EMBEDDED_DB, TEST_ENV } from '../support/app/test-app.js';
 import { errorBody } from '../support/http/errors.js';
-
-const USER_KEYS = [
-  '_id',
-  'createdAt',
-  'email',
-  'emailVerified',
-  'fullName',
-  'profilePic',
-  'twoFactorEnabled',
-  'updatedAt',
-];
 
 describe('Auth (e2e)', () => {
   let app: NestExpressApplication;
@@ -33,7 +22,7 @@ describe('Auth (e2e)', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();

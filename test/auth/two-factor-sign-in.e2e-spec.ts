@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { GOOD_PASSWORD, sessionCookie, signUp } from '../support/auth.js';
+import { GOOD_PASSWORD, NEW_PASSWORD, sessionCookie, signUp } from '../support/auth.js';
 import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
 import { listenOnFreePort, openSocket, refused } from '../support/sockets.js';
 import { createTestApp } from '../support/app/test-app.js';
@@ -12,7 +12,6 @@ import { cookiesOf, enableTwoFactor, START, STEP_MS, totp } from '../support/two
 
 const INVALID_CODE = 'Invalid code';
 const INVALID_CHALLENGE = 'This sign-in has expired or was already used: sign in again';
-const NEW_PASSWORD = 'amber-lantern-orchard-77';
 
 /** A code that is certainly not `code`. */
 const otherThan = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');

@@ -1,17 +1,15 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
-import { GOOD_PASSWORD, sessionCookie, signUp } from '../support/auth.js';
+import { GOOD_PASSWORD, sessionCookie, signUp, WRONG_PASSWORD } from '../support/auth.js';
 import { OutboxMailbox } from '../support/mail/mailbox.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 import { TestClock } from '../support/app/test-clock.js';
 import { base32Bytes, cookiesOf, enableTwoFactor, START, STEP_MS, totp } from '../support/two-factor.js';
 
-const WRONG_PASSWORD = 'not-the-password-at-all-1';
 const RECOVERY_CODE = /^[a-z2-7]{5}(-[a-z2-7]{5}){3}$/;
 const ENABLED_SUBJECT = 'Two-factor sign-in is on';
 const DISABLED_SUBJECT = 'Two-factor sign-in is off';
@@ -52,7 +50,7 @@ describe('Two-factor sign-in: set up, enable, recovery codes, disable (e2e, fixe
       },
       { overrides: [clock.provider] },
     );
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(() => app.close());
 

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Connection, Types } from 'mongoose';
 import request from 'supertest';
@@ -23,7 +22,7 @@ import {
   withHtmlAppended,
 } from '../support/hostile-images.js';
 import { dataUri } from '../support/images.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 
 const CHAT_SIDE = 1024;
 
@@ -61,7 +60,7 @@ describe('Chat images are re-encoded (local disk, e2e)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'chat-image-reencoding-e2e-'));
     app = await createTestApp({ DATA_DIR: dataDir });
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();

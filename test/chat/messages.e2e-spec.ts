@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import mongoose, { type Connection, Types } from 'mongoose';
 import request from 'supertest';
@@ -10,11 +9,11 @@ import { GOOD_PASSWORD, signUp } from '../support/auth.js';
 import { FakeCloudinary } from '../support/fake-cloudinary.js';
 import { decode } from '../support/hostile-images.js';
 import { dataUri, gif, html, png, pngOfSize, svg } from '../support/images.js';
-import { createTestApp } from '../support/app/test-app.js';
+import { createTestApp, databaseOf } from '../support/app/test-app.js';
 
 const MESSAGE_KEYS = ['_id', 'createdAt', 'image', 'receiverId', 'senderId', 'text', 'updatedAt'];
 // Other people are public profiles (issue 19): never their email or account bookkeeping.
-const USER_KEYS = ['_id', 'fullName', 'profilePic'];
+const PUBLIC_PROFILE_KEYS = ['_id', 'fullName', 'profilePic'];
 const MAX_BYTES = 64 * 1024;
 const UPLOAD_TIMEOUT_MS = 1000;
 
@@ -43,7 +42,7 @@ describe('Messages over REST, pictures on local disk (e2e)', () => {
       DATA_DIR: dataDir,
       MEDIA_MAX_BYTES: String(MAX_BYTES),
     });
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();
@@ -329,7 +328,7 @@ describe('Messages over REST, pictures on local disk (e2e)', () => {
       expect(ids).not.toContain(me.user._id);
       const rest = res.body.slice(2).map((user: { fullName: string }) => user.fullName);
       expect(rest).toEqual([...rest].sort((x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)));
-      for (const user of res.body) expect(Object.keys(user).sort()).toEqual(USER_KEYS);
+      for (const user of res.body) expect(Object.keys(user).sort()).toEqual(PUBLIC_PROFILE_KEYS);
       expect(JSON.stringify(res.body)).not.toMatch(/password|\$2[aby]\$|hmac|profilePicKey/i);
 
       const limited = await api.contacts(me.cookie, '?limit=1').expect(200);
@@ -430,7 +429,7 @@ describe('Message pictures on Cloudinary (e2e)', () => {
       CLOUDINARY_URL: fake.url,
       UPLOAD_TIMEOUT_MS: String(UPLOAD_TIMEOUT_MS),
     });
-    db = app.get<Connection>(getConnectionToken());
+    db = databaseOf(app);
   });
   afterAll(async () => {
     await app.close();

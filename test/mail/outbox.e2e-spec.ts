@@ -1,9 +1,8 @@
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import bcrypt from 'bcrypt';
-import type { Connection } from 'mongoose';
 import request from 'supertest';
-import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
+import { databaseOf } from '../support/app/test-app.js';
+import { GOOD_PASSWORD, NEW_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
 import { LogCapture } from '../support/app/log-capture.js';
 import { errorBody } from '../support/http/errors.js';
 import { type OutboxMailbox, pathOf, SUBJECT, tokenOf } from '../support/mail/mailbox.js';
@@ -11,7 +10,6 @@ import { createOutboxApp } from '../support/mail/outbox-app.js';
 
 const APP_URL = 'https://chat.example';
 const API_URL = 'https://api.chat.example';
-const NEW_PASSWORD = 'amber-lantern-orchard-77';
 const INVALID_TOKEN = errorBody(400, 'Invalid or expired token');
 
 const outboxApp = (env: Record<string, string> = {}) => createOutboxApp({ APP_URL, API_URL, ...env });
@@ -92,7 +90,7 @@ describe('Mail through the outbox (e2e)', () => {
     it('refuses an expired token', async () => {
       const { email } = await signUp(app);
       const token = tokenOf((await requestReset(email)).links[0]);
-      const tokens = app.get<Connection>(getConnectionToken()).collection('email_tokens');
+      const tokens = databaseOf(app).collection('email_tokens');
       const stored = await tokens.findOne({ purpose: 'password-reset', email });
       expect(stored!.tokenHash).not.toContain(token);
       const minutesLeft = (stored!.expiresAt.getTime() - Date.now()) / 60_000;
@@ -109,8 +107,7 @@ describe('Mail through the outbox (e2e)', () => {
       const { email } = await signUp(app);
       const first = tokenOf((await requestReset(email)).links[0]);
       // Only a link a few minutes old is replaced (issue 19): this one was sent 6 minutes ago.
-      await app
-        .get<Connection>(getConnectionToken())
+      await databaseOf(app)
         .collection('email_tokens')
         .updateOne(
           { purpose: 'password-reset', email },
@@ -199,8 +196,7 @@ describe('Mail through the outbox (e2e)', () => {
     it('recovers an account of the reference backend, which counts as unverified', async () => {
       const email = uniqueEmail('legacy');
       const now = new Date();
-      await app
-        .get<Connection>(getConnectionToken())
+      await databaseOf(app)
         .collection('users')
         .insertOne({
           email,
@@ -432,7 +428,7 @@ describe('Mail: rate limits (e2e)', () => {
     for (let i = 0; i < 3; i++) {
       await http().post('/api/auth/login').send({ email, password: 'wrong-password-123' }).expect(401);
     }
-    const failures = app.get<Connection>(getConnectionToken()).collection('login_failures');
+    const failures = databaseOf(app).collection('login_failures');
     expect(await failures.countDocuments({ email })).toBeGreaterThan(0);
     await http().post('/api/auth/forgot-password').send({ email }).expect(202);
     const token = tokenOf((await outbox.waitFor(email, SUBJECT.reset)).links[0]);

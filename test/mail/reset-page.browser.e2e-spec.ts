@@ -1,13 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { GOOD_PASSWORD, signUp } from '../support/auth.js';
+import { GOOD_PASSWORD, NEW_PASSWORD, signUp } from '../support/auth.js';
 import { freePort } from '../support/http/free-port.js';
 import { type OutboxMailbox, SUBJECT } from '../support/mail/mailbox.js';
 import { createOutboxApp } from '../support/mail/outbox-app.js';
 import { launchBrowser } from '../support/browser.js';
-
-const NEW_PASSWORD = 'amber-lantern-orchard-77';
 
 /** A person who forgot their password, with nothing but the email and a browser (.ci/run installs chromium). */
 describe('Reset page in headless Chromium (e2e)', () => {

@@ -2,14 +2,13 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { GOOD_PASSWORD, signUp } from '../support/auth.js';
+import { GOOD_PASSWORD, NEW_PASSWORD, signUp } from '../support/auth.js';
 import { LogCapture } from '../support/app/log-capture.js';
 import { SUBJECT, tokenOf } from '../support/mail/mailbox.js';
 import { SmtpSink } from '../support/mail/smtp-sink.js';
 import { createTestApp } from '../support/app/test-app.js';
 
 const MAIL_FROM = 'Chat Support <support@chat.example>';
-const NEW_PASSWORD = 'amber-lantern-orchard-77';
 
 describe('Mail through a real SMTP server (e2e)', () => {
   let sink: SmtpSink;

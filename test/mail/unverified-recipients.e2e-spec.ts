@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { GOOD_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
+import { GOOD_PASSWORD, NEW_PASSWORD, signUp, uniqueEmail } from '../support/auth.js';
 import { OutboxMailbox, type ReceivedMail, tokenOf } from '../support/mail/mailbox.js';
 import { createTestApp } from '../support/app/test-app.js';
 
 /** What a spammer would have our sender deliver to anyone: the name is theirs to choose. */
 const SPAM_NAME = 'Claim your prize at https://prize.example/claim now';
-const NEW_PASSWORD = 'amber-lantern-orchard-77';
 
 /** Neither part of the mail says anything the account's creator wrote. */
 function expectNoStrangersWords(mail: ReceivedMail, ...words: string[]) {

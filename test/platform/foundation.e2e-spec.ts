@@ -1,12 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { DatabaseServer } from '../../src/database/database-server.js';
-import { createTestApp, EMBEDDED_DB } from '../support/app/test-app.js';
+import { createTestApp, databaseOf, EMBEDDED_DB } from '../support/app/test-app.js';
 import { errorBody } from '../support/http/errors.js';
 
 describe('Foundation (e2e)', () => {
@@ -203,7 +201,7 @@ describe('Foundation: embedded database (e2e)', () => {
   it('enforces a unique index under 20 concurrent inserts', async () => {
     const app = await createTestApp(EMBEDDED_DB);
     try {
-      const connection = app.get<Connection>(getConnectionToken());
+      const connection = databaseOf(app);
       const collection = connection.collection('unique_probe');
       await collection.createIndex({ key: 1 }, { unique: true });
       const results = await Promise.allSettled(
@@ -222,7 +220,7 @@ describe('Foundation: embedded database (e2e)', () => {
     for (let round = 0; round < 2; round++) {
       const app = await createTestApp(EMBEDDED_DB);
       try {
-        const collection = app.get<Connection>(getConnectionToken()).collection('unique_again');
+        const collection = databaseOf(app).collection('unique_again');
         await collection.createIndex({ key: 1 }, { unique: true });
         const indexes = await collection.listIndexes().toArray();
         expect(indexes.find((index) => index.name === 'key_1')).toMatchObject({ unique: true });
@@ -243,14 +241,11 @@ describe('Foundation: embedded database (e2e)', () => {
     try {
       const first = await createTestApp(env);
       const when = new Date('2026-01-02T03:04:05Z');
-      await first.get<Connection>(getConnectionToken()).collection('restart_probe').insertOne({ when });
+      await databaseOf(first).collection('restart_probe').insertOne({ when });
       await first.close();
 
       const second = await createTestApp(env);
-      const doc = await second
-        .get<Connection>(getConnectionToken())
-        .collection('restart_probe')
-        .findOne({ when });
+      const doc = await databaseOf(second).collection('restart_probe').findOne({ when });
       await second.close();
       expect(doc?.when).toEqual(when);
     } finally {

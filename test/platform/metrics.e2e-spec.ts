@@ -3,14 +3,20 @@ import type { Socket } from 'socket.io-client';
 import request from 'supertest';
 import { createOpenApiDocument } from '../../src/api-docs/swagger.js';
 import { DatabaseServer } from '../../src/database/database-server.js';
-import { decodePayload, GOOD_PASSWORD, sessionCookie, signUp, tokenOf } from '../support/auth.js';
+import {
+  decodePayload,
+  GOOD_PASSWORD,
+  sessionCookie,
+  signUp,
+  tokenOf,
+  WRONG_PASSWORD,
+} from '../support/auth.js';
 import { errorBody } from '../support/http/errors.js';
 import { connectWithCookie, listenOnFreePort } from '../support/sockets.js';
 import { createTestApp, EMBEDDED_DB } from '../support/app/test-app.js';
 
 const ENABLED = { METRICS_ENABLED: 'true' };
 const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
-const WRONG_PASSWORD = 'definitely-not-the-password';
 const DURATION = 'chat_auth_http_request_duration_seconds';
 
 /** One sample line of the text format: `name{label="value",...} number`. */

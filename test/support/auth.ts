@@ -4,6 +4,22 @@ import request from 'supertest';
 import { TEST_ENV } from './app/test-app.js';
 
 export const GOOD_PASSWORD = 'violet-kettle-harbour-42';
+/** Another password the policy takes: what a change or a reset sets. */
+export const NEW_PASSWORD = 'amber-lantern-orchard-77';
+/** A password that is not the account's. */
+export const WRONG_PASSWORD = 'definitely-not-the-password';
+
+/** The fields of a user as the API shows one (src/users' toUserResponse), sorted. */
+export const USER_KEYS = [
+  '_id',
+  'createdAt',
+  'email',
+  'emailVerified',
+  'fullName',
+  'profilePic',
+  'twoFactorEnabled',
+  'updatedAt',
+];
 
 /** A password hash of the current scheme (peppered bcrypt) at the tests' cost. */
 export const CURRENT_HASH = new RegExp(

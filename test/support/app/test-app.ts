@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InjectionToken } from '@nestjs/common';
+import type { InjectionToken, INestApplication } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Connection } from 'mongoose';
 import { AppModule } from '../../../src/app.module.js';
 import { appOptions, configureApp } from '../../../src/app.setup.js';
 import { createOpenApiDocument } from '../../../src/api-docs/swagger.js';
@@ -57,6 +59,11 @@ export async function createTestApp(
   enforceContract(app.getHttpServer(), createOpenApiDocument(app));
   await app.init();
   return app;
+}
+
+/** The app's database connection, to read or arrange what the API does not show. */
+export function databaseOf(app: INestApplication): Connection {
+  return app.get<Connection>(getConnectionToken());
 }
 
 /**
