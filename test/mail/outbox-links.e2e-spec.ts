@@ -9,7 +9,7 @@ import { OutboxMailbox, tokenOf } from '../support/mail/mailbox.js';
 /**
  * `npm start` with no mail server (NODE_ENV=development, the default): a person must be able to
  * follow a reset link from the terminal or from the .eml file with `cat`. Outside development the
- * links are never logged (test/logging.e2e-spec.ts, test/mail-outbox.e2e-spec.ts).
+ * links are never logged (test/platform/logging.e2e-spec.ts, test/mail/outbox.e2e-spec.ts).
  */
 describe('The development outbox, as `npm start` runs it (e2e)', () => {
   let proc: AppProcess;

@@ -14,7 +14,7 @@ import {
 
 /**
  * The container files read as Docker and Compose would read them (no image can be pulled on these
- * machines, so nothing is built or started here; test/container.e2e-spec.ts runs the Dockerfile's
+ * machines, so nothing is built or started here; test/platform/container.e2e-spec.ts runs the Dockerfile's
  * steps without Docker).
  */
 describe('Dockerfile', () => {

@@ -26,7 +26,7 @@ describe('Built app: node dist/main.js (e2e)', () => {
         ...process.env,
         NODE_ENV: 'test',
         MONGODB_URI: '',
-        // The single-instance default; test/multi-instance.e2e-spec.ts covers REDIS_URL (CI sets it).
+        // The single-instance default; test/platform/multi-instance.e2e-spec.ts covers REDIS_URL (CI sets it).
         REDIS_URL: '',
         PORT: String(port),
         LOG_LEVEL: 'log',

@@ -83,7 +83,7 @@ describe('PasswordHasher', () => {
     await expect(hasher.verify(PASSWORD, stored)).resolves.toEqual({ valid: false, needsRehash: false });
   });
 
-  it('resolves verifyDummy for any password (its timing is checked in test/auth-abuse.e2e-spec.ts)', async () => {
+  it('resolves verifyDummy for any password (its timing is checked in test/auth/abuse.e2e-spec.ts)', async () => {
     await expect(hasher.verifyDummy(PASSWORD)).resolves.toBeUndefined();
     await expect(hasher.verifyDummy('')).resolves.toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import createClient from 'openapi-fetch';
-// Written by test/typed-client.e2e-spec.ts from the served document (git-ignored).
+// Written by test/platform/typed-client.e2e-spec.ts from the served document (git-ignored).
 import type { paths } from './generated/api.js';
 
 export interface SessionFlowResult {
