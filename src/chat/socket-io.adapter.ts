@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { RedisService } from '../redis/redis.service.js';
+import { createWithUpgradeRouting } from './http-upgrades.js';
 
 /**
  * The Socket.IO server on the API's own HTTP server, with the same CORS rule as REST: only
@@ -19,14 +20,16 @@ export class ChatIoAdapter extends IoAdapter {
   }
 
   createIOServer(port: number, options?: Partial<ServerOptions>): Server {
-    const server = super.createIOServer(port, {
-      ...(options as ServerOptions),
-      cors: {
-        origin: (origin, callback) =>
-          callback(null, origin !== undefined && this.corsOrigins.includes(origin)),
-        credentials: true,
-      },
-    }) as Server;
+    const create = () =>
+      super.createIOServer(port, {
+        ...(options as ServerOptions),
+        cors: {
+          origin: (origin, callback) =>
+            callback(null, origin !== undefined && this.corsOrigins.includes(origin)),
+          credentials: true,
+        },
+      }) as Server;
+    const server = this.httpServer ? createWithUpgradeRouting(this.httpServer, create) : create();
     if (this.redis?.enabled) {
       server.adapter(
         createAdapter(
