@@ -1,6 +1,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { EMAIL_NOT_VERIFIED } from '../auth/guards/email-verified.guard.js';
 import { SERVICE_UNAVAILABLE_MESSAGE } from '../common/filters/all-exceptions.filter.js';
+import { BODY_TOO_SLOW } from '../common/http/body-errors.js';
 import {
   errorContent,
   type ErrorExample,
@@ -36,6 +37,11 @@ export function addPipelineResponses(document: OpenAPIObject): void {
       };
       // Any request may carry a body, even where none is expected: it is parsed, and refused, first.
       add(400, 'The body is not valid JSON, or not a JSON object.', ['The request body is not valid JSON']);
+      add(
+        408,
+        'The body arrived slower than HTTP_MIN_BODY_BYTES_PER_SECOND once its grace period was over; the connection is closed.',
+        [BODY_TOO_SLOW],
+      );
       add(413, 'The body is too large.', ['The request body is too large']);
       add(415, 'The body is not JSON.', ['Content-Type must be application/json']);
       forbidden(method, op, add);

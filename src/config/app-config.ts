@@ -64,6 +64,10 @@ export interface AppConfig {
     requestTimeoutMs: number;
     /** How long an idle keep-alive connection stays open. */
     keepAliveTimeoutMs: number;
+    /** Slowest a request body may arrive, averaged, once the grace period is over; 0: no floor. */
+    minBodyBytesPerSecond: number;
+    /** How long a request body may arrive at any pace before the floor applies. */
+    minBodyRateGraceMs: number;
     /** How long in-flight requests may run on after SIGTERM/SIGINT. */
     shutdownGraceMs: number;
   };
@@ -195,6 +199,9 @@ function serverSettings(env: EnvironmentVariables): AppConfig['server'] {
     headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS ?? 10_000,
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? 60_000,
     keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+    // Kestrel's rule (a minimum average rate after a grace period), with a higher floor than its 240 B/s.
+    minBodyBytesPerSecond: env.HTTP_MIN_BODY_BYTES_PER_SECOND ?? 1024,
+    minBodyRateGraceMs: env.HTTP_MIN_BODY_RATE_GRACE_MS ?? 5_000,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
   };
   if (settings.headersTimeoutMs > settings.requestTimeoutMs) {

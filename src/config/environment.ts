@@ -347,6 +347,20 @@ export class EnvironmentVariables {
   @Max(600_000)
   @IsInt()
   HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @Min(0)
+  @Max(100 * 1024 * 1024)
+  @IsInt()
+  HTTP_MIN_BODY_BYTES_PER_SECOND?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1000)
+  @Max(600_000)
+  @IsInt()
+  HTTP_MIN_BODY_RATE_GRACE_MS?: number;
 }
 
 /** A bad environment: the message names every offending variable; no stack is worth printing. */

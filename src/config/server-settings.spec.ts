@@ -8,6 +8,8 @@ describe('HTTP server and shutdown settings', () => {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 60_000,
       keepAliveTimeoutMs: 5_000,
+      minBodyBytesPerSecond: 1024,
+      minBodyRateGraceMs: 5_000,
       shutdownGraceMs: 10_000,
     });
   });
@@ -18,12 +20,16 @@ describe('HTTP server and shutdown settings', () => {
       HTTP_HEADERS_TIMEOUT_MS: '2000',
       HTTP_REQUEST_TIMEOUT_MS: '3000',
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      HTTP_MIN_BODY_BYTES_PER_SECOND: '0',
+      HTTP_MIN_BODY_RATE_GRACE_MS: '2000',
       SHUTDOWN_GRACE_MS: '0',
     }).server;
     expect(server).toEqual({
       headersTimeoutMs: 2000,
       requestTimeoutMs: 3000,
       keepAliveTimeoutMs: 65_000,
+      minBodyBytesPerSecond: 0,
+      minBodyRateGraceMs: 2000,
       shutdownGraceMs: 0,
     });
   });
@@ -36,6 +42,7 @@ describe('HTTP server and shutdown settings', () => {
     [{ HTTP_HEADERS_TIMEOUT_MS: '0' }, /HTTP_HEADERS_TIMEOUT_MS must not be less than 100/],
     [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon' }, /HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer/],
     [{ SHUTDOWN_GRACE_MS: '-1' }, /SHUTDOWN_GRACE_MS must not be less than 0/],
+    [{ HTTP_MIN_BODY_RATE_GRACE_MS: '10' }, /HTTP_MIN_BODY_RATE_GRACE_MS must not be less than 1000/],
   ])('refuses %o', (env, message) => {
     expect(() => loadAppConfig({ ...base, ...env })).toThrow(message);
   });

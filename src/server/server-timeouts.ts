@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import type { AppConfig } from '../config/app-config.js';
+import { enforceMinimumBodyRate } from './body-data-rate.js';
 
 /** How often Node looks for connections past their headers or request timeout, at most. */
 const MAX_CHECK_INTERVAL_MS = 1000;
 
 /**
  * Bounds what a slow or idle client can hold: headers, the whole request, and an idle keep-alive
- * connection each get a deadline. Call it before the server listens.
+ * connection each get a deadline, and a body a minimum pace. Call it before the server listens.
  */
 export function applyServerTimeouts(server: Server, settings: AppConfig['server']): void {
   server.headersTimeout = settings.headersTimeoutMs;
@@ -19,4 +20,5 @@ export function applyServerTimeouts(server: Server, settings: AppConfig['server'
     MAX_CHECK_INTERVAL_MS,
     Math.ceil(settings.headersTimeoutMs / 4),
   );
+  enforceMinimumBodyRate(server, settings);
 }
