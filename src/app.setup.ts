@@ -1,5 +1,6 @@
 import { NotFoundException, type NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -12,6 +13,7 @@ import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './server/body-parsers.js';
+import { ParseBodyAfterGuards } from './server/parse-body-after-guards.interceptor.js';
 import { bindRequestContext } from './common/http/request-context.js';
 import { answerMalformedRequestsWithJson } from './server/client-error.js';
 import { applyServerTimeouts } from './server/server-timeouts.js';
@@ -74,17 +76,19 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
     next(underApi ? undefined : new NotFoundException(`Cannot ${req.method} ${req.path}`));
   });
-  app.use(
-    jsonBodyParser({
-      largeBodyRoutes: [PROFILE_PICTURE_JSON_ROUTE, SEND_MESSAGE_ROUTE],
-      // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.
-      largeBodyLimit: Math.ceil((maxBytes * 4) / 3) + 4096,
-      multipartRoutes: [AVATAR_MULTIPART_ROUTE],
-      // A cross-site form can post here, but it gets no cookie and cannot read the token it earns.
-      formRoutes: [TOKEN_ROUTE],
-    }),
-  );
   app.use(bindRequestContext);
+  const parseBody = jsonBodyParser({
+    dataUriRoutes: [PROFILE_PICTURE_JSON_ROUTE, SEND_MESSAGE_ROUTE],
+    // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.
+    dataUriLimit: Math.ceil((maxBytes * 4) / 3) + 4096,
+    multipartRoutes: [AVATAR_MULTIPART_ROUTE],
+    // A cross-site form can post here, but it gets no cookie and cannot read the token it earns.
+    formRoutes: [TOKEN_ROUTE],
+  });
+  // After the guards: a request they refuse is answered with its body unread.
+  app.useGlobalInterceptors(
+    new ParseBodyAfterGuards(parseBody, (error) => app.get(HttpAdapterHost).httpAdapter.mapException(error)),
+  );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(app.get(EventEmitter2)));
   app.useWebSocketAdapter(new ChatIoAdapter(app, corsOrigins, app.get(RedisService)));

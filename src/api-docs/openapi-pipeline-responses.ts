@@ -35,7 +35,8 @@ export function addPipelineResponses(document: OpenAPIObject): void {
           ...(headers && { headers }),
         };
       };
-      // Any request may carry a body, even where none is expected: it is parsed, and refused, first.
+      // Any request may carry a body, even where none is expected: once the guards let it through,
+      // it is parsed, and refused, before the route's own checks.
       add(400, 'The body is not valid JSON, or not a JSON object.', ['The request body is not valid JSON']);
       add(
         408,

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { BODY_APART_FROM_PICTURE_TOO_LARGE } from '../common/http/body-errors.js';
 import { ApiError } from '../common/openapi/api-error.decorator.js';
 import { PICTURE_STORE_FAILED, PICTURE_STORE_TIMED_OUT } from './image-uploader.js';
 
@@ -19,9 +20,10 @@ export function ApiPictureStore(unchanged: string) {
   return applyDecorators(
     ApiError(
       413,
-      'The image is over MEDIA_MAX_BYTES (default 5 MB).',
+      'The image is over MEDIA_MAX_BYTES (default 5 MB), or the rest of the body over 16 KiB.',
       'The image must be at most 5 MB',
       'The request body is too large',
+      BODY_APART_FROM_PICTURE_TOO_LARGE,
     ),
     ApiError(502, `The picture store failed; ${unchanged}.`, PICTURE_STORE_FAILED),
     ApiError(

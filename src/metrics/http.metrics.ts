@@ -4,7 +4,7 @@ import { Histogram } from 'prom-client';
 import { routeTemplateOf } from '../logging/http-logger.js';
 import { MetricsRegistry } from './metrics-registry.js';
 
-/** The route label of requests no route handled (unknown paths, static files, bodies refused before routing). */
+/** The route label of requests no route handled (unknown paths, static files). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 @Injectable()

@@ -1,5 +1,9 @@
-import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import {
+  BODY_APART_FROM_PICTURE_MAX_BYTES,
+  BODY_APART_FROM_PICTURE_TOO_LARGE,
+} from '../common/http/body-errors.js';
 import { invalidField } from '../common/http/validation.js';
 import type { BodyRoute } from '../common/http/body-route.js';
 
@@ -15,12 +19,15 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * JSON is the only body format the API takes (a cross-site HTML form cannot send it), except for the
- * listed multipart routes. The JSON limit is small everywhere but on the listed large-body routes.
+ * listed multipart routes. The JSON limit is small everywhere but on the routes that take a picture
+ * as a data URI, and there only the picture may be large: the rest of the body (a message's text)
+ * must fit in BODY_APART_FROM_PICTURE_MAX_BYTES, checked before anything else looks at it.
  * A body must be one JSON object, not nested too deeply, with no prototype-related keys.
  */
 export function jsonBodyParser(options: {
-  largeBodyRoutes: BodyRoute[];
-  largeBodyLimit: number;
+  /** Routes with a `dataUriField`. */
+  dataUriRoutes: BodyRoute[];
+  dataUriLimit: number;
   multipartRoutes: BodyRoute[];
   /** Routes that also take application/x-www-form-urlencoded (the OAuth token route). */
   formRoutes: BodyRoute[];
@@ -28,34 +35,35 @@ export function jsonBodyParser(options: {
   // No compressed bodies (415): inflating is work an attacker chooses, and zlib's errors are cryptic.
   const parserOptions = { strict: false, inflate: false };
   const small = express.json({ ...parserOptions, limit: DEFAULT_JSON_LIMIT_BYTES });
-  const large = express.json({ ...parserOptions, limit: options.largeBodyLimit });
+  const large = express.json({ ...parserOptions, limit: options.dataUriLimit });
   const form = express.urlencoded({
     extended: false,
     inflate: false,
     limit: DEFAULT_JSON_LIMIT_BYTES,
     parameterLimit: 32,
   });
-  const matches = (routes: BodyRoute[], req: Request) => {
+  const find = (routes: BodyRoute[], req: Request) => {
     // Routing ignores case and a trailing slash, so this match must too.
     const path = req.path.toLowerCase().replace(/\/+$/, '');
-    return routes.some(
+    return routes.find(
       (route) =>
         route.method === req.method &&
         (typeof route.path === 'string' ? route.path === path : route.path.test(path)),
     );
   };
+  const matches = (routes: BodyRoute[], req: Request) => find(routes, req) !== undefined;
 
   // Named so Nest does not add its own JSON parser on top.
   return function jsonParser(req: Request, res: Response, next: NextFunction) {
     if (!hasBody(req)) return next();
     if (req.is('application/json')) {
-      if (!matches(options.largeBodyRoutes, req)) {
+      const field = find(options.dataUriRoutes, req)?.dataUriField;
+      if (field === undefined) {
         return small(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
       }
-      // The large routes all need a session: without any credentials, leave the megabytes unread
-      // and let the session guard answer 401.
-      if (!req.headers.cookie && !req.headers.authorization) return next();
-      return large(req, res, (error?: unknown) => next(error ?? checkShape(req.body)));
+      return large(req, res, (error?: unknown) =>
+        next(error ?? checkApartFromPicture(req.body, field) ?? checkShape(req.body)),
+      );
     }
     if (req.is('multipart/form-data') && matches(options.multipartRoutes, req)) return next();
     if (req.is('application/x-www-form-urlencoded') && matches(options.formRoutes, req)) {
@@ -68,6 +76,21 @@ export function jsonBodyParser(options: {
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Only a string in `field` may make the body large. Measured before the shape check and validation,
+ * whose regular expressions would otherwise run over megabytes of text.
+ */
+function checkApartFromPicture(body: unknown, field: string): PayloadTooLargeException | undefined {
+  const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+  const rest =
+    isObject && typeof (body as Record<string, unknown>)[field] === 'string'
+      ? { ...(body as Record<string, unknown>), [field]: undefined }
+      : body;
+  return Buffer.byteLength(JSON.stringify(rest)) > BODY_APART_FROM_PICTURE_MAX_BYTES
+    ? new PayloadTooLargeException(BODY_APART_FROM_PICTURE_TOO_LARGE)
+    : undefined;
 }
 
 /** Walks the parsed body without recursion; returns the error to answer with, if any. */

@@ -56,7 +56,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     } else if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) {
       response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     }
-    response.status(body.statusCode).json(body);
+    // Explicitly: a route's @Header('Content-Type', ...) for its page would otherwise stay on its error.
+    response.status(body.statusCode).type('application/json').json(body);
   }
 
   private toBody(exception: unknown): ErrorBody {

@@ -18,8 +18,8 @@ export function currentRequest(): RequestContext | undefined {
 }
 
 /**
- * Mounted after the body parsers: they finish in stream callbacks, which would run outside a context
- * entered before them.
+ * Mounted before Nest's routes. The body is parsed later, inside the route's own pipeline, and its
+ * stream callbacks resume that pipeline through a promise, which keeps this context.
  */
 export function bindRequestContext(req: Request, _res: Response, next: NextFunction): void {
   const { ip = '', userAgent = '' } = clientInfo(req);
