@@ -33,9 +33,10 @@ interface SocketSession {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Live chat on the API's own port. A socket exists only after its handshake proved a live session;
- * it joins a room of its user (deliveries) and one of its session (revocation), and ends when its
- * session does.
+ * Live chat on the API's own port. A socket exists only after its handshake proved a live session
+ * (for a page on another origin of the same site, with its WebSocket upgrade: see
+ * SocketAuthenticator); it joins a room of its user (deliveries) and one of its session
+ * (revocation), and ends when its session does.
  */
 @WebSocketGateway({ path: SOCKET_PATH })
 export class ChatGateway
@@ -55,6 +56,7 @@ export class ChatGateway
   }
 
   afterInit(server: Server): void {
+    this.authenticator.watchUpgrades(server);
     // Refused here, the client gets a connect_error and never a connection.
     server.use((socket, next) => {
       // Handshakes never pass through Express: this is their access log (chosen fields, no token).

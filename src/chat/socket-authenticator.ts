@@ -4,7 +4,8 @@ import { ConfigService } from '@nestjs/config';
 import cookieParser from 'cookie-parser';
 import type { Request, Response } from 'express';
 import proxyAddr from 'proxy-addr';
-import type { Socket } from 'socket.io';
+import type { IncomingMessage } from 'node:http';
+import type { Server, Socket } from 'socket.io';
 import { SESSION_COOKIE } from '../auth/auth.constants.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { clientIp } from '../common/http/client-info.js';
@@ -13,6 +14,7 @@ import { isCrossOriginRequestAllowed } from '../auth/guards/cross-origin-protect
 import { SessionAuthenticator } from '../auth/sessions/session-authenticator.js';
 import { extractSessionToken } from '../auth/strategies/jwt-cookie.strategy.js';
 import type { AppConfig } from '../config/app-config.js';
+import { WebSocketUpgrades } from './websocket-upgrades.js';
 
 const HANDSHAKE_ERRORS = {
   missing:
@@ -37,6 +39,11 @@ class HandshakeRefusedError extends Error {
  * clients), else the `jwt` cookie, else `Authorization: Bearer`. A cookie handshake must also pass the
  * CSRF origin check of cookie-authenticated writes, since a browser sends the cookie from any site.
  * Anything the client says about who it is (a `userId` query) is ignored.
+ *
+ * A handshake over long-polling with no credentials at all waits, without joining anything, for its
+ * connection to switch to WebSocket (UPGRADE_WAIT_MS at most), and is judged on the credentials and
+ * Origin of that upgrade request: that is how a page on another origin of the same site connects, as
+ * its polling requests carry no cookie but its WebSocket upgrade does.
  */
 @Injectable()
 export class SocketAuthenticator {
@@ -44,6 +51,7 @@ export class SocketAuthenticator {
   private readonly trustedOrigins: ReadonlySet<string>;
   private readonly requireEmailVerification: boolean;
   private readonly parseCookies = cookieParser();
+  private readonly upgrades = new WebSocketUpgrades();
 
   constructor(
     private readonly sessions: SessionAuthenticator,
@@ -54,14 +62,27 @@ export class SocketAuthenticator {
     this.requireEmailVerification = config.get('mail.requireEmailVerification', { infer: true });
   }
 
+  /** Call once with the Socket.IO server, before any handshake. */
+  watchUpgrades(server: Server): void {
+    this.upgrades.watch(server);
+  }
+
   async authenticate(socket: Socket): Promise<AuthContext> {
-    const { token, fromCookie } = this.tokenOf(socket);
+    let request = socket.request;
+    let { token, fromCookie } = this.tokenOf(request, socket.handshake.auth);
+    if (!token) {
+      const upgrade = await this.upgrades.wait(socket.conn);
+      if (upgrade) {
+        request = upgrade;
+        ({ token, fromCookie } = this.tokenOf(request));
+      }
+    }
     if (!token) throw new HandshakeRefusedError(HANDSHAKE_ERRORS.missing, 401);
     const policy = {
       trustedOrigins: this.trustedOrigins,
-      trustForwardedHeaders: this.isFromTrustedProxy(socket),
+      trustForwardedHeaders: this.isFromTrustedProxy(request),
     };
-    if (fromCookie && !isCrossOriginRequestAllowed(socket.request.headers, policy)) {
+    if (fromCookie && !isCrossOriginRequestAllowed(request.headers, policy)) {
       throw new HandshakeRefusedError(HANDSHAKE_ERRORS.crossSite, 403);
     }
     let auth: AuthContext | null;
@@ -79,10 +100,13 @@ export class SocketAuthenticator {
     return auth;
   }
 
-  private tokenOf(socket: Socket): { token: string | null; fromCookie: boolean } {
-    const explicit: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+  private tokenOf(
+    incoming: IncomingMessage,
+    auth?: Record<string, unknown>,
+  ): { token: string | null; fromCookie: boolean } {
+    const explicit = auth?.token;
     if (typeof explicit === 'string' && explicit !== '') return { token: explicit, fromCookie: false };
-    const request = socket.request as Request;
+    const request = incoming as Request;
     this.parseCookies(request, {} as Response, () => undefined);
     const token = extractSessionToken(request);
     return { token, fromCookie: token !== null && request.cookies?.[SESSION_COOKIE] === token };
@@ -94,8 +118,8 @@ export class SocketAuthenticator {
   }
 
   /** Express's own TRUST_PROXY decision for this connection, as the CSRF guard takes it. */
-  private isFromTrustedProxy(socket: Socket): boolean {
-    return this.trustProxy()(socket.request.socket.remoteAddress ?? '', 0);
+  private isFromTrustedProxy(request: IncomingMessage): boolean {
+    return this.trustProxy()(request.socket.remoteAddress ?? '', 0);
   }
 
   private trustProxy(): (address: string, hop: number) => boolean {
