@@ -72,9 +72,10 @@ export class DatabaseServer implements OnApplicationShutdown {
   /** For the start-up log: never includes credentials. */
   describe(): string {
     if (this.settings.uri) return `external MongoDB at ${this.redactedUri()}`;
+    const listener = this.embeddedServer?.describeListener() ?? 'not started';
     return this.settings.persistEmbedded
-      ? `embedded MongoDB-compatible server, data journaled in ${join(this.dataDir, 'embedded-mongo')}`
-      : 'embedded MongoDB-compatible server, in memory';
+      ? `embedded MongoDB-compatible server, data journaled in ${join(this.dataDir, 'embedded-mongo')}, on ${listener}`
+      : `embedded MongoDB-compatible server, in memory, on ${listener}`;
   }
 
   /** MONGODB_URI without its credentials and options. */

@@ -84,7 +84,8 @@ async function crashImage(dataDir: string): Promise<string> {
     try {
       await cp(join(dataDir, 'embedded-mongo'), join(copy, 'embedded-mongo'), {
         recursive: true,
-        filter: (source) => !source.endsWith('lock'),
+        // Nor its socket, which cannot be copied (a start removes one a crash left).
+        filter: (source) => !source.endsWith('lock') && !source.endsWith('.sock'),
       });
       return copy;
     } catch (error) {

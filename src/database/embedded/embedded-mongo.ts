@@ -1,4 +1,7 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CommandRouter, CongoServer, plugins } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import type { IStorageAdapter } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import { DurableStore } from './durable-store.js';
@@ -22,6 +25,11 @@ import { DEFAULT_JOURNAL_MAX_BYTES } from '../../config/app-config.js';
  *   query scans its whole collection: application code must not depend on any of these.
  */
 
+/** The Unix socket's name: the MongoDB driver takes a host ending in `.sock` as a socket path. */
+const SOCKET_NAME = 'mongod.sock';
+/** Longest socket path every platform takes (Linux allows 107 bytes, macOS 103). */
+const MAX_SOCKET_PATH_BYTES = 100;
+
 type IndexSpec = Awaited<ReturnType<IStorageAdapter['getIndexes']>>[number];
 type Reply = Awaited<ReturnType<CommandRouter['route']>>;
 
@@ -30,7 +38,10 @@ const INDEX_COMMANDS = new Set(['createIndexes', 'listIndexes', 'dropIndexes']);
 export interface EmbeddedMongoOptions {
   /** DATA_DIR: the data is kept in its `embedded-mongo` folder; omit to keep everything in memory. */
   dataDir?: string;
-  /** Port to listen on; 0 (the default) picks a free one. */
+  /**
+   * A TCP port of 127.0.0.1 to listen on instead (0: any free one). Every local process can reach
+   * it, and CongoDB checks no credentials: only for tests that run the server on its own.
+   */
   port?: number;
   /** Journal size that triggers a new snapshot (default 16 MiB). */
   journalMaxBytes?: number;
@@ -38,8 +49,18 @@ export interface EmbeddedMongoOptions {
   lockWaitMs?: number;
 }
 
+/**
+ * CongoDB answers any client without credentials (its SASL handshake always succeeds), so it listens
+ * on a Unix socket that only this process's user may open: DATA_DIR/embedded-mongo/mongod.sock (the
+ * folder mode 0700, the socket 0600), or a private temporary folder when the data is kept in memory
+ * or DATA_DIR's path is too long for a socket. No other local process can read the password hashes
+ * or write a session.
+ */
 export class EmbeddedMongo {
   private server?: CongoServer;
+  private socketPath?: string;
+  /** The temporary folder of the socket, removed on stop. */
+  private privateFolder?: string;
   private store?: DurableStore;
   private queue: Promise<unknown> = Promise.resolve();
   /** The changes of the command now running, in order; undefined while restoring. */
@@ -51,12 +72,23 @@ export class EmbeddedMongo {
 
   get uri(): string {
     if (!this.server?.running) throw new Error('The embedded MongoDB server is not running');
+    if (this.socketPath) return `mongodb://${encodeURIComponent(this.socketPath)}`;
     const address = (this.server as unknown as { server: Server }).server.address() as AddressInfo;
     return `mongodb://127.0.0.1:${address.port}`;
   }
 
+  /** Where it listens, for the start-up log. */
+  describeListener(): string {
+    return this.socketPath ? `a Unix socket only this user may open (${this.socketPath})` : 'TCP';
+  }
+
   async start(): Promise<string> {
-    const server = new CongoServer({ host: '127.0.0.1', port: this.options.port ?? 0 });
+    this.socketPath = this.options.port === undefined ? await this.chooseSocketPath() : undefined;
+    // CongoServer hands port and host to net.Server.listen(), which takes a socket path as the port.
+    const server = new CongoServer({
+      host: '127.0.0.1',
+      port: (this.socketPath ?? this.options.port) as number,
+    });
     const storage = server.getStorage();
     const uniques = new UniqueIndexes();
     hookStorage(storage, uniques, {
@@ -78,9 +110,13 @@ export class EmbeddedMongo {
     }
     this.routeCommandsThroughQueue(server, storage);
     try {
+      if (this.socketPath) await this.clearSocketPath(this.socketPath);
       await server.start();
+      if (this.socketPath) await chmod(this.socketPath, 0o600);
     } catch (error) {
+      await server.stop().catch(() => undefined);
       await this.store?.close();
+      await this.removeSocket();
       throw error;
     }
     this.server = server;
@@ -96,6 +132,33 @@ export class EmbeddedMongo {
     await this.exclusive(async () => undefined);
     await this.store?.close();
     this.store = undefined;
+    await this.removeSocket();
+  }
+
+  private async chooseSocketPath(): Promise<string> {
+    if (this.options.dataDir) {
+      const path = join(this.options.dataDir, 'embedded-mongo', SOCKET_NAME);
+      if (Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES) return path;
+    }
+    // mkdtemp creates the folder with mode 0700.
+    this.privateFolder = await mkdtemp(join(tmpdir(), 'embedded-mongo-'));
+    return join(this.privateFolder, SOCKET_NAME);
+  }
+
+  /**
+   * Once the data folder is locked to this process: the folder closed to other users (it may come
+   * from a version that created it open), and the socket of a crashed run removed.
+   */
+  private async clearSocketPath(path: string): Promise<void> {
+    if (!this.privateFolder) await chmod(join(path, '..'), 0o700);
+    await rm(path, { force: true });
+  }
+
+  private async removeSocket(): Promise<void> {
+    if (this.socketPath) await rm(this.socketPath, { force: true });
+    if (this.privateFolder) await rm(this.privateFolder, { recursive: true, force: true });
+    this.socketPath = undefined;
+    this.privateFolder = undefined;
   }
 
   /** Runs `work` alone: no command starts before it ends, so a uniqueness check and its write cannot interleave. */
