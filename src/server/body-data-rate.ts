@@ -5,6 +5,7 @@ import { errorBody } from '../common/filters/all-exceptions.filter.js';
 import { BODY_TOO_SLOW } from '../common/http/body-errors.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/http/request-id.js';
 import type { AppConfig } from '../config/app-config.js';
+import { hasBody } from './body-parsers.js';
 
 /** How often bodies in progress are looked at. */
 const CHECK_INTERVAL_MS = 1000;
@@ -67,11 +68,6 @@ export function enforceMinimumBodyRate(server: Server, settings: AppConfig['serv
   // Registered once listening: Engine.IO, which Nest attaches on init, takes the 'request' listeners
   // present then for itself and calls them only for requests that are not its own.
   server.once('listening', () => server.prependListener('request', track));
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function cut({ req, res, socket }: Upload): void {

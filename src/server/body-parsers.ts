@@ -1,4 +1,5 @@
 import { BadRequestException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import {
   BODY_APART_FROM_PICTURE_MAX_BYTES,
@@ -53,8 +54,7 @@ export function jsonBodyParser(options: {
   };
   const matches = (routes: BodyRoute[], req: Request) => find(routes, req) !== undefined;
 
-  // Named so Nest does not add its own JSON parser on top.
-  return function jsonParser(req: Request, res: Response, next: NextFunction) {
+  return function parseBody(req: Request, res: Response, next: NextFunction) {
     if (!hasBody(req)) return next();
     if (req.is('application/json')) {
       const field = find(options.dataUriRoutes, req)?.dataUriField;
@@ -73,7 +73,8 @@ export function jsonBodyParser(options: {
   };
 }
 
-function hasBody(req: Request): boolean {
+/** Whether the request announces a body (a length other than 0, or chunks). */
+export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
