@@ -44,6 +44,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
+  // Answers are no-store (below): an ETag would only hash every body. Static files keep their own.
+  app.set('etag', false);
   app.setGlobalPrefix(API_PREFIX);
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
   // Pages of FRONTEND_DIR show pictures from Cloudinary (https) and from MEDIA_PUBLIC_URL.
