@@ -12,6 +12,7 @@ import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './server/body-parsers.js';
+import { precomputedHeaders } from './server/precomputed-headers.js';
 import { bindRequestContext } from './common/http/request-context.js';
 import { answerMalformedRequestsWithJson } from './server/client-error.js';
 import { applyServerTimeouts } from './server/server-timeouts.js';
@@ -56,7 +57,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     'https:',
     ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : []),
   ];
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }));
+  app.use(
+    precomputedHeaders(
+      helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }),
+    ),
+  );
   app.use(cookieParser());
   // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
   app.enableCors({
