@@ -21,6 +21,7 @@ import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './api-docs/swagger.js';
 import { API_PREFIX, SWAGGER_PATH } from './common/http/api-paths.js';
 import { serveFrontend } from './server/serve-frontend.js';
+import type { HttpLogger } from './logging/http-logger.js';
 import { HTTP_LOGGER } from './logging/logging.module.js';
 import { REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
@@ -39,9 +40,10 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
 
   app.useLogger(app.get(Logger));
   // First, so that every request, whatever answers it, has an id and an access log line.
-  app.use(app.get(HTTP_LOGGER));
-  // Just as early: 404s, guard refusals and refused bodies are timed like any other answer.
-  if (config.get('metrics.enabled', { infer: true })) app.use(app.get(HttpMetrics).middleware);
+  const httpLogger = app.get<HttpLogger>(HTTP_LOGGER);
+  app.use(httpLogger);
+  // Timed from the same first middleware: 404s, guard refusals and refused bodies like any other answer.
+  if (config.get('metrics.enabled', { infer: true })) httpLogger.onFinish(app.get(HttpMetrics).observe);
   applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');

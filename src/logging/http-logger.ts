@@ -174,11 +174,13 @@ type LoggedRequest = Request & { id?: string; log?: Logger };
  * so it is written by a child without the key redaction. Logs made while handling a request go through
  * `req.log`, a child of the root logger (redaction included) that carries the request id.
  */
-export function createHttpLogger(root: Logger): (req: Request, res: Response, next: () => void) => void {
+export function createHttpLogger(root: Logger): HttpLogger {
   const access = root.child({}, { redact: [] });
-  return (req, res, next) => {
+  const finishObservers: FinishObserver[] = [];
+  const middleware = (req: Request, res: Response, next: () => void) => {
     const request = req as LoggedRequest;
     const startedAt = Date.now();
+    const started = finishObservers.length > 0 ? process.hrtime.bigint() : 0n;
     const requestId = (request.id ||= assignRequestId(req, res));
     request.log ??= root.child({ requestId });
     let logged = false;
@@ -187,12 +189,31 @@ export function createHttpLogger(root: Logger): (req: Request, res: Response, ne
       logged = true;
       logAccess(access, request, res, requestId, Date.now() - startedAt, error);
     };
+    const onFinish = () => {
+      onEnd();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      for (const observe of finishObservers) observe(req, res, seconds);
+    };
     res.on('close', onEnd);
-    res.on('finish', onEnd);
+    res.on('finish', finishObservers.length > 0 ? onFinish : onEnd);
     res.on('error', onEnd);
     next();
   };
+  return Object.assign(middleware, {
+    onFinish: (observer: FinishObserver) => void finishObservers.push(observer),
+  });
 }
+
+/** Told when a response has finished (not when its connection closed first), with its duration. */
+export type FinishObserver = (req: Request, res: Response, seconds: number) => void;
+
+/**
+ * The first middleware of every request. Other per-request work that only waits for the response to
+ * finish (the HTTP metrics) registers here rather than as a middleware and listener of its own.
+ */
+export type HttpLogger = ((req: Request, res: Response, next: () => void) => void) & {
+  onFinish(observer: FinishObserver): void;
+};
 
 function logAccess(
   access: Logger,
