@@ -22,7 +22,8 @@ export class CacheInvalidationBus implements OnModuleInit, InvalidationChannel {
   private readonly logger = new Logger('CacheInvalidation');
   private readonly origin = randomUUID();
   private readonly caches = new Map<string, SharedCache<unknown>>();
-  private readonly appliedListeners: Array<(cache: string, invalidation: Invalidation | undefined) => void> = [];
+  private readonly appliedListeners: Array<(cache: string, invalidation: Invalidation | undefined) => void> =
+    [];
   private subscribed = false;
 
   constructor(private readonly redis: RedisService) {}
