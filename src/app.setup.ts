@@ -14,6 +14,7 @@ import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './server/body-parsers.js';
 import { ParseBodyAfterGuards } from './server/parse-body-after-guards.interceptor.js';
+import { precomputedHeaders } from './server/precomputed-headers.js';
 import { bindRequestContext } from './common/http/request-context.js';
 import { answerMalformedRequestsWithJson } from './server/client-error.js';
 import { applyServerTimeouts } from './server/server-timeouts.js';
@@ -22,6 +23,7 @@ import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './api-docs/swagger.js';
 import { API_PREFIX, SWAGGER_PATH } from './common/http/api-paths.js';
 import { serveFrontend } from './server/serve-frontend.js';
+import type { HttpLogger } from './logging/http-logger.js';
 import { HTTP_LOGGER } from './logging/logging.module.js';
 import { REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { serveLocalMedia } from './media/local-disk.storage.js';
@@ -40,12 +42,15 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
 
   app.useLogger(app.get(Logger));
   // First, so that every request, whatever answers it, has an id and an access log line.
-  app.use(app.get(HTTP_LOGGER));
-  // Just as early: 404s, guard refusals and refused bodies are timed like any other answer.
-  if (config.get('metrics.enabled', { infer: true })) app.use(app.get(HttpMetrics).middleware);
+  const httpLogger = app.get<HttpLogger>(HTTP_LOGGER);
+  app.use(httpLogger);
+  // Timed from the same first middleware: 404s, guard refusals and refused bodies like any other answer.
+  if (config.get('metrics.enabled', { infer: true })) httpLogger.onFinish(app.get(HttpMetrics).observe);
   applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');
+  // Answers are no-store (below): an ETag would only hash every body. Static files keep their own.
+  app.set('etag', false);
   app.setGlobalPrefix(API_PREFIX);
   // No upgrade-insecure-requests: it would break the Swagger UI served over plain http on a LAN host.
   // Pages of FRONTEND_DIR show pictures from Cloudinary (https) and from MEDIA_PUBLIC_URL.
@@ -56,7 +61,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     'https:',
     ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : []),
   ];
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }));
+  app.use(
+    precomputedHeaders(
+      helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }),
+    ),
+  );
   app.use(cookieParser());
   // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
   app.enableCors({

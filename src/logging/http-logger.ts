@@ -2,9 +2,8 @@ import type { LogLevel } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DestinationStream, type Level, type Logger, type LoggerOptions, pino } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { AuthContext } from '../common/auth-context.js';
-import { clientInfo } from '../common/http/client-info.js';
+import { clientIp } from '../common/http/client-info.js';
 import type { AppConfig } from '../config/app-config.js';
 import { assignRequestId } from '../common/http/request-id.js';
 import { StartupError } from '../config/startup-error.js';
@@ -161,41 +160,90 @@ function scrubLogArguments([first, ...rest]: unknown[]): unknown[] {
   return [head, ...rest.map(scrubbed)];
 }
 
+/** The logger nestjs-pino binds to Nest's log calls made while a request is handled (pino-http's name). */
+type LoggedRequest = Request & { id?: string; log?: Logger };
+
 /**
  * One line per request when its response is finished (or its connection closed), with the request id
  * that `X-Request-Id` carries both ways. Only chosen fields are logged: never headers, query strings or
  * bodies, where cookies, tokens and passwords travel.
+ *
+ * What pino-http did, without its per-request cost: it serialized every request (headers included)
+ * into a second child logger and redacted it, for a logger nothing used. The access line is redacted
+ * by construction (a fixed set of scalar fields; its message still goes through the scrubbing hook),
+ * so it is written by a child without the key redaction. Logs made while handling a request go through
+ * `req.log`, a child of the root logger (redaction included) that carries the request id.
  */
-export function createHttpLogger(root: Logger): HttpLogger<Request, Response> {
-  return pinoHttp<Request, Response>({
-    logger: root,
-    genReqId: (req, res) => assignRequestId(req, res),
-    customAttributeKeys: { reqId: 'requestId' },
-    // Logs made while handling a request carry only its id; the access line carries the rest.
-    quietReqLogger: true,
-    quietResLogger: true,
-    customLogLevel: (req, res, error) => {
-      if (error || res.statusCode >= 500) return 'error';
-      return QUIET_ROUTES.includes(pathOf(req)) ? 'debug' : 'info';
-    },
-    customSuccessMessage: (req, res, ms) => `${req.method} ${routeOf(req)} ${res.statusCode} ${ms}ms`,
-    customErrorMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode} failed`,
-    customSuccessObject: (req, res, value: { responseTime?: number }) => accessLine(req, res, value),
-    // Without the `err` pino-http makes up for a 5xx: the exception filter logs the real error.
-    customErrorObject: (req, res, _error, value: { responseTime?: number }) => accessLine(req, res, value),
+export function createHttpLogger(root: Logger): HttpLogger {
+  const access = root.child({}, { redact: [] });
+  const finishObservers: FinishObserver[] = [];
+  const middleware = (req: Request, res: Response, next: () => void) => {
+    const request = req as LoggedRequest;
+    const startedAt = Date.now();
+    const started = finishObservers.length > 0 ? process.hrtime.bigint() : 0n;
+    const requestId = (request.id ||= assignRequestId(req, res));
+    request.log ??= root.child({ requestId });
+    let logged = false;
+    const onEnd = (error?: Error) => {
+      if (logged) return;
+      logged = true;
+      logAccess(access, request, res, requestId, Date.now() - startedAt, error);
+    };
+    const onFinish = () => {
+      onEnd();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      for (const observe of finishObservers) observe(req, res, seconds);
+    };
+    res.on('close', onEnd);
+    res.on('finish', finishObservers.length > 0 ? onFinish : onEnd);
+    res.on('error', onEnd);
+    next();
+  };
+  return Object.assign(middleware, {
+    onFinish: (observer: FinishObserver) => void finishObservers.push(observer),
   });
 }
 
-function accessLine(req: IncomingMessage, res: ServerResponse, { responseTime }: { responseTime?: number }) {
-  const request = req as Request;
-  const auth = request.user as AuthContext | undefined;
+/** Told when a response has finished (not when its connection closed first), with its duration. */
+export type FinishObserver = (req: Request, res: Response, seconds: number) => void;
+
+/**
+ * The first middleware of every request. Other per-request work that only waits for the response to
+ * finish (the HTTP metrics) registers here rather than as a middleware and listener of its own.
+ */
+export type HttpLogger = ((req: Request, res: Response, next: () => void) => void) & {
+  onFinish(observer: FinishObserver): void;
+};
+
+function logAccess(
+  access: Logger,
+  req: LoggedRequest,
+  res: Response,
+  requestId: string,
+  durationMs: number,
+  error: Error | undefined,
+): void {
+  // As pino-http decided: a 5xx or an error event is logged at error level as `failed`.
+  const failed = error !== undefined || res.statusCode >= 500;
+  let level: Level = 'info';
+  if (failed) level = 'error';
+  else if (QUIET_ROUTES.includes(pathOf(req))) level = 'debug';
+  if (!access.isLevelEnabled(level)) return;
+  const route = routeOf(req);
+  const message = `${req.method} ${route} ${res.statusCode} ${failed ? 'failed' : `${durationMs}ms`}`;
+  access[level](accessLine(req, res, requestId, route, durationMs), message);
+}
+
+function accessLine(req: Request, res: ServerResponse, requestId: string, route: string, durationMs: number) {
+  const auth = req.user as AuthContext | undefined;
   return {
-    method: request.method,
-    route: routeOf(request),
+    requestId,
+    method: req.method,
+    route,
     status: res.statusCode,
-    durationMs: responseTime,
+    durationMs,
     userId: auth?.user?._id?.toHexString(),
-    ip: clientInfo(request).ip,
+    ip: clientIp(req, req.ip),
     // A finished response has no `close` before `finish`: a client that went away is worth knowing.
     ...(res.writableFinished ? {} : { aborted: true }),
   };

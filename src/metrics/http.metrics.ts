@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { Histogram } from 'prom-client';
 import { routeTemplateOf } from '../logging/http-logger.js';
 import { MetricsRegistry } from './metrics-registry.js';
@@ -21,19 +21,18 @@ export class HttpMetrics {
   }
 
   /**
-   * Express middleware, mounted right after the access log: every answer is measured, 404s, guard
-   * refusals and body-parser errors included. Paths that no route handled share one label value, so
-   * that scanners cannot grow the number of series.
+   * Called by the access logger's middleware (the first one) when a response has finished: every
+   * answer is measured, 404s, guard refusals and body-parser errors included. Paths that no route
+   * handled share one label value, so that scanners cannot grow the number of series.
    */
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const end = this.duration.startTimer();
-    res.once('finish', () => {
-      end({
+  readonly observe = (req: Request, res: Response, seconds: number): void => {
+    this.duration.observe(
+      {
         method: req.method,
         route: routeTemplateOf(req) ?? UNMATCHED_ROUTE,
         status: `${Math.floor(res.statusCode / 100)}xx`,
-      });
-    });
-    next();
+      },
+      seconds,
+    );
   };
 }

@@ -22,6 +22,8 @@ export class CacheInvalidationBus implements OnModuleInit, InvalidationChannel {
   private readonly logger = new Logger('CacheInvalidation');
   private readonly origin = randomUUID();
   private readonly caches = new Map<string, SharedCache<unknown>>();
+  private readonly appliedListeners: Array<(cache: string, invalidation: Invalidation | undefined) => void> =
+    [];
   private subscribed = false;
 
   constructor(private readonly redis: RedisService) {}
@@ -50,6 +52,19 @@ export class CacheInvalidationBus implements OnModuleInit, InvalidationChannel {
     const cache = new SharedCache<V>(name, ttlMs, this, tagOf);
     this.caches.set(name, cache as SharedCache<unknown>);
     return cache;
+  }
+
+  /**
+   * Called after any cache made here applied an invalidation on this instance, whether made here or
+   * received from another instance (undefined: the cache dropped every entry). For data derived from
+   * those caches' entries (verified session tokens).
+   */
+  onApplied(listener: (cache: string, invalidation: Invalidation | undefined) => void): void {
+    this.appliedListeners.push(listener);
+  }
+
+  applied(cache: string, invalidation: Invalidation | undefined): void {
+    for (const listener of this.appliedListeners) listener(cache, invalidation);
   }
 
   /** Hits and misses of every cache made here (sessions, users), for metrics. */

@@ -13,6 +13,8 @@ export interface InvalidationChannel {
   /** False while invalidations from other instances might be missed: the cache is then bypassed. */
   readonly trusted: boolean;
   publish(invalidation: Invalidation): Promise<void>;
+  /** Told after a cache applied an invalidation here (undefined: it dropped every entry). */
+  applied?(cache: string, invalidation: Invalidation | undefined): void;
 }
 
 /** How often a cache answered from memory: bypassed reads count as misses (they load). */
@@ -64,11 +66,13 @@ export class SharedCache<V> {
   }
 
   /** Applies an invalidation to this instance's entries only. */
-  apply({ key, tag, exceptKey }: Invalidation): void {
+  apply(invalidation: Invalidation): void {
+    const { key, tag, exceptKey } = invalidation;
     if (key !== undefined) this.local.delete(key);
     if (tag !== undefined) {
       this.local.deleteWhere((value, entryKey) => this.tagOf(value) === tag && entryKey !== exceptKey);
     }
+    this.channel.applied?.(this.name, invalidation);
   }
 
   /** For entries that are stale everywhere anyway (an expired session). */
@@ -78,5 +82,6 @@ export class SharedCache<V> {
 
   clearLocal(): void {
     this.local.deleteWhere(() => true);
+    this.channel.applied?.(this.name, undefined);
   }
 }

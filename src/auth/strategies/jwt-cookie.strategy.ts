@@ -30,14 +30,21 @@ export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) 
       secretOrKey: authenticator.verificationKey as unknown as Buffer,
       algorithms: [JWT_ALGORITHM],
       ignoreExpiration: false,
+      passReqToCallback: true,
     });
   }
 
   /**
+   * A token verified before (same string, not expired) skips passport-jwt's verification; its session
+   * and user are checked as always, and the outcome reaches Passport the way passport-jwt hands it on.
+   *
    * jsonwebtoken reads claims off the payload without checking it is an object, so a correctly signed
    * token whose payload is `null` throws a TypeError here, synchronously, which would become a 500.
    */
   authenticate(req: Request, options?: object): void {
+    const token = extractSessionToken(req);
+    const payload = token === null ? undefined : this.authenticator.verifiedPayload(token);
+    if (payload !== undefined) return this.validateVerified(token!, payload);
     try {
       super.authenticate(req, options);
     } catch {
@@ -45,7 +52,22 @@ export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) 
     }
   }
 
-  async validate(payload: unknown): Promise<AuthContext | false> {
-    return (await this.authenticator.validate(payload)) ?? false;
+  /** After passport-jwt verified the token: a live session's token is remembered as verified. */
+  async validate(req: Request, payload: unknown): Promise<AuthContext | false> {
+    const auth = await this.authenticator.validate(payload);
+    const token = extractSessionToken(req);
+    if (token !== null) this.authenticator.remember(token, auth ? payload : null);
+    return auth ?? false;
+  }
+
+  private validateVerified(token: string, payload: object): void {
+    this.authenticator.validate(payload).then(
+      (auth) => {
+        if (auth) return this.success(auth);
+        this.authenticator.remember(token, null);
+        this.fail(401);
+      },
+      (error: unknown) => this.error(error as Error),
+    );
   }
 }
