@@ -44,7 +44,7 @@ export interface Bent {
   userHandle?: string;
   /** Sign with this key instead of the credential's. */
   signingKey?: KeyObject;
-  /** Which held credential to use (default: the newest for the RP ID). */
+  /** Which credential to use: for get, a held one (default: the newest for the RP ID); for create, an existing one again. */
   credential?: SoftwareCredential;
 }
 
@@ -67,27 +67,13 @@ export class SoftwareAuthenticator {
     if (this.credentials.some((credential) => credential.rpId === rpId && excluded.has(credential.id))) {
       throw new Error('InvalidStateError: this authenticator holds an excluded credential');
     }
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const credential: SoftwareCredential = {
-      id: randomBytes(16).toString('base64url'),
-      rpId,
-      userHandle: options.user.id,
-      privateKey,
-      publicKey,
-      counter: 0,
-    };
-    // An authenticator keeps one passkey per account and RP: a new one replaces the old.
-    const replaced = this.credentials.findIndex(
-      (held) => held.rpId === rpId && held.userHandle === options.user.id,
-    );
-    if (replaced >= 0) this.credentials.splice(replaced, 1);
-    this.credentials.push(credential);
+    const credential = bent.credential ?? this.newCredential(rpId, options.user.id);
     const clientDataJSON = this.clientData('webauthn.create', options.challenge, bent);
     const attestedCredential = Buffer.concat([
       Buffer.alloc(16), // AAGUID: this authenticator does not say what it is
       u16(Buffer.from(credential.id, 'base64url').length),
       Buffer.from(credential.id, 'base64url'),
-      coseKey(publicKey),
+      coseKey(credential.publicKey),
     ]);
     const authData = this.authenticatorData(rpId, FLAG.attested, bent.counter ?? 0, bent, attestedCredential);
     const attestationObject = encodeCBOR(
@@ -109,6 +95,25 @@ export class SoftwareAuthenticator {
       authenticatorAttachment: 'platform',
       clientExtensionResults: { credProps: { rk: true } },
     };
+  }
+
+  private newCredential(rpId: string, userHandle: string): SoftwareCredential {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const credential = {
+      id: randomBytes(16).toString('base64url'),
+      rpId,
+      userHandle,
+      privateKey,
+      publicKey,
+      counter: 0,
+    };
+    // An authenticator keeps one passkey per account and RP: a new one replaces the old.
+    const replaced = this.credentials.findIndex(
+      (held) => held.rpId === rpId && held.userHandle === userHandle,
+    );
+    if (replaced >= 0) this.credentials.splice(replaced, 1);
+    this.credentials.push(credential);
+    return credential;
   }
 
   /** navigator.credentials.get(), as JSON (what `startAuthentication()` answers). */

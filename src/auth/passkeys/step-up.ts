@@ -22,6 +22,7 @@ export class StepUp {
   async confirm({ user, session }: AuthContext, password: string | undefined): Promise<void> {
     if (password !== undefined) return this.confirmation.confirm(user, password);
     const age = this.clock.now().getTime() - new Date(session.createdAt).getTime();
-    if (age >= RECENT_SIGN_IN_MS) throw new UnauthorizedException(STEP_UP_REQUIRED);
+    // Written so that an unreadable date refuses too.
+    if (!(age < RECENT_SIGN_IN_MS)) throw new UnauthorizedException(STEP_UP_REQUIRED);
   }
 }

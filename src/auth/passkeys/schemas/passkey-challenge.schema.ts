@@ -14,7 +14,7 @@ export class PasskeyChallenge {
   @Prop({ required: true })
   challengeHash: string;
 
-  @Prop({ required: true, enum: PASSKEY_CEREMONIES })
+  @Prop({ type: String, required: true, enum: PASSKEY_CEREMONIES })
   ceremony: PasskeyCeremony;
 
   /** For a registration: the signed-in user it was issued to. A sign-in's names nobody. */
