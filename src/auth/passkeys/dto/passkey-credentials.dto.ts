@@ -29,8 +29,7 @@ export class RegistrationCredentialDto {
   response: AttestationResponseDto;
   /** @example platform */
   authenticatorAttachment?: string;
-  /** @example { credProps: { rk: true } } */
-  @ApiProperty({ type: 'object', additionalProperties: true })
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { credProps: { rk: true } } })
   clientExtensionResults: Record<string, unknown>;
 }
 
