@@ -294,6 +294,20 @@ describe('Passkeys (e2e, with a software authenticator)', () => {
       expect(await list(other.cookie)).toEqual([]);
     });
 
+    it('keeps only the transports that are short strings, whatever a hand-made body sends', async () => {
+      const { cookie } = await signUp(app);
+      const authenticator = new SoftwareAuthenticator(ORIGIN);
+      const response = authenticator.create(await registrationOptions(app, cookie));
+      response.response.transports = ['usb', { nfc: true }, 'x'.repeat(100)] as never;
+      await http()
+        .post('/api/auth/passkeys/registration')
+        .set('Cookie', cookie)
+        .send({ response })
+        .expect(201);
+      const stored = await databaseOf(app).collection('passkeys').findOne({ credentialId: response.id });
+      expect(stored!.transports).toEqual(['usb']);
+    });
+
     it('refuses a response that is not an object, and an unknown field', async () => {
       const { cookie } = await signUp(app);
       const send = (body: object) =>

@@ -108,7 +108,7 @@ export class PasskeyRegistration {
         credentialId: info.credential.id,
         publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
         counter: info.credential.counter,
-        transports: info.credential.transports ?? [],
+        transports: transportsOf(info.credential.transports),
         deviceType: info.credentialDeviceType,
         backedUp: info.credentialBackedUp,
         aaguid: info.aaguid,
@@ -129,4 +129,12 @@ export class PasskeyRegistration {
     this.logger.warn(`Passkey registration refused: ${reason}`);
     return new BadRequestException(REGISTRATION_FAILED);
   }
+}
+
+/** The transports as the client said them: short strings only, whatever else a hand-made body holds. */
+function transportsOf(transports: unknown): string[] {
+  if (!Array.isArray(transports)) return [];
+  return transports
+    .filter((transport): transport is string => typeof transport === 'string' && transport.length <= 32)
+    .slice(0, 8);
 }
