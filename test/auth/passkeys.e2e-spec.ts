@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { createTestApp, databaseOf } from '../support/app/test-app.js';
+import { LogCapture } from '../support/app/log-capture.js';
 import { TestClock } from '../support/app/test-clock.js';
 import { GOOD_PASSWORD, signUp, USER_KEYS, WRONG_PASSWORD } from '../support/auth.js';
 import { errorBody } from '../support/http/errors.js';
@@ -32,6 +33,7 @@ describe('Passkeys (e2e, with a software authenticator)', () => {
   const clock = new TestClock(new Date());
   let app: NestExpressApplication;
   let outbox: OutboxMailbox;
+  let logs: LogCapture;
   const http = () => request(app.getHttpServer());
   const auditEvents = () => databaseOf(app).collection('auditevents');
 
@@ -39,6 +41,7 @@ describe('Passkeys (e2e, with a software authenticator)', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'passkeys-'));
     app = await createTestApp({ DATA_DIR: dataDir }, { overrides: [clock.provider] });
     outbox = OutboxMailbox.of(dataDir);
+    logs = LogCapture.attach(app);
   });
   afterAll(() => app.close());
   // Tests move the clock (expiry); each starts from the real time again.
@@ -454,6 +457,8 @@ describe('Passkeys (e2e, with a software authenticator)', () => {
       async (_case, arrange) => {
         const context = await withPasskey();
         const before = await auditEvents().countDocuments({ type: 'login.succeeded' });
+        const failedBefore = await auditEvents().countDocuments({ type: 'login.failed' });
+        const logged = logs.lines.length;
         const res = await answered(arrange(context), 401);
         expect(res.body).toEqual(errorBody(401, PASSKEY_SIGN_IN_FAILED));
         expect(cookiesOf(res).has('jwt')).toBe(false);
@@ -461,6 +466,11 @@ describe('Passkeys (e2e, with a software authenticator)', () => {
         expect(await auditEvents().countDocuments({ type: 'login.succeeded' })).toBe(
           before + succeededMeanwhile,
         );
+        // Logged with its reason for the operator, not recorded as a failed sign-in of an account.
+        expect(logs.lines.slice(logged)).toContainEqual(
+          expect.stringMatching(/^warn \[PasskeySignIn\] Passkey sign-in refused: /),
+        );
+        expect(await auditEvents().countDocuments({ type: 'login.failed' })).toBe(failedBefore);
         // The passkey itself still works.
         await answered(passkeySignIn(app, context.authenticator, { counter: 100 }), 200);
       },
