@@ -9,6 +9,8 @@ import {
   SECRET_PLACEHOLDER,
   type EnvironmentVariables,
 } from './environment.js';
+import { parseOrigins } from './origins.js';
+import { type PasskeysConfig, passkeysConfig } from './passkeys-config.js';
 
 export interface AppConfig {
   app: {
@@ -50,6 +52,7 @@ export interface AppConfig {
     /** The name authenticator apps show beside the account. */
     issuer: string;
   };
+  passkeys: PasskeysConfig;
   media: {
     cloudinaryUrl?: string;
     /** Base URL of locally stored pictures, as the browser must see it. */
@@ -138,7 +141,9 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
 
   const sameSite = env.COOKIE_SAMESITE ?? 'lax';
   const port = env.PORT ?? 5001;
-  const corsOrigins = parseOrigins(env.CORS_ORIGINS ?? 'http://localhost:5173');
+  const corsOrigins = parseOrigins(env.CORS_ORIGINS ?? 'http://localhost:5173', 'CORS_ORIGINS');
+  const mail = mailConfig(env, dataDir, port, corsOrigins);
+  const issuer = env.TWO_FACTOR_ISSUER ?? 'Chat auth';
   return {
     app: {
       env: nodeEnv,
@@ -174,8 +179,9 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
         ownSecret(env, 'TWO_FACTOR_ENCRYPTION_KEY') ??
           developmentSecret(nodeEnv, dataDir, 'two-factor-encryption-key'),
       ),
-      issuer: env.TWO_FACTOR_ISSUER ?? 'Chat auth',
+      issuer,
     },
+    passkeys: passkeysConfig(env, { appUrl: mail.appUrl, apiUrl: mail.apiUrl, appName: issuer }),
     media: {
       cloudinaryUrl: env.CLOUDINARY_URL,
       // The reference frontend runs on another origin, so a bare /media path would not reach us.
@@ -184,7 +190,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       uploadTimeoutMs: env.UPLOAD_TIMEOUT_MS ?? 20_000,
     },
     server: serverSettings(env),
-    mail: mailConfig(env, dataDir, port, corsOrigins),
+    mail,
     metrics: { enabled: env.METRICS_ENABLED ?? false, token: env.METRICS_TOKEN },
     audit: { retentionDays: env.AUDIT_RETENTION_DAYS ?? 90 },
     redis: {
@@ -395,27 +401,6 @@ export function parseDuration(value: string): number {
   const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
   if (!match) throw new Error(`Invalid duration: ${value}`);
   return Number(match[1]) * DURATION_UNITS[match[2] || 's'];
-}
-
-function parseOrigins(value: string): string[] {
-  return value
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean)
-    .map((origin) => {
-      let url: URL;
-      try {
-        url = new URL(origin);
-      } catch {
-        throw new ConfigurationError([`CORS_ORIGINS has an invalid origin: ${origin}`]);
-      }
-      if (!['http:', 'https:'].includes(url.protocol) || url.origin !== origin.replace(/\/$/, '')) {
-        throw new ConfigurationError([
-          `CORS_ORIGINS entries must be origins such as https://chat.example.com, not ${origin}`,
-        ]);
-      }
-      return url.origin;
-    });
 }
 
 /** Express's `trust proxy`: a boolean, a number of hops, or a list of addresses/subnets. */

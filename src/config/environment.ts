@@ -107,6 +107,23 @@ export class EnvironmentVariables {
   })
   TWO_FACTOR_ISSUER?: string;
 
+  @IsOptional()
+  @Transform(toLowerOrUndefined)
+  @Matches(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+    message: 'WEBAUTHN_RP_ID must be a domain name such as example.com: no scheme, port or path',
+  })
+  WEBAUTHN_RP_ID?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[^\p{Cc}]{1,64}$/u, { message: 'WEBAUTHN_RP_NAME must be 1-64 characters' })
+  WEBAUTHN_RP_NAME?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  WEBAUTHN_ORIGINS?: string;
+
   // Empty is a value here (no other origin: same origin only), unlike unset.
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))

@@ -6,6 +6,8 @@ import {
   confirmEmailChangeEmail,
   emailChangeRequestedEmail,
   passwordChangedEmail,
+  passkeyAddedEmail,
+  passkeyRemovedEmail,
   passwordResetEmail,
   type Recipient,
   recoveryCodeUsedEmail,
@@ -60,6 +62,14 @@ export class MailService {
 
   sendRecoveryCodeUsed(to: Recipient, remaining: number): Promise<void> {
     return this.deliver(recoveryCodeUsedEmail(to, remaining, this.appUrl));
+  }
+
+  sendPasskeyAdded(to: Recipient, name: string): Promise<void> {
+    return this.deliver(passkeyAddedEmail(to, name, this.appUrl));
+  }
+
+  sendPasskeyRemoved(to: Recipient, name: string): Promise<void> {
+    return this.deliver(passkeyRemovedEmail(to, name, this.appUrl));
   }
 
   private async deliver(message: MailMessage): Promise<void> {

@@ -5,6 +5,8 @@ import { createOpenApiDocument } from '../../src/api-docs/swagger.js';
 import { GOOD_PASSWORD, signUp } from '../support/auth.js';
 import { createTestApp } from '../support/app/test-app.js';
 import { TestClock } from '../support/app/test-clock.js';
+import { addPasskey, answered, passkeySignIn } from '../support/passkeys.js';
+import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { cookiesOf, enableTwoFactor, START, STEP_MS, totp } from '../support/two-factor.js';
 
 /**
@@ -18,6 +20,8 @@ interface Account {
   email: string;
   password: string;
   secret: string;
+  /** Holds a passkey registered for the account. */
+  authenticator: SoftwareAuthenticator;
 }
 
 type Http = () => ReturnType<typeof request>;
@@ -43,7 +47,8 @@ const SIGN_INS: Record<string, SignInRoute> = {
   'POST /api/auth/login': {
     firstFactorOnly: async ({ http }, account) => [await login(http, account)],
     // The control: an account without a second factor signs in here.
-    control: async ({ app, http }) => login(http, { ...(await signUp(app)), secret: '' }),
+    control: async ({ app, http }) =>
+      login(http, { ...(await signUp(app)), secret: '', authenticator: new SoftwareAuthenticator() }),
   },
   'POST /api/auth/token': {
     firstFactorOnly: async ({ http }, { email, password }) => [
@@ -75,11 +80,19 @@ const SIGN_INS: Record<string, SignInRoute> = {
         .send({ challenge, code: await totp(account.secret, clock) });
     },
   },
+  // A passkey with user verification is both factors; one with user presence only is the first.
+  'POST /api/auth/passkeys/authentication': {
+    firstFactorOnly: async ({ app }, { authenticator }) => [
+      await passkeySignIn(app, authenticator, { userVerified: false }),
+    ],
+    control: async ({ app }, { authenticator }) => passkeySignIn(app, authenticator),
+  },
 };
 
 /** Public routes that start no session, and why. */
 const NOT_SIGN_INS: Record<string, string> = {
   'POST /api/auth/signup': 'creates an account, which has no second factor yet',
+  'POST /api/auth/passkeys/authentication-options': 'hands out a challenge for a passkey to sign',
   'POST /api/auth/logout': 'ends a session',
   'POST /api/auth/forgot-password': 'mails a link',
   'GET /api/auth/reset-password': 'the reset page',
@@ -182,8 +195,10 @@ describe('Every sign-in route goes through the second factor (e2e, from the Open
     expect(routes.sort()).toEqual(Object.keys(SIGN_INS).sort());
     for (const route of routes) {
       const { email, cookie } = await signUp(app);
+      const authenticator = new SoftwareAuthenticator();
+      await answered(addPasskey(app, cookie, authenticator), 201);
       const { secret } = await enableTwoFactor(app, clock, cookie, GOOD_PASSWORD);
-      const account = { email, password: GOOD_PASSWORD, secret };
+      const account = { email, password: GOOD_PASSWORD, secret, authenticator };
 
       const context = { app, http, clock };
       for (const res of await SIGN_INS[route].firstFactorOnly(context, account)) {

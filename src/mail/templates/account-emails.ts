@@ -119,3 +119,32 @@ export function recoveryCodeUsedEmail(to: Recipient, remaining: number, appUrl: 
     action: { label: 'Open the app', url: appUrl },
   });
 }
+
+/** The passkey's name is the account holder's words: said only to an address its owner confirmed. */
+function passkeyCalled(to: Recipient, name: string): string {
+  return to.emailVerified === true ? `A passkey named "${name}"` : 'A passkey';
+}
+
+export function passkeyAddedEmail(to: Recipient, name: string, appUrl: string): MailMessage {
+  return layout(to.email, {
+    subject: 'A passkey was added to your account',
+    fullName: nameFor(to),
+    paragraphs: [
+      `${passkeyCalled(to, name)} was just added to your account: it now signs in without the password or a code.`,
+      "If this was not you, remove it in your account's security settings and change your password at once: whoever added it was signed in to your account.",
+    ],
+    action: { label: 'Open the app', url: appUrl },
+  });
+}
+
+export function passkeyRemovedEmail(to: Recipient, name: string, appUrl: string): MailMessage {
+  return layout(to.email, {
+    subject: 'A passkey was removed from your account',
+    fullName: nameFor(to),
+    paragraphs: [
+      `${passkeyCalled(to, name)} was just removed from your account and no longer signs in.`,
+      NOT_YOU_SECURE,
+    ],
+    action: { label: 'Open the app', url: appUrl },
+  });
+}
