@@ -9,6 +9,7 @@ import {
   SECRET_PLACEHOLDER,
   type EnvironmentVariables,
 } from './environment.js';
+import { type FederatedConfig, federatedConfig } from './federated-config.js';
 
 export interface AppConfig {
   app: {
@@ -44,6 +45,8 @@ export interface AppConfig {
     bcryptCost: number;
     passwordMinLength: number;
   };
+  /** Sign-in with Google, GitHub or an OpenID Connect provider: only those configured. */
+  federated: FederatedConfig;
   twoFactor: {
     /** Encrypts the TOTP secrets at rest (AES-256-GCM under a key derived from it). */
     encryptionKey: string;
@@ -165,6 +168,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       bcryptCost: env.BCRYPT_COST ?? 12,
       passwordMinLength: env.PASSWORD_MIN_LENGTH ?? 8,
     },
+    federated: federatedConfig(env, production),
     twoFactor: {
       encryptionKey: twoFactorKey(
         ownSecret(env, 'TWO_FACTOR_ENCRYPTION_KEY') ??
