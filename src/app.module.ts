@@ -5,6 +5,7 @@ import { AccountModule } from './account/account.module.js';
 import { ApiIndexModule } from './api-index/api-index.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { FederatedModule } from './auth/federated/federated.module.js';
 import { ClockModule } from './common/clock.js';
 import { ChatModule } from './chat/chat.module.js';
 import { type AppConfig, loadAppConfig } from './config/app-config.js';
@@ -53,6 +54,7 @@ export class AppModule {
         HealthModule,
         UsersModule,
         AuthModule,
+        FederatedModule,
         MediaModule,
         AccountModule,
         MessagesModule,

@@ -29,6 +29,10 @@ const TAGS: Array<[string, string]> = [
     'Two-factor sign-in',
     'An authenticator-app code (TOTP) or a recovery code after the password: set up, enable, the second step of signing in, recovery codes, disable.',
   ],
+  [
+    'Sign-in providers',
+    'Sign in with Google, GitHub or an OpenID Connect provider (redirects through the browser), and the provider accounts linked to the signed-in user.',
+  ],
   ['Sessions', "The caller's signed-in devices, their recent security activity, and the password."],
   ['Account', 'The signed-in user: read, rename, delete.'],
   ['Email address', 'Verify the address, or change it, through emailed links.'],

@@ -9,6 +9,8 @@ import {
   passwordResetEmail,
   type Recipient,
   recoveryCodeUsedEmail,
+  signInMethodAddedEmail,
+  signInMethodRemovedEmail,
   twoFactorDisabledEmail,
   twoFactorEnabledEmail,
   verifyEmailEmail,
@@ -60,6 +62,15 @@ export class MailService {
 
   sendRecoveryCodeUsed(to: Recipient, remaining: number): Promise<void> {
     return this.deliver(recoveryCodeUsedEmail(to, remaining, this.appUrl));
+  }
+
+  /** `provider`: the provider's name as its sign-in button shows it. */
+  sendSignInMethodAdded(to: Recipient, provider: string): Promise<void> {
+    return this.deliver(signInMethodAddedEmail(to, provider, this.appUrl));
+  }
+
+  sendSignInMethodRemoved(to: Recipient, provider: string): Promise<void> {
+    return this.deliver(signInMethodRemovedEmail(to, provider, this.appUrl));
   }
 
   private async deliver(message: MailMessage): Promise<void> {
