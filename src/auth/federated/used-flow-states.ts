@@ -13,7 +13,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 /**
  * Each flow's state works once, on whichever instance its callback lands: recorded in Redis when
  * REDIS_URL is set (SET NX, expiring with the flow), otherwise, or while Redis is unreachable, in the
- * database (a unique id). Only callbacks write here, never the start of a flow.
+ * database (a unique index). Only callbacks write here, never the start of a flow.
  */
 @Injectable()
 export class UsedFlowStates implements OnModuleInit {
@@ -45,7 +45,7 @@ export class UsedFlowStates implements OnModuleInit {
     }
     await this.sweep();
     try {
-      await this.states.create({ _id: id, expiresAt });
+      await this.states.create({ stateHash: id, expiresAt });
       return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
