@@ -16,7 +16,6 @@ import type { Request, Response } from 'express';
 import type { AuthContext } from '../../common/auth-context.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
-import { clientInfo } from '../../common/http/client-info.js';
 import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../../common/openapi/api-session.decorator.js';
 import { AuthThrottlerGuard } from '../throttling/auth-throttler.guard.js';

@@ -6,7 +6,7 @@ export const RETURN_TO_INVALID = 'returnTo must be a path of the app, starting w
  * A path of the app: one `/`, then no second `/` or `\` (which browsers read as another host), no
  * backslash, space or control character anywhere.
  */
-export const RETURN_TO = /^\/(?![/\\])[^\\\s\x00-\x1f\x7f]*$/;
+export const RETURN_TO = /^\/(?![/\\])[^\\\s\p{Cc}]*$/u;
 
 /** Where to land in the app after signing in, as `APP_URL` + this path. */
 export class ReturnToDto {
