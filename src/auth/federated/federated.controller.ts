@@ -65,7 +65,7 @@ export class FederatedController {
   @Public()
   @Get('providers')
   @ApiOkResponse({ type: [ProviderResponseDto] })
-  providers(): ProviderResponseDto[] {
+  listProviders(): ProviderResponseDto[] {
     return this.federated.list();
   }
 
@@ -87,7 +87,7 @@ export class FederatedController {
   @ApiError(400, 'returnTo is not a path of the app.', RETURN_TO_INVALID)
   @ApiError(404, 'The provider is unknown, or not configured here.', UNKNOWN_PROVIDER)
   @ApiTooManyAttempts('Too many attempts from this client.')
-  async start(
+  async startProviderSignIn(
     @Param('provider') id: string,
     @Query() query: ReturnToDto,
     @Req() req: Request,
@@ -117,7 +117,11 @@ export class FederatedController {
     headers: { ...LOCATION_HEADER('The app.'), ...CALLBACK_COOKIE_HEADER },
   })
   @ApiError(404, 'The provider is unknown, or not configured here.', UNKNOWN_PROVIDER)
-  async callback(@Param('provider') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async finishProviderSignIn(
+    @Param('provider') id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const provider = this.federated.provider(id);
     const flow = this.flows.read(req, provider.id);
     this.flows.clear(res, provider.id);
@@ -142,7 +146,7 @@ export class FederatedController {
     'Google sign-in is already linked: remove it first',
   )
   @ApiError(502, 'The provider cannot be reached.', 'Google cannot be reached right now: try again later')
-  async link(
+  async linkProvider(
     @CurrentAuth() auth: AuthContext,
     @Param('provider') id: string,
     @Body() body: ReturnToDto,
