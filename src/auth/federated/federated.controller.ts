@@ -103,7 +103,7 @@ export class FederatedController {
    * Where the provider sends the browser back (the redirect URI to register with it). Checks the flow
    * and the provider's answer, applies the linking rules, and ends at the app: signed in (the `jwt`
    * cookie, as login), at its login page with `twoFactorRequired=1` for an account with two-factor
-   * sign-in, or at its login page with `error=<code>`. Never answers an error status.
+   * sign-in, or at its login page with `error=<code>`. For a configured provider, never an error status.
    */
   @Public()
   @Get('oauth/:provider/callback')
