@@ -6,6 +6,7 @@ import { ApiIndexModule } from './api-index/api-index.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { PasskeysModule } from './auth/passkeys/passkeys.module.js';
+import { FederatedModule } from './auth/federated/federated.module.js';
 import { ClockModule } from './common/clock.js';
 import { ChatModule } from './chat/chat.module.js';
 import { type AppConfig, loadAppConfig } from './config/app-config.js';
@@ -55,6 +56,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         PasskeysModule,
+        FederatedModule,
         MediaModule,
         AccountModule,
         MessagesModule,

@@ -5,7 +5,7 @@ import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { AccountService } from './account.service.js';
-import { WRONG_CURRENT_PASSWORD } from '../auth/password/password-confirmation.js';
+import { ApiNoPassword, WRONG_CURRENT_PASSWORD } from '../auth/password/password-confirmation.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { DeleteAccountDto } from './dto/delete-account.dto.js';
 import { SessionCookie } from '../auth/sessions/session-cookie.js';
@@ -25,6 +25,7 @@ export class AccountDeletionController {
   @ApiNoContentResponse({ description: 'The account is gone; the cookie is cleared.' })
   @ApiError(400, 'The password is missing.', 'password must be a string')
   @ApiSession('Wrong password, or no valid session.', WRONG_CURRENT_PASSWORD)
+  @ApiNoPassword()
   @ApiTooManyAttempts(
     'Too many wrong current passwords on this account (a limit of its own, apart from login).',
   )

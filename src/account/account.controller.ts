@@ -6,7 +6,7 @@ import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decora
 import { ApiSession, ApiSessionUnauthorized } from '../common/openapi/api-session.decorator.js';
 import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
 import { AccountService } from './account.service.js';
-import { WRONG_CURRENT_PASSWORD } from '../auth/password/password-confirmation.js';
+import { ApiNoPassword, WRONG_CURRENT_PASSWORD } from '../auth/password/password-confirmation.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { SessionResponseDto } from './dto/session-response.dto.js';
@@ -61,6 +61,7 @@ export class AccountController {
     'newPassword must differ from the current password',
   )
   @ApiSessionUnauthorized('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
+  @ApiNoPassword()
   @ApiTooManyAttempts(
     'Too many wrong current passwords on this account (a limit of its own, apart from login).',
   )

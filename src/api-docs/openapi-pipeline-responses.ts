@@ -70,5 +70,25 @@ function forbidden(
     ...(write ? ['Cross-site request refused'] : []),
     ...(secured ? [EMAIL_NOT_VERIFIED] : []),
   ];
-  if (reasons.length > 0) add(403, `${reasons.join('; or ')}.`, examples);
+  if (reasons.length === 0) return;
+  const own = op.responses[403];
+  if (!own) {
+    add(403, `${reasons.join('; or ')}.`, examples);
+    return;
+  }
+  // The route's own 403 (a password it needs and the account lacks) comes first; the pipeline's follow.
+  own.description = `${own.description} Or: ${reasons.join('; or ')}.`;
+  own.content = errorContent(403, [...examplesOf(own), ...examples]);
+}
+
+/** The messages of a documented error response, as ErrorExamples to document again. */
+function examplesOf(response: Response): ErrorExample[] {
+  type Value = { message: string; error?: string };
+  const media = (response.content as Record<string, { example?: Value; examples?: object }> | undefined)?.[
+    'application/json'
+  ];
+  if (media?.example) return [{ message: media.example.message, error: media.example.error }];
+  return Object.values((media?.examples ?? {}) as Record<string, { summary?: string; value: Value }>).map(
+    ({ summary, value }) => ({ message: value.message, error: value.error, summary }),
+  );
 }

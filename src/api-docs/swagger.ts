@@ -33,6 +33,10 @@ const TAGS: Array<[string, string]> = [
     'Passkeys',
     'Sign in with a passkey (WebAuthn) instead of the password and code: add, list, rename and remove passkeys, and the two steps of signing in.',
   ],
+  [
+    'Sign-in providers',
+    'Sign in with Google, GitHub or an OpenID Connect provider (redirects through the browser), and the provider accounts linked to the signed-in user.',
+  ],
   ['Sessions', "The caller's signed-in devices, their recent security activity, and the password."],
   ['Account', 'The signed-in user: read, rename, delete.'],
   ['Email address', 'Verify the address, or change it, through emailed links.'],

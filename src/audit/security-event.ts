@@ -37,6 +37,8 @@ export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 export type LoginFailureReason =
   | 'unknown_email'
   | 'wrong_password'
+  /** An account without a password (made by a sign-in provider): refused like a wrong password. */
+  | 'no_password'
   | 'locked'
   | 'password_changed'
   /** A second factor that did not match, or one already used (`login.2fa_failed`). */

@@ -78,6 +78,11 @@ export class AuthService {
       await this.hasher.verifyDummy(dto.password);
       throw await this.loginFailed('unknown_email');
     }
+    if (found.passwordHash === null) {
+      // An account made by a sign-in provider: answered as a wrong password, after as long.
+      await this.hasher.verifyDummy(dto.password);
+      throw await this.loginFailed('no_password', found.user._id);
+    }
     const check = await this.hasher.verify(dto.password, found.passwordHash);
     if (!check.valid) throw await this.loginFailed('wrong_password', found.user._id);
     if (check.needsRehash) this.upgradeHash(found.user._id, found.passwordHash, dto.password);

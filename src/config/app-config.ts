@@ -11,6 +11,7 @@ import {
 } from './environment.js';
 import { parseOrigins } from './origins.js';
 import { type PasskeysConfig, passkeysConfig } from './passkeys-config.js';
+import { type FederatedConfig, federatedConfig } from './federated-config.js';
 
 export interface AppConfig {
   app: {
@@ -46,6 +47,8 @@ export interface AppConfig {
     bcryptCost: number;
     passwordMinLength: number;
   };
+  /** Sign-in with Google, GitHub or an OpenID Connect provider: only those configured. */
+  federated: FederatedConfig;
   twoFactor: {
     /** Encrypts the TOTP secrets at rest (AES-256-GCM under a key derived from it). */
     encryptionKey: string;
@@ -174,6 +177,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       bcryptCost: env.BCRYPT_COST ?? 12,
       passwordMinLength: env.PASSWORD_MIN_LENGTH ?? 8,
     },
+    federated: federatedConfig(env, production),
     twoFactor: {
       encryptionKey: twoFactorKey(
         ownSecret(env, 'TWO_FACTOR_ENCRYPTION_KEY') ??

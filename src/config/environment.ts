@@ -7,6 +7,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
   validateSync,
@@ -32,6 +33,7 @@ const toBoolean = ({ value }: { value: unknown }) => {
   if (['false', '0', 'no', 'off', ''].includes(normalised)) return false;
   return value;
 };
+const toTrimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const toLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 const toLowerOrUndefined = ({ value }: { value: unknown }) => emptyToUndefined({ value: toLower({ value }) });
@@ -277,6 +279,62 @@ export class EnvironmentVariables {
   @Transform(toBoolean)
   @IsBoolean()
   REQUIRE_EMAIL_VERIFICATION?: boolean;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(HTTP_URL, { message: 'OIDC_ISSUER must be an http(s) URL such as https://login.example.com' })
+  OIDC_ISSUER?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  OIDC_CLIENT_ID?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  OIDC_CLIENT_SECRET?: string;
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => emptyToUndefined({ value: toTrimmed({ value }) }))
+  @IsString()
+  @MaxLength(64, { message: 'OIDC_NAME must be at most 64 characters' })
+  OIDC_NAME?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  GOOGLE_CLIENT_ID?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  GOOGLE_CLIENT_SECRET?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(HTTP_URL, { message: 'GOOGLE_ISSUER must be an http(s) URL such as https://accounts.google.com' })
+  GOOGLE_ISSUER?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  GITHUB_CLIENT_ID?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  GITHUB_CLIENT_SECRET?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(HTTP_URL, { message: 'GITHUB_URL must be an http(s) URL such as https://github.com' })
+  GITHUB_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(HTTP_URL, { message: 'GITHUB_API_URL must be an http(s) URL such as https://api.github.com' })
+  GITHUB_API_URL?: string;
 
   @IsOptional()
   @Transform(toBoolean)

@@ -11,6 +11,8 @@ import {
   passwordResetEmail,
   type Recipient,
   recoveryCodeUsedEmail,
+  signInMethodAddedEmail,
+  signInMethodRemovedEmail,
   twoFactorDisabledEmail,
   twoFactorEnabledEmail,
   verifyEmailEmail,
@@ -70,6 +72,15 @@ export class MailService {
 
   sendPasskeyRemoved(to: Recipient, name: string): Promise<void> {
     return this.deliver(passkeyRemovedEmail(to, name, this.appUrl));
+  }
+
+  /** `provider`: the provider's name as its sign-in button shows it. */
+  sendSignInMethodAdded(to: Recipient, provider: string): Promise<void> {
+    return this.deliver(signInMethodAddedEmail(to, provider, this.appUrl));
+  }
+
+  sendSignInMethodRemoved(to: Recipient, provider: string): Promise<void> {
+    return this.deliver(signInMethodRemovedEmail(to, provider, this.appUrl));
   }
 
   private async deliver(message: MailMessage): Promise<void> {

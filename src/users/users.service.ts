@@ -112,12 +112,22 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap {
     return report;
   }
 
-  async create(fields: { email: string; fullName: string; passwordHash: string }): Promise<UserRecord> {
+  /**
+   * A new account. Without `passwordHash` it has no password (created by a sign-in provider, which
+   * also vouches for the address: `emailVerified`).
+   */
+  async create(fields: {
+    email: string;
+    fullName: string;
+    passwordHash?: string;
+    emailVerified?: boolean;
+  }): Promise<UserRecord> {
     try {
       const user = await this.users.create({
         email: fields.email,
         fullName: fields.fullName,
         password: fields.passwordHash,
+        emailVerified: fields.emailVerified ?? false,
       });
       return user.toObject();
     } catch (error) {
@@ -202,17 +212,18 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap {
     return user;
   }
 
+  /** `passwordHash` null: an account without a password (see User.password). */
   async findByEmailWithPassword(
     email: string,
-  ): Promise<{ user: UserRecord; passwordHash: string; passwordVersion: number } | null> {
+  ): Promise<{ user: UserRecord; passwordHash: string | null; passwordVersion: number } | null> {
     const found = await this.users
       .findOne({ email })
       .select(`${PUBLIC_FIELDS} password passwordVersion`)
-      .lean<UserRecord & { password: string; passwordVersion?: number }>()
+      .lean<UserRecord & { password?: string | null; passwordVersion?: number }>()
       .exec();
     if (!found) return null;
     const { password, passwordVersion, ...user } = found;
-    return { user, passwordHash: password, passwordVersion: passwordVersion ?? 0 };
+    return { user, passwordHash: password || null, passwordVersion: passwordVersion ?? 0 };
   }
 
   /** See User.passwordVersion; null when the user no longer exists. */
@@ -225,9 +236,10 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap {
     return found ? (found.passwordVersion ?? 0) : null;
   }
 
+  /** null: no such user, or one without a password. */
   async getPasswordHash(id: Types.ObjectId): Promise<string | null> {
-    const found = await this.users.findById(id).select('password').lean<{ password: string }>().exec();
-    return found?.password ?? null;
+    const found = await this.users.findById(id).select('password').lean<{ password?: string }>().exec();
+    return found?.password || null;
   }
 
   async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<void> {

@@ -7,6 +7,9 @@ import { createTestApp } from '../support/app/test-app.js';
 import { TestClock } from '../support/app/test-clock.js';
 import { addPasskey, answered, passkeySignIn } from '../support/passkeys.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
+import { Browser } from '../support/federated/browser.js';
+import { APP_URL, TestProviders } from '../support/federated/test-providers.js';
+import { freePort } from '../support/http/free-port.js';
 import { cookiesOf, enableTwoFactor, START, STEP_MS, totp } from '../support/two-factor.js';
 
 /**
@@ -30,6 +33,8 @@ interface Context {
   app: NestExpressApplication;
   http: Http;
   clock: TestClock;
+  /** The sign-in providers the app is configured with (oidc-provider as Google, on 127.0.0.1). */
+  providers: TestProviders;
 }
 
 interface SignInRoute {
@@ -41,6 +46,27 @@ interface SignInRoute {
 
 const login = (http: Http, { email, password }: Account) =>
   http().post('/api/auth/login').send({ email, password });
+
+/** A Google account (oidc-provider through GOOGLE_ISSUER) with a verified address. */
+function googleAccount(providers: TestProviders, email: string): string {
+  const subject = `sub-${email}`;
+  providers.google.accounts.set(subject, { email, email_verified: true, name: 'Pipeline Test' });
+  return subject;
+}
+
+/**
+ * A sign-in with Google as `subject` in a browser of its own, up to the provider's redirect back; then
+ * the callback through supertest, with the browser's flow cookie (and `accept`, for the JSON answer).
+ */
+async function googleCallback({ http, providers }: Context, subject: string, accept?: string) {
+  const browser = new Browser();
+  const start = await browser.get(`${providers.apiUrl}/api/auth/oauth/google`);
+  const callback = await providers.visit('google', browser, start.headers.get('location')!, subject);
+  const call = http()
+    .get(`${callback.pathname}${callback.search}`)
+    .set('Cookie', `oauth_flow=${browser.cookie(callback, 'oauth_flow')!}`);
+  return accept ? call.set('Accept', accept) : call;
+}
 
 /** How to call each route that can start a session. */
 const SIGN_INS: Record<string, SignInRoute> = {
@@ -63,6 +89,39 @@ const SIGN_INS: Record<string, SignInRoute> = {
       http()
         .post('/api/auth/token')
         .send({ email, password, otp: await totp(secret, clock) }),
+  },
+  'GET /api/auth/oauth/{provider}/callback': {
+    firstFactorOnly: async (context, account) => {
+      const { http, clock, providers } = context;
+      // Signed in with both factors, the account links a Google account (of its own address).
+      const { challenge } = (await login(http, account)).body as { challenge: string };
+      const verified = await http()
+        .post('/api/auth/2fa/verify')
+        .send({ challenge, code: await totp(account.secret, clock) });
+      const subject = googleAccount(providers, account.email);
+      const link = await http()
+        .post('/api/auth/oauth/google/link')
+        .set('Cookie', `jwt=${cookiesOf(verified).get('jwt')!}`)
+        .send({})
+        .expect(200);
+      const browser = new Browser();
+      const path = '/api/auth/oauth/google/callback';
+      browser.setCookie(providers.apiUrl, 'oauth_flow', cookiesOf(link).get('oauth_flow')!, path);
+      const linked = await providers.visit('google', browser, (link.body as { url: string }).url, subject);
+      expect((await browser.get(linked)).headers.get('location')).toBe(`${APP_URL}/`);
+      // Google alone is then the first factor: as a redirect, and as JSON.
+      return [
+        await googleCallback(context, subject),
+        await googleCallback(context, subject, 'application/json'),
+      ];
+    },
+    // The control: an account without a second factor (a new one, made by this sign-in).
+    control: async (context) =>
+      googleCallback(
+        context,
+        googleAccount(context.providers, `control-${Date.now()}@example.com`),
+        'application/json',
+      ),
   },
   'POST /api/auth/2fa/verify': {
     firstFactorOnly: async ({ http }, account) => {
@@ -93,6 +152,8 @@ const SIGN_INS: Record<string, SignInRoute> = {
 const NOT_SIGN_INS: Record<string, string> = {
   'POST /api/auth/signup': 'creates an account, which has no second factor yet',
   'POST /api/auth/passkeys/authentication-options': 'hands out a challenge for a passkey to sign',
+  'GET /api/auth/providers': 'lists the sign-in providers',
+  'GET /api/auth/oauth/{provider}': 'starts a sign-in at a provider (a flow cookie, no session)',
   'POST /api/auth/logout': 'ends a session',
   'POST /api/auth/forgot-password': 'mails a link',
   'GET /api/auth/reset-password': 'the reset page',
@@ -150,6 +211,7 @@ describe('Every sign-in route goes through the second factor (e2e, from the Open
   const clock = new TestClock(START);
   let app: NestExpressApplication;
   let document: OpenAPIObject;
+  let providers: TestProviders;
   const http: Http = () => request(app.getHttpServer());
 
   /** Each session a response could carry: its jwt cookie, or any string of its body sent as a bearer token. */
@@ -167,10 +229,16 @@ describe('Every sign-in route goes through the second factor (e2e, from the Open
   };
 
   beforeAll(async () => {
-    app = await createTestApp({}, { overrides: [clock.provider] });
+    const port = await freePort();
+    providers = await TestProviders.start(`http://127.0.0.1:${port}`);
+    app = await createTestApp(providers.env, { overrides: [clock.provider] });
+    await app.listen(port, '127.0.0.1');
     document = createOpenApiDocument(app);
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app?.close();
+    await providers?.stop();
+  });
 
   it('knows every public route of the document: a sign-in with its driver, or why it is none', () => {
     const unknown = publicOperations(document)
@@ -200,7 +268,7 @@ describe('Every sign-in route goes through the second factor (e2e, from the Open
       const { secret } = await enableTwoFactor(app, clock, cookie, GOOD_PASSWORD);
       const account = { email, password: GOOD_PASSWORD, secret, authenticator };
 
-      const context = { app, http, clock };
+      const context = { app, http, clock, providers };
       for (const res of await SIGN_INS[route].firstFactorOnly(context, account)) {
         const where = `${route} answered ${res.status} ${res.text}`;
         expect(res.status, where).toBeLessThan(500);

@@ -17,7 +17,7 @@ import { EmailTokenDto } from './dto/email-token.dto.js';
 import { EmailChangeService } from './email-change.service.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import { INVALID_TOKEN } from '../password-reset/password-reset.service.js';
-import { WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
+import { ApiNoPassword, WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
 import { VERIFY_EMAIL_SCRIPT, verifyEmailPage } from './verify-email-page.js';
 import { LinkPageRoute, LinkPageScriptRoute } from '../email-tokens/link-page.routes.js';
 
@@ -93,6 +93,7 @@ export class EmailAddressController {
   @Put('email')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiSession('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)
+  @ApiNoPassword()
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiError(
     400,

@@ -21,6 +21,12 @@ export class SignInMethods {
     this.counters.set(kind, counter);
   }
 
+  /** Whether the user has any way to sign in: checked again after a removal, which may have raced another. */
+  async hasAny(user: Types.ObjectId): Promise<boolean> {
+    const counts = await Promise.all([...this.counters.values()].map((count) => count(user)));
+    return counts.some((count) => count > 0);
+  }
+
   /** Whether the user would still have a way to sign in after removing one of `kind`. */
   async hasAnotherThan(user: Types.ObjectId, kind: string): Promise<boolean> {
     const counts = await Promise.all(

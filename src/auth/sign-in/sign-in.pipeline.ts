@@ -64,7 +64,7 @@ export class SignInPipeline {
   async complete(proof: SignInProof): Promise<SignInResult> {
     const { user, client, event, method, passwordVersion } = proof;
     const input = proof.secondFactor ?? { kind: 'challenge' };
-    const decision = await this.secondFactor.decide(user, input, passwordVersion);
+    const decision = await this.secondFactor.decide(user, input, { passwordVersion, method });
     if (decision.outcome === 'challenge') return decision;
     const session = await this.sessions.create(user._id, client);
     if (

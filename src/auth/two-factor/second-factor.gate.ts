@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
-import type { SecondFactorMethod } from '../../audit/security-event.js';
+import type { SecondFactorMethod, SignInMethod } from '../../audit/security-event.js';
 import type { UserRecord } from '../../common/auth-context.js';
 import { answerOf, InvalidSecondFactorException, SecondFactorVerifier } from './second-factor.verifier.js';
 import { type IssuedChallenge, TwoFactorChallenges } from './two-factor-challenges.js';
@@ -39,17 +39,20 @@ export class SecondFactorGate {
     private readonly challenges: TwoFactorChallenges,
   ) {}
 
-  /** Throws when an inline code is missing (SecondFactorRequiredException) or wrong (InvalidSecondFactorException). */
+  /**
+   * Throws when an inline code is missing (SecondFactorRequiredException) or wrong (InvalidSecondFactorException).
+   * `firstFactor`: what a challenge remembers of the proof, for the sign-in that answers it.
+   */
   async decide(
     user: UserRecord,
     input: SecondFactorInput,
-    passwordVersion?: number,
+    firstFactor: { passwordVersion?: number; method: SignInMethod },
   ): Promise<SecondFactorDecision> {
     if (input.kind === 'proven') return { outcome: 'pass', method: input.method, checked: true };
     if (input.kind === 'first-factor-suffices') return { outcome: 'pass', checked: true };
     if (!(await this.verifier.isRequired(user._id))) return { outcome: 'pass', checked: false };
     if (input.kind === 'challenge') {
-      return { outcome: 'challenge', challenge: await this.challenges.create(user._id, passwordVersion) };
+      return { outcome: 'challenge', challenge: await this.challenges.create(user._id, firstFactor) };
     }
     if (input.code === undefined) throw new SecondFactorRequiredException();
     const method = await this.verifier.verify(user, answerOf(input.code), 'sign-in');

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
+import type { SignInMethod } from '../../audit/security-event.js';
 import { Clock } from '../../common/clock.js';
 import { TwoFactorChallenge } from './schemas/two-factor-challenge.schema.js';
 
@@ -15,7 +16,9 @@ export interface IssuedChallenge {
   expiresAt: Date;
 }
 
-export type ChallengeRecord = Pick<TwoFactorChallenge, 'user' | 'passwordVersion'> & { _id: Types.ObjectId };
+export type ChallengeRecord = Pick<TwoFactorChallenge, 'user' | 'passwordVersion' | 'method'> & {
+  _id: Types.ObjectId;
+};
 
 /** Sign-ins waiting for their second factor: single use, short-lived, a few answers each. */
 @Injectable()
@@ -29,13 +32,23 @@ export class TwoFactorChallenges implements OnModuleInit {
     await this.challenges.init();
   }
 
-  async create(user: Types.ObjectId, passwordVersion?: number): Promise<IssuedChallenge> {
+  async create(
+    user: Types.ObjectId,
+    { passwordVersion, method }: { passwordVersion?: number; method: SignInMethod },
+  ): Promise<IssuedChallenge> {
     const now = this.clock.now();
     // The embedded server has no TTL index: expired challenges go as new ones come.
     await this.challenges.deleteMany({ expiresAt: trusted({ $lte: now }) }).exec();
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + CHALLENGE_LIFETIME_MS);
-    await this.challenges.create({ tokenHash: hashOf(token), user, passwordVersion, expiresAt, attempts: 0 });
+    await this.challenges.create({
+      tokenHash: hashOf(token),
+      user,
+      passwordVersion,
+      method,
+      expiresAt,
+      attempts: 0,
+    });
     return { token, expiresAt };
   }
 
@@ -54,7 +67,7 @@ export class TwoFactorChallenges implements OnModuleInit {
         { $inc: { attempts: 1 } },
         { returnDocument: 'after' },
       )
-      .select('user passwordVersion')
+      .select('user passwordVersion method')
       .lean<ChallengeRecord>()
       .exec();
   }

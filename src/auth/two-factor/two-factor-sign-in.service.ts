@@ -44,7 +44,7 @@ export class TwoFactorSignIn {
       user,
       client,
       event: 'login.succeeded',
-      method: 'password',
+      method: challenge.method ?? 'password',
       passwordVersion: challenge.passwordVersion,
       secondFactor: { kind: 'proven', method },
     });

@@ -20,7 +20,7 @@ import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.dec
 import { ApiSession } from '../../common/openapi/api-session.decorator.js';
 import { UserResponseDto } from '../../users/dto/user-response.dto.js';
 import { INVALID_CREDENTIALS } from '../auth.constants.js';
-import { WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
+import { ApiNoPassword, WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
 import { SESSION_COOKIE_HEADER } from '../sessions/session-cookie.js';
 import { SignInResponder } from '../sign-in/sign-in.responder.js';
 import { AuthThrottlerGuard } from '../throttling/auth-throttler.guard.js';
@@ -79,6 +79,7 @@ export class TwoFactorController {
   @ApiOkResponse({ type: TwoFactorSetupDto })
   @ApiError(400, 'The password is missing.', 'password must be a string')
   @ApiSession(WRONG_PASSWORD_DOC, WRONG_CURRENT_PASSWORD)
+  @ApiNoPassword()
   @ApiError(409, 'Two-factor sign-in is already on.', ALREADY_ENABLED)
   @ApiTooManyAttempts(TOO_MANY_ON_ACCOUNT)
   setUpTwoFactor(
@@ -148,6 +149,7 @@ export class TwoFactorController {
   @ApiOkResponse({ type: RecoveryCodesDto })
   @ApiError(400, 'The password is missing.', 'password must be a string')
   @ApiSession(WRONG_PASSWORD_DOC, WRONG_CURRENT_PASSWORD)
+  @ApiNoPassword()
   @ApiError(409, 'Two-factor sign-in is off.', NOT_ENABLED)
   @ApiTooManyAttempts(TOO_MANY_ON_ACCOUNT)
   regenerateRecoveryCodes(
@@ -168,6 +170,7 @@ export class TwoFactorController {
     'password must be a string',
   )
   @ApiSession(WRONG_PASSWORD_DOC, WRONG_CURRENT_PASSWORD)
+  @ApiNoPassword()
   @ApiError(409, 'Two-factor sign-in is off.', NOT_ENABLED)
   @ApiTooManyAttempts(TOO_MANY_ON_ACCOUNT)
   disableTwoFactor(

@@ -137,6 +137,19 @@ export function passkeyAddedEmail(to: Recipient, name: string, appUrl: string): 
   });
 }
 
+/** `provider`: the button's name (Google, GitHub, or OIDC_NAME). */
+export function signInMethodAddedEmail(to: Recipient, provider: string, appUrl: string): MailMessage {
+  return layout(to.email, {
+    subject: `${provider} sign-in was added to your account`,
+    fullName: nameFor(to),
+    paragraphs: [
+      `Your account can now be signed in to with ${provider}, as well as the ways it had before.`,
+      `If this was not you, remove ${provider} sign-in in your account's security settings, and change your password.`,
+    ],
+    action: { label: 'Open the app', url: appUrl },
+  });
+}
+
 export function passkeyRemovedEmail(to: Recipient, name: string, appUrl: string): MailMessage {
   return layout(to.email, {
     subject: 'A passkey was removed from your account',
@@ -144,6 +157,18 @@ export function passkeyRemovedEmail(to: Recipient, name: string, appUrl: string)
     paragraphs: [
       `${passkeyCalled(to, name)} was just removed from your account and no longer signs in.`,
       NOT_YOU_SECURE,
+    ],
+    action: { label: 'Open the app', url: appUrl },
+  });
+}
+
+export function signInMethodRemovedEmail(to: Recipient, provider: string, appUrl: string): MailMessage {
+  return layout(to.email, {
+    subject: `${provider} sign-in was removed from your account`,
+    fullName: nameFor(to),
+    paragraphs: [
+      `Your account can no longer be signed in to with ${provider}.`,
+      'If this was not you, someone is signed in to your account: sign out everywhere and change your password.',
     ],
     action: { label: 'Open the app', url: appUrl },
   });

@@ -3,7 +3,8 @@ import type { HydratedDocument } from 'mongoose';
 
 /**
  * The reference backend's `users` collection, field for field, so its accounts keep working here.
- * `password` holds the hash and is never selected unless asked for.
+ * `password` holds the hash and is never selected unless asked for; an account created by signing in
+ * with Google, GitHub or an OpenID provider has none until its owner sets one by a reset link.
  */
 @Schema({ collection: 'users', timestamps: true, strict: true })
 export class User {
@@ -13,8 +14,8 @@ export class User {
   @Prop({ required: true, trim: true, maxlength: 100 })
   fullName: string;
 
-  @Prop({ required: true, select: false })
-  password: string;
+  @Prop({ type: String, select: false })
+  password?: string;
 
   @Prop({ default: '' })
   profilePic: string;

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
+import type { SignInMethod } from '../../../audit/security-event.js';
 
 /**
  * A sign-in that proved the password and waits for the second factor. Kept in the database, so any
@@ -16,6 +17,10 @@ export class TwoFactorChallenge {
   /** The password version the first factor was checked against: a reset meanwhile voids the challenge. */
   @Prop({ type: Number })
   passwordVersion?: number;
+
+  /** The first factor, recorded with the sign-in once the second is shown. Absent on older ones: a password. */
+  @Prop({ type: String })
+  method?: SignInMethod;
 
   @Prop({ required: true })
   expiresAt: Date;
