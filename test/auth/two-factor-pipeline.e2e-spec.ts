@@ -74,7 +74,7 @@ const SIGN_INS: Record<string, SignInRoute> = {
     firstFactorOnly: async ({ http }, account) => [await login(http, account)],
     // The control: an account without a second factor signs in here.
     control: async ({ app, http }) =>
-      login(http, { ...(await signUp(app)), secret: '', authenticator: new SoftwareAuthenticator() }),
+      login(http, { ...(await signUp(app)), secret: '', authenticator: new SoftwareAuthenticator(APP_URL) }),
   },
   'POST /api/auth/token': {
     firstFactorOnly: async ({ http }, { email, password }) => [
@@ -263,7 +263,7 @@ describe('Every sign-in route goes through the second factor (e2e, from the Open
     expect(routes.sort()).toEqual(Object.keys(SIGN_INS).sort());
     for (const route of routes) {
       const { email, cookie } = await signUp(app);
-      const authenticator = new SoftwareAuthenticator();
+      const authenticator = new SoftwareAuthenticator(APP_URL);
       await answered(addPasskey(app, cookie, authenticator), 201);
       const { secret } = await enableTwoFactor(app, clock, cookie, GOOD_PASSWORD);
       const account = { email, password: GOOD_PASSWORD, secret, authenticator };
