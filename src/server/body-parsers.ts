@@ -83,13 +83,24 @@ export function hasBody(req: IncomingMessage): boolean {
  * Only a string in `field` may make the body large. Measured before the shape check and validation,
  * whose regular expressions would otherwise run over megabytes of text.
  */
-function checkApartFromPicture(body: unknown, field: string): PayloadTooLargeException | undefined {
+function checkApartFromPicture(
+  body: unknown,
+  field: string,
+): PayloadTooLargeException | BadRequestException | undefined {
   const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
   const rest =
     isObject && typeof (body as Record<string, unknown>)[field] === 'string'
       ? { ...(body as Record<string, unknown>), [field]: undefined }
       : body;
-  return Buffer.byteLength(JSON.stringify(rest)) > BODY_APART_FROM_PICTURE_MAX_BYTES
+  let size: number;
+  try {
+    size = Buffer.byteLength(JSON.stringify(rest));
+  } catch {
+    // JSON.stringify recurses: a body nested thousands deep overflows the stack (a RangeError that,
+    // thrown here inside the parser's callback, would leave the request unanswered).
+    return new BadRequestException('The request body is nested too deeply');
+  }
+  return size > BODY_APART_FROM_PICTURE_MAX_BYTES
     ? new PayloadTooLargeException(BODY_APART_FROM_PICTURE_TOO_LARGE)
     : undefined;
 }

@@ -110,4 +110,17 @@ describe('Platform: request body limits (e2e)', () => {
       expect(res.body).toMatchObject({ text: 'a picture', image: expect.any(String) });
     });
   });
+
+  it('answers a body nested thousands deep on a picture route with 400, not silence', async () => {
+    const { cookie } = await signUp(app);
+    const deep = '['.repeat(4118) + ']'.repeat(4118);
+    const res = await request(app.getHttpServer())
+      .post(`/api/messages/send/${'a'.repeat(24)}`)
+      .set('Cookie', cookie)
+      .set('Content-Type', 'application/json')
+      .send(deep)
+      .timeout(5000);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(errorBody(400, 'The request body is nested too deeply'));
+  });
 });
