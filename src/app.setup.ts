@@ -4,6 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import cors from 'cors';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -15,6 +16,7 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './server/body-parsers.js';
 import { ParseBodyAfterGuards } from './server/parse-body-after-guards.interceptor.js';
 import { precomputedHeaders } from './server/precomputed-headers.js';
+import { requestEntry } from './server/request-entry.js';
 import { bindRequestContext } from './common/http/request-context.js';
 import { answerMalformedRequestsWithJson } from './server/client-error.js';
 import { applyServerTimeouts } from './server/server-timeouts.js';
@@ -41,9 +43,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const { maxBytes, publicUrl } = config.get('media', { infer: true });
 
   app.useLogger(app.get(Logger));
-  // First, so that every request, whatever answers it, has an id and an access log line.
+  // The access line first, so that every request, whatever answers it, has an id and a line.
   const httpLogger = app.get<HttpLogger>(HTTP_LOGGER);
-  app.use(httpLogger);
   // Timed from the same first middleware: 404s, guard refusals and refused bodies like any other answer.
   if (config.get('metrics.enabled', { infer: true })) httpLogger.onFinish(app.get(HttpMetrics).observe);
   applyServerTimeouts(app.getHttpServer() as Server, config.get('server', { infer: true }));
@@ -61,31 +62,37 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     'https:',
     ...(URL.canParse(publicUrl) ? [new URL(publicUrl).origin] : []),
   ];
+  const underApi = (req: Request) => req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
   app.use(
-    precomputedHeaders(
-      helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }),
+    requestEntry(
+      [
+        httpLogger,
+        precomputedHeaders(
+          helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }),
+        ),
+        cookieParser(),
+        // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
+        cors({
+          origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
+          credentials: true,
+          exposedHeaders: [REQUEST_ID_HEADER],
+        }),
+        // Responses carry user data or session state: never store them in a shared or browser cache.
+        (req: Request, res: Response, next: NextFunction) => {
+          if (!req.path.startsWith(`/${SWAGGER_PATH}`)) res.setHeader('Cache-Control', 'no-store');
+          next();
+        },
+      ],
+      // Requests for Nest's routes get their context; the others go on to the files served below.
+      (req, res, next) => (underApi(req) ? bindRequestContext(req, res, next) : next()),
     ),
   );
-  app.use(cookieParser());
-  // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
-  app.enableCors({
-    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
-    credentials: true,
-    exposedHeaders: [REQUEST_ID_HEADER],
-  });
-  // Responses carry user data or session state: never store them in a shared or browser cache.
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (!req.path.startsWith(`/${SWAGGER_PATH}`)) res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
   serveLocalMedia(app);
   if (frontendDir) serveFrontend(app, frontendDir);
   // Nest answers unknown routes under /api; give every other path the same JSON 404.
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    const underApi = req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
-    next(underApi ? undefined : new NotFoundException(`Cannot ${req.method} ${req.path}`));
+    next(underApi(req) ? undefined : new NotFoundException(`Cannot ${req.method} ${req.path}`));
   });
-  app.use(bindRequestContext);
   const parseBody = jsonBodyParser({
     dataUriRoutes: [PROFILE_PICTURE_JSON_ROUTE, SEND_MESSAGE_ROUTE],
     // A data URI is base64 (4 bytes for every 3) plus its header and the JSON around it.

@@ -1,6 +1,7 @@
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import type { Request, RequestHandler, Response } from 'express';
 import { from, mergeMap, type Observable } from 'rxjs';
+import { hasBody } from './body-parsers.js';
 
 /**
  * Reads and parses the request body once the guards have let the request through, instead of in an
@@ -19,6 +20,8 @@ export class ParseBodyAfterGuards implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
+    // Nothing to read (most GETs): the parser would only call back at once, through a promise.
+    if (!hasBody(http.getRequest<Request>())) return next.handle();
     const parsed = new Promise<void>((resolve, reject) => {
       void this.parse(http.getRequest<Request>(), http.getResponse<Response>(), (error?: unknown) =>
         error ? reject(this.mapError(error)) : resolve(),
