@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mongoose, { type ConnectOptions } from 'mongoose';
 import type { AppConfig } from '../config/app-config.js';
 import { StartupError } from '../config/startup-error.js';
-import { EmbeddedMongo } from './embedded/embedded-mongo.js';
+import type { EmbeddedMongo } from './embedded/embedded-mongo.js';
 
 const EMBEDDED_DB_NAME = 'chat';
 
@@ -32,6 +32,8 @@ export class DatabaseServer implements OnApplicationShutdown {
       await this.checkReachable(this.settings.uri, timeoutMs);
       return { uri: this.settings.uri };
     }
+    // Loaded only here: with MONGODB_URI set, the embedded server's code (some 5 MiB) stays unloaded.
+    const { EmbeddedMongo } = await import('./embedded/embedded-mongo.js');
     this.embeddedServer = new EmbeddedMongo({
       dataDir: this.settings.persistEmbedded ? this.dataDir : undefined,
       journalMaxBytes: this.settings.embeddedJournalMaxBytes,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import { Semaphore } from '../common/concurrency/semaphore.js';
 import {
   checkDimensions,
@@ -26,6 +26,22 @@ const DECODER_FORMATS: Record<ImageExtension, string> = {
 };
 
 /**
+ * sharp and libvips, loaded with the first picture: some 20 MiB of memory that an instance nobody
+ * uploads to never needs.
+ */
+let loading: Promise<typeof Sharp> | undefined;
+function loadSharp(): Promise<typeof Sharp> {
+  loading ??= import('sharp').then(({ default: sharp }) => {
+    // Process-wide settings of sharp, which only this class uses: every picture is new, so
+    // libvips' operation cache would only hold memory.
+    sharp.cache(false);
+    sharp.concurrency(1);
+    return sharp;
+  });
+  return loading;
+}
+
+/**
  * Decodes a validated picture and encodes a new one from its pixels: the first frame only, turned
  * upright from its EXIF orientation, scaled down to PICTURE_MAX_SIDE, as WebP with no metadata (EXIF
  * and its GPS position, XMP, ICC, comments). Bytes after the image or in its chunks go nowhere.
@@ -39,18 +55,12 @@ export class ImageReencoder {
   private readonly logger = new Logger(ImageReencoder.name);
   private readonly slots = new Semaphore(Math.max(1, availableParallelism() - 1));
 
-  constructor() {
-    // Process-wide settings of sharp, which only this class uses: every picture is new, so
-    // libvips' operation cache would only hold memory.
-    sharp.cache(false);
-    sharp.concurrency(1);
-  }
-
   reencode(image: ValidatedImage, kind: PictureKind): Promise<ValidatedImage> {
     return this.slots.run(() => this.run(image, PICTURE_MAX_SIDE[kind]));
   }
 
   private async run(image: ValidatedImage, maxSide: number): Promise<ValidatedImage> {
+    const sharp = await loadSharp();
     // The header again, as the decoder reads it: a GIF whose frame is larger than its declared
     // screen, for one, is sized by its frame. Reading it decodes nothing, hence no pixel limit.
     const header = await sharp(image.bytes, { limitInputPixels: false })

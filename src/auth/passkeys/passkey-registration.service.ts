@@ -1,10 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import {
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import type { RegistrationResponseJSON, VerifiedRegistrationResponse } from '@simplewebauthn/server';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import type { AuthContext } from '../../common/auth-context.js';
 import { Clock } from '../../common/clock.js';
@@ -19,6 +15,7 @@ import { PasskeyCredentials } from './passkey-credentials.js';
 import { challengeOf } from './client-data.js';
 import { toCreationOptions, toPasskeyResponse } from './passkey.mapper.js';
 import { StepUp } from './step-up.js';
+import { webAuthn } from './webauthn-library.js';
 
 export const REGISTRATION_FAILED = 'Passkey registration failed';
 export const ALREADY_REGISTERED = 'This passkey is already registered';
@@ -53,6 +50,7 @@ export class PasskeyRegistration {
     if (existing.length >= MAX_PASSKEYS) throw new ConflictException(TOO_MANY_PASSKEYS);
     await this.stepUp.confirm(auth, password);
     const handle = await this.credentials.ensureHandle(user._id);
+    const { generateRegistrationOptions } = await webAuthn();
     const options = await generateRegistrationOptions({
       rpName: this.settings.rpName,
       rpID: this.settings.rpId,
@@ -82,7 +80,8 @@ export class PasskeyRegistration {
     if (!challenge || !(await this.challenges.consume(challenge, 'registration', user._id))) {
       throw this.refused('no registration challenge of ours for this user, or an expired or used one');
     }
-    let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+    const { verifyRegistrationResponse } = await webAuthn();
+    let verified: VerifiedRegistrationResponse;
     try {
       verified = await verifyRegistrationResponse({
         response,

@@ -1,10 +1,6 @@
 import { Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, VerifiedAuthenticationResponse } from '@simplewebauthn/server';
 import { Clock } from '../../common/clock.js';
 import type { ClientInfo } from '../../common/http/client-info.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -16,6 +12,7 @@ import { challengeOf } from './client-data.js';
 import { PASSKEY_CHALLENGE_LIFETIME_MS, PasskeyChallenges } from './passkey-challenges.js';
 import { PasskeyCredentials } from './passkey-credentials.js';
 import { toRequestOptions } from './passkey.mapper.js';
+import { webAuthn } from './webauthn-library.js';
 
 /** The one answer to every refused passkey sign-in, whatever the reason. */
 export const PASSKEY_SIGN_IN_FAILED = 'Passkey sign-in failed';
@@ -41,6 +38,7 @@ export class PasskeySignIn {
   }
 
   async options(): Promise<PasskeyRequestOptionsDto> {
+    const { generateAuthenticationOptions } = await webAuthn();
     const options = await generateAuthenticationOptions({
       rpID: this.settings.rpId,
       allowCredentials: [],
@@ -68,7 +66,8 @@ export class PasskeySignIn {
     if (!handle || response.response?.userHandle !== handle) {
       throw this.refused(`the user handle is not the owner's (passkey ${passkey._id.toHexString()})`);
     }
-    let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+    const { verifyAuthenticationResponse } = await webAuthn();
+    let verified: VerifiedAuthenticationResponse;
     try {
       verified = await verifyAuthenticationResponse({
         response,

@@ -6,8 +6,13 @@ import type { AppConfig } from '../../config/app-config.js';
 
 export const PASSWORD_MAX_LENGTH = 128;
 
-/** The 49k most common passwords from the zxcvbn project (lower-case), held offline. */
-const COMMON_PASSWORDS = new Set<string>(dictionary['passwords-common'] as string[]);
+/**
+ * The 49k most common passwords from the zxcvbn project (lower-case), held offline; the set is built
+ * on the first password checked, memory an idle instance need not hold.
+ */
+let commonPasswords: Set<string> | undefined;
+const isCommonPassword = (password: string) =>
+  (commonPasswords ??= new Set<string>(dictionary['passwords-common'] as string[])).has(password);
 
 /** The rules for a new password: a length range and not a common one; no composition rules (NIST 800-63B). */
 @Injectable()
@@ -30,7 +35,7 @@ export class PasswordPolicy {
     if (length > PASSWORD_MAX_LENGTH)
       return `${field} must be at most ${PASSWORD_MAX_LENGTH} characters long`;
     if (password.trim() === '') return `${field} must not be only spaces`;
-    if (COMMON_PASSWORDS.has(password.toLowerCase()))
+    if (isCommonPassword(password.toLowerCase()))
       return `${field} is too common, please choose a less guessable one`;
     return null;
   }
