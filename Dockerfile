@@ -30,4 +30,6 @@ EXPOSE 5001
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5001) + '/api/health', { signal: AbortSignal.timeout(4000) }).then((res) => process.exit(res.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself (no shell in between), then drains and exits 0.
-CMD ["node", "dist/main.js"]
+# A young generation of 2 MiB semi-spaces instead of V8's 16: the same CPU per request, a third of the
+# memory under load and shorter collection pauses (docs/benchmarks.md).
+CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

@@ -28,7 +28,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { describeMachine, freePort, signUp } from './support/server.mjs';
+import { describeMachine, freePort, PRODUCTION_NODE_FLAGS, signUp } from './support/server.mjs';
 
 const env = process.env;
 const ROUNDS = Number(env.CEILING_ROUNDS ?? 3);
@@ -313,7 +313,7 @@ async function startProject(mongoUri, dist = env.CEILING_DIST ?? 'dist', logName
   const base = `http://127.0.0.1:${port}`;
   const logFile = env.CEILING_LOG_FILE && !AGAINST ? resolve(env.CEILING_LOG_FILE) : join(tmp, logName);
   const out = openSync(logFile, 'a');
-  const args = [join(dist, 'main.js')];
+  const args = [...PRODUCTION_NODE_FLAGS, join(dist, 'main.js')];
   const measured = logName === 'project.log';
   if (measured && env.CEILING_NODE_ARGS) args.unshift(...env.CEILING_NODE_ARGS.split(' ').filter(Boolean));
   if (measured && PROFILE_DIR)

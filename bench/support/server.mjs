@@ -6,11 +6,14 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
+/** The node options production runs with: the Dockerfile's CMD and `npm run start:prod`. */
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 export async function startServer(env) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'chat-auth-bench-'));
-  const server = spawn(process.execPath, ['dist/main.js'], {
+  const server = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, 'dist/main.js'], {
     env: {
       ...process.env,
       NODE_ENV: 'development',

@@ -62,7 +62,14 @@ describe('Dockerfile', () => {
   });
 
   it('starts `node dist/main.js` in exec form, so SIGTERM reaches node and no shell', () => {
-    expect(JSON.parse(runtimeLine('CMD')!)).toEqual(['node', 'dist/main.js']);
+    const command = JSON.parse(runtimeLine('CMD')!) as string[];
+    expect(command).toEqual(['node', '--max-semi-space-size=2', 'dist/main.js']);
+    // `npm run start:prod` and the benchmarks run production's command too.
+    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts['start:prod']).toBe(command.join(' '));
+    expect(readFileSync('bench/support/server.mjs', 'utf8')).toContain(
+      `PRODUCTION_NODE_FLAGS = ['${command.slice(1, -1).join("', '")}']`,
+    );
   });
 
   it('checks health with node itself (no curl in the slim image) against /api/health on $PORT', () => {
