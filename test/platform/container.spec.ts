@@ -65,7 +65,9 @@ describe('Dockerfile', () => {
     const command = JSON.parse(runtimeLine('CMD')!) as string[];
     expect(command).toEqual(['node', '--max-semi-space-size=2', 'dist/main.js']);
     // `npm run start:prod` and the benchmarks run production's command too.
-    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(scripts['start:prod']).toBe(command.join(' '));
     expect(readFileSync('bench/support/server.mjs', 'utf8')).toContain(
       `PRODUCTION_NODE_FLAGS = ['${command.slice(1, -1).join("', '")}']`,
