@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { v2 as cloudinary, type UploadApiOptions } from 'cloudinary';
+import type { UploadApiOptions, v2 } from 'cloudinary';
 import { ConfigurationError } from '../config/environment.js';
 import type { ValidatedImage } from './image-validator.js';
 import type { MediaStorage, StoredImage } from './media-storage.js';
@@ -17,6 +17,8 @@ const DEFAULT_API = 'https://api.cloudinary.com';
  */
 export class CloudinaryStorage implements MediaStorage {
   private readonly account: UploadApiOptions;
+  /** Loaded here, not with this file: an instance that stores pictures elsewhere never holds the SDK (some 20 MiB). */
+  private readonly sdk: Promise<typeof v2> = import('cloudinary').then(({ v2: cloudinary }) => cloudinary);
 
   constructor(
     cloudinaryUrl: string,
@@ -42,7 +44,8 @@ export class CloudinaryStorage implements MediaStorage {
     };
   }
 
-  save(image: ValidatedImage, ownerId: string): Promise<StoredImage> {
+  async save(image: ValidatedImage, ownerId: string): Promise<StoredImage> {
+    const cloudinary = await this.sdk;
     return new Promise((resolve, reject) => {
       const upload = cloudinary.uploader.upload_stream(
         {
@@ -76,6 +79,7 @@ export class CloudinaryStorage implements MediaStorage {
       invalidate: true,
       timeout: this.timeoutMs,
     };
+    const cloudinary = await this.sdk;
     let result: { result?: unknown };
     try {
       result = (await cloudinary.uploader.destroy(key.slice(KEY_PREFIX.length), options)) as {
