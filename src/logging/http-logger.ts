@@ -180,28 +180,67 @@ export function createHttpLogger(root: Logger): HttpLogger {
   const middleware = (req: Request, res: Response, next: () => void) => {
     const request = req as LoggedRequest;
     const startedAt = Date.now();
-    const started = finishObservers.length > 0 ? process.hrtime.bigint() : 0n;
+    const started = process.hrtime.bigint();
     const requestId = (request.id ||= assignRequestId(req, res));
-    request.log ??= root.child({ requestId });
+    request.log ??= new RequestLogger(root, requestId) as unknown as Logger;
     let logged = false;
     const onEnd = (error?: Error) => {
       if (logged) return;
       logged = true;
       logAccess(access, request, res, requestId, Date.now() - startedAt, error);
-    };
-    const onFinish = () => {
-      onEnd();
+      // Node emits `close` on a response once it has finished too (with writableFinished set),
+      // or when its connection went first: one listener tells both apart.
+      if (error !== undefined || !res.writableFinished) return;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       for (const observe of finishObservers) observe(req, res, seconds);
     };
     res.on('close', onEnd);
-    res.on('finish', finishObservers.length > 0 ? onFinish : onEnd);
     res.on('error', onEnd);
     next();
   };
   return Object.assign(middleware, {
     onFinish: (observer: FinishObserver) => void finishObservers.push(observer),
   });
+}
+
+/**
+ * `req.log`, which nestjs-pino binds to Nest's log calls made while the request is handled: the
+ * child logger with the request id is made on the first such call. Most requests log nothing but
+ * their access line, and a child of the root logger costs its redaction of the bindings.
+ */
+class RequestLogger {
+  private bound?: Logger;
+
+  constructor(
+    private readonly root: Logger,
+    private readonly requestId: string,
+  ) {}
+
+  private get logger(): Logger {
+    return (this.bound ??= this.root.child({ requestId: this.requestId }));
+  }
+
+  child(...args: Parameters<Logger['child']>) {
+    return this.logger.child(...args);
+  }
+  trace(...args: Parameters<Logger['trace']>) {
+    this.logger.trace(...args);
+  }
+  debug(...args: Parameters<Logger['debug']>) {
+    this.logger.debug(...args);
+  }
+  info(...args: Parameters<Logger['info']>) {
+    this.logger.info(...args);
+  }
+  warn(...args: Parameters<Logger['warn']>) {
+    this.logger.warn(...args);
+  }
+  error(...args: Parameters<Logger['error']>) {
+    this.logger.error(...args);
+  }
+  fatal(...args: Parameters<Logger['fatal']>) {
+    this.logger.fatal(...args);
+  }
 }
 
 /** Told when a response has finished (not when its connection closed first), with its duration. */
