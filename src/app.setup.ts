@@ -14,7 +14,7 @@ import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './server/body-parsers.js';
-import { ParseBodyAfterGuards } from './server/parse-body-after-guards.interceptor.js';
+import { ParseBodyGuard } from './server/parse-body.guard.js';
 import { precomputedHeaders } from './server/precomputed-headers.js';
 import { requestEntry } from './server/request-entry.js';
 import { bindRequestContext } from './common/http/request-context.js';
@@ -101,9 +101,10 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     // A cross-site form can post here, but it gets no cookie and cannot read the token it earns.
     formRoutes: [TOKEN_ROUTE],
   });
-  // After the guards: a request they refuse is answered with its body unread.
-  app.useGlobalInterceptors(
-    new ParseBodyAfterGuards(parseBody, (error) => app.get(HttpAdapterHost).httpAdapter.mapException(error)),
+  // After the auth module's global guards (registered when the app was created): a request they
+  // refuse is answered with its body unread.
+  app.useGlobalGuards(
+    new ParseBodyGuard(parseBody, (error) => app.get(HttpAdapterHost).httpAdapter.mapException(error)),
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(app.get(EventEmitter2)));

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Header,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -35,7 +24,7 @@ import { LoginDto } from './dto/login.dto.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
 import { CROSS_SITE_REFUSED, OriginChecked } from './guards/csrf-origin.guard.js';
-import { AuthThrottlerGuard, ThrottleBucket } from './throttling/auth-throttler.guard.js';
+import { RateLimited, ThrottleBucket } from './throttling/auth-throttler.guard.js';
 import { PasswordGrantService } from './oauth/password-grant.service.js';
 import { TokenRequestDto } from './oauth/token-request.dto.js';
 import { TokenResponseDto } from './oauth/token-response.dto.js';
@@ -71,7 +60,7 @@ export class AuthController {
 
   /** Creates an account and signs it in (sets the `jwt` session cookie). */
   @Public()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Post('signup')
   @ApiCreatedResponse({
     type: UserResponseDto,
@@ -101,7 +90,7 @@ export class AuthController {
    * POST /api/auth/2fa/verify.
    */
   @Public()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @ThrottleBucket(SIGN_IN_BUCKET)
   @Post('login')
   @HttpCode(HttpStatus.OK)
@@ -137,7 +126,7 @@ export class AuthController {
    */
   @Public()
   @OriginChecked()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @ThrottleBucket(SIGN_IN_BUCKET)
   @Post('token')
   @HttpCode(HttpStatus.OK)

@@ -27,6 +27,7 @@ import { PasswordConfirmation } from './password/password-confirmation.js';
 import { PasswordHasher } from './password/password-hasher.js';
 import { PasswordReplacement } from './password/password-replacement.js';
 import { PasswordPolicy } from './password/password-policy.js';
+import { AuthThrottlerGuard } from './throttling/auth-throttler.guard.js';
 import { SessionCookie } from './sessions/session-cookie.js';
 import { Session, SessionSchema } from './sessions/session.schema.js';
 import { JWT_ALGORITHM, SessionAuthenticator } from './sessions/session-authenticator.js';
@@ -89,10 +90,12 @@ import { TwoFactorService } from './two-factor/two-factor.service.js';
   ],
   controllers: [AuthController, PasswordResetController, EmailAddressController, TwoFactorController],
   providers: [
-    // Order matters: the CSRF origin check, then the session, then whether its email is verified.
+    // Order matters: the CSRF origin check, then the session, then whether its email is verified,
+    // then the rate limit of @RateLimited() routes. configureApp adds the body parser after them.
     { provide: APP_GUARD, useClass: CsrfOriginGuard },
     { provide: APP_GUARD, useClass: SessionGuard },
     { provide: APP_GUARD, useClass: EmailVerifiedGuard },
+    { provide: APP_GUARD, useClass: AuthThrottlerGuard },
     AuthService,
     SignInPipeline,
     SignInResponder,

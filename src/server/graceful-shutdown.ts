@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Server } from 'node:http';
 import { APP_DRAINING } from '../common/events/lifecycle.events.js';
 import { HttpDrain } from './http-drain.js';
-import { InFlightHandlers } from './in-flight-handlers.interceptor.js';
+import { InFlightHandlers } from './in-flight-handlers.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 /** Time the shutdown hooks (database, embedded store flush) get after the requests. */
@@ -19,7 +19,7 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number):
   const logger = new Logger('Shutdown');
   const drain = new HttpDrain(app.getHttpServer() as Server);
   const handlers = new InFlightHandlers();
-  app.useGlobalInterceptors(handlers);
+  handlers.countRoutesOf(app.getHttpAdapter());
   let started = false;
   const shutdown = async (signal: string) => {
     if (started) return;

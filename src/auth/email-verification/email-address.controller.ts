@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Put } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AllowUnverified } from '../../common/decorators/allow-unverified.decorator.js';
@@ -11,7 +11,7 @@ import { UserResponseDto } from '../../users/dto/user-response.dto.js';
 import { toUserResponse } from '../../users/user.mapper.js';
 import type { AuthContext } from '../../common/auth-context.js';
 import { MessageResponseDto } from '../dto/message-response.dto.js';
-import { AuthThrottlerGuard } from '../throttling/auth-throttler.guard.js';
+import { RateLimited } from '../throttling/auth-throttler.guard.js';
 import { ChangeEmailDto } from './dto/change-email.dto.js';
 import { EmailTokenDto } from './dto/email-token.dto.js';
 import { EmailChangeService } from './email-change.service.js';
@@ -58,7 +58,7 @@ export class EmailAddressController {
 
   /** Confirms the address with the token from the emailed link: the link's page posts it, and so may an app. */
   @Public()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Post('verify-email')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
@@ -74,7 +74,7 @@ export class EmailAddressController {
 
   /** Emails a new confirmation link to the signed-in user's address (at most 3 per hour). */
   @AllowUnverified()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Post('resend-verification')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiSession()
@@ -89,7 +89,7 @@ export class EmailAddressController {
    * address and the current one is told. The address changes when the link is used.
    */
   @AllowUnverified()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Put('email')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiSession('Current password is incorrect, or no valid session.', WRONG_CURRENT_PASSWORD)

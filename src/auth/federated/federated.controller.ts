@@ -1,16 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Post,
-  Query,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthContext } from '../../common/auth-context.js';
@@ -18,7 +6,7 @@ import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../../common/openapi/api-session.decorator.js';
-import { AuthThrottlerGuard } from '../throttling/auth-throttler.guard.js';
+import { RateLimited } from '../throttling/auth-throttler.guard.js';
 import { AuthorizationUrlDto, FlowRedirectDto } from './dto/flow-responses.dto.js';
 import { ProviderResponseDto } from './dto/provider-response.dto.js';
 import { RETURN_TO_INVALID, ReturnToDto } from './dto/return-to.dto.js';
@@ -75,7 +63,7 @@ export class FederatedController {
    * that cannot be reached ends at the app's login page with `error=provider_error`.
    */
   @Public()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Get('oauth/:provider')
   @ApiProduces('application/json')
   @ApiOkResponse({ type: FlowRedirectDto, description: AS_JSON, headers: FLOW_COOKIE_HEADER })

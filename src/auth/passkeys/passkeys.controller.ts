@@ -11,7 +11,6 @@ import {
   Post,
   Req,
   Res,
-  UseGuards,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -27,7 +26,7 @@ import { SIGN_IN_BUCKET } from '../auth.constants.js';
 import { WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
 import { SESSION_COOKIE_HEADER } from '../sessions/session-cookie.js';
 import { SignInResponder } from '../sign-in/sign-in.responder.js';
-import { AuthThrottlerGuard, ThrottleBucket } from '../throttling/auth-throttler.guard.js';
+import { RateLimited, ThrottleBucket } from '../throttling/auth-throttler.guard.js';
 import { PasskeyCreationOptionsDto, PasskeyRequestOptionsDto } from './dto/passkey-options.dto.js';
 import {
   authenticationResponseOf,
@@ -159,7 +158,7 @@ export class PasskeysController {
    * works once, for 5 minutes.
    */
   @Public()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Post('authentication-options')
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
@@ -176,7 +175,7 @@ export class PasskeysController {
    * factors: no two-factor challenge follows.
    */
   @Public()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @ThrottleBucket(SIGN_IN_BUCKET)
   @Post('authentication')
   @HttpCode(HttpStatus.OK)

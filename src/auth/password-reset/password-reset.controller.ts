@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/decorators/public.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { MessageResponseDto } from '../dto/message-response.dto.js';
-import { AuthThrottlerGuard } from '../throttling/auth-throttler.guard.js';
+import { RateLimited } from '../throttling/auth-throttler.guard.js';
 import { ForgotPasswordDto } from './dto/forgot-password.dto.js';
 import { ResetPasswordDto } from './dto/reset-password.dto.js';
 import { INVALID_TOKEN, PasswordResetService, RESET_LINK_SENT } from './password-reset.service.js';
@@ -34,7 +34,7 @@ export class PasswordResetController {
    * Emails a single-use reset link (valid 30 minutes) if an account uses the address. The answer is
    * the same, and as fast, whether or not one does.
    */
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Post('forgot-password')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: MessageResponseDto })
@@ -63,7 +63,7 @@ export class PasswordResetController {
    * Sets a new password with the emailed token: signs out every device, clears the failed-login count
    * and emails a notice.
    */
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Post('reset-password')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({

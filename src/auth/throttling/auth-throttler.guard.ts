@@ -13,11 +13,21 @@ import { REQUEST_THROTTLED, type RequestThrottledEvent } from '../../common/even
 import { TooManyRequestsException } from '../../common/http/too-many-requests.exception.js';
 
 const THROTTLE_BUCKET = 'authThrottleBucket';
+const RATE_LIMITED = 'authRateLimited';
+
+const ALLOWED = Promise.resolve(true);
+
+/** The route gets the per-IP auth rate limit (RATE_LIMIT_AUTH_PER_MINUTE). */
+export const RateLimited = () => SetMetadata(RATE_LIMITED, true);
 
 /** Routes with the same bucket share one per-IP count (login and the token route are one sign-in). */
 export const ThrottleBucket = (name: string) => SetMetadata(THROTTLE_BUCKET, name);
 
-/** Per-IP limit on signup and login; answers in the API's own 429 shape. */
+/**
+ * Per-IP limit on signup, login and the other @RateLimited() routes; answers in the API's own 429
+ * shape. Global, after the session guards and before the body is read (the last global guard), so
+ * that a request over the limit is refused with its body unread; other routes pass straight through.
+ */
 @Injectable()
 export class AuthThrottlerGuard extends ThrottlerGuard {
   constructor(
@@ -27,6 +37,11 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
     private readonly events: EventEmitter2,
   ) {
     super(options, storage, reflector);
+  }
+
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.reflector.get<boolean | undefined>(RATE_LIMITED, context.getHandler())) return ALLOWED;
+    return super.canActivate(context);
   }
 
   protected generateKey(context: ExecutionContext, suffix: string, name: string): string {

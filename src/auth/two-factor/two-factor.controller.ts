@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Header,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthContext } from '../../common/auth-context.js';
@@ -23,7 +12,7 @@ import { INVALID_CREDENTIALS } from '../auth.constants.js';
 import { ApiNoPassword, WRONG_CURRENT_PASSWORD } from '../password/password-confirmation.js';
 import { SESSION_COOKIE_HEADER } from '../sessions/session-cookie.js';
 import { SignInResponder } from '../sign-in/sign-in.responder.js';
-import { AuthThrottlerGuard } from '../throttling/auth-throttler.guard.js';
+import { RateLimited } from '../throttling/auth-throttler.guard.js';
 import { ChallengeCookie } from './challenge-cookie.js';
 import {
   ConfirmPasswordDto,
@@ -113,7 +102,7 @@ export class TwoFactorController {
    * Each code works once; after 5 answers the challenge is dead, and it expires after 5 minutes.
    */
   @Public()
-  @UseGuards(AuthThrottlerGuard)
+  @RateLimited()
   @Post('verify')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
