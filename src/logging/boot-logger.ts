@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import type { LogLevel } from '@nestjs/common';
-import { Logger, PinoLogger } from 'nestjs-pino';
+import type { Logger } from 'nestjs-pino';
 import { LOG_FORMATS, LOG_LEVELS } from '../config/environment.js';
+import { createAppLogger } from './app-logger.js';
 import { createRootLogger } from './http-logger.js';
 
 /**
@@ -19,7 +20,7 @@ export function createBootLogger(env: NodeJS.ProcessEnv = process.env): Logger {
     ((raw.NODE_ENV?.trim().toLowerCase() ?? 'development') === 'development' ? 'pretty' : 'json');
   const logLevels: LogLevel[] = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
   const root = createRootLogger({ logLevels, logFormat: format });
-  return new Logger(new PinoLogger({ pinoHttp: { logger: root } }), {});
+  return createAppLogger(root);
 }
 
 function readDotEnv(): Record<string, string | undefined> {

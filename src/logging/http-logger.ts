@@ -160,8 +160,8 @@ function scrubLogArguments([first, ...rest]: unknown[]): unknown[] {
   return [head, ...rest.map(scrubbed)];
 }
 
-/** The logger nestjs-pino binds to Nest's log calls made while a request is handled (pino-http's name). */
-type LoggedRequest = Request & { id?: string; log?: Logger };
+/** The request id (pino-http's name for it). */
+type LoggedRequest = Request & { id?: string };
 
 /**
  * One line per request when its response is finished (or its connection closed), with the request id
@@ -172,7 +172,7 @@ type LoggedRequest = Request & { id?: string; log?: Logger };
  * into a second child logger and redacted it, for a logger nothing used. The access line is redacted
  * by construction (a fixed set of scalar fields; its message still goes through the scrubbing hook),
  * so it is written by a child without the key redaction. Logs made while handling a request go through
- * `req.log`, a child of the root logger (redaction included) that carries the request id.
+ * a child of the root logger (redaction included) that carries the request id (`app-logger.ts`).
  */
 export function createHttpLogger(root: Logger): HttpLogger {
   const access = root.child({}, { redact: [] });
@@ -182,7 +182,6 @@ export function createHttpLogger(root: Logger): HttpLogger {
     const startedAt = Date.now();
     const started = process.hrtime.bigint();
     const requestId = (request.id ||= assignRequestId(req, res));
-    request.log ??= new RequestLogger(root, requestId) as unknown as Logger;
     let logged = false;
     const onEnd = (error?: Error) => {
       if (logged) return;
@@ -201,46 +200,6 @@ export function createHttpLogger(root: Logger): HttpLogger {
   return Object.assign(middleware, {
     onFinish: (observer: FinishObserver) => void finishObservers.push(observer),
   });
-}
-
-/**
- * `req.log`, which nestjs-pino binds to Nest's log calls made while the request is handled: the
- * child logger with the request id is made on the first such call. Most requests log nothing but
- * their access line, and a child of the root logger costs its redaction of the bindings.
- */
-class RequestLogger {
-  private bound?: Logger;
-
-  constructor(
-    private readonly root: Logger,
-    private readonly requestId: string,
-  ) {}
-
-  private get logger(): Logger {
-    return (this.bound ??= this.root.child({ requestId: this.requestId }));
-  }
-
-  child(...args: Parameters<Logger['child']>) {
-    return this.logger.child(...args);
-  }
-  trace(...args: Parameters<Logger['trace']>) {
-    this.logger.trace(...args);
-  }
-  debug(...args: Parameters<Logger['debug']>) {
-    this.logger.debug(...args);
-  }
-  info(...args: Parameters<Logger['info']>) {
-    this.logger.info(...args);
-  }
-  warn(...args: Parameters<Logger['warn']>) {
-    this.logger.warn(...args);
-  }
-  error(...args: Parameters<Logger['error']>) {
-    this.logger.error(...args);
-  }
-  fatal(...args: Parameters<Logger['fatal']>) {
-    this.logger.fatal(...args);
-  }
 }
 
 /** Told when a response has finished (not when its connection closed first), with its duration. */
