@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
+import { secretDigest } from '../../common/crypto/secret-digest.js';
 import { isDuplicateKeyError } from '../../database/database-errors.js';
 import { EmailToken, type EmailTokenPurpose } from './email-token.schema.js';
 
@@ -72,7 +73,7 @@ export class EmailTokensService implements OnModuleInit {
   private fields(grant: EmailTokenGrant, token: string, ttlMs: number) {
     return {
       $set: {
-        tokenHash: hashToken(token),
+        tokenHash: secretDigest(token),
         email: grant.email,
         newEmail: grant.newEmail ?? null,
         expiresAt: new Date(Date.now() + ttlMs),
@@ -85,7 +86,7 @@ export class EmailTokensService implements OnModuleInit {
     if (!TOKEN_SHAPE.test(token)) return null;
     return this.tokens
       .findOneAndDelete({
-        tokenHash: hashToken(token),
+        tokenHash: secretDigest(token),
         purpose: trusted({ $in: purposes }),
         expiresAt: trusted({ $gt: new Date() }),
       })
@@ -100,8 +101,4 @@ export class EmailTokensService implements OnModuleInit {
   async revokeAll(user: Types.ObjectId): Promise<void> {
     await this.tokens.deleteMany({ user }).exec();
   }
-}
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }

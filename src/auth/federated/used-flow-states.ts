@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted } from 'mongoose';
 import { Clock } from '../../common/clock.js';
+import { secretDigest } from '../../common/crypto/secret-digest.js';
 import { isDuplicateKeyError } from '../../database/database-errors.js';
 import { RedisService } from '../../redis/redis.service.js';
 import { UsedFlowState } from './schemas/used-flow-state.schema.js';
@@ -32,7 +32,7 @@ export class UsedFlowStates implements OnModuleInit {
 
   /** True the first time `state` is used; false for a replay. */
   async use(state: string, expiresAt: Date): Promise<boolean> {
-    const id = createHash('sha256').update(state).digest('hex');
+    const id = secretDigest(state);
     const ttlMs = Math.max(1, expiresAt.getTime() - this.clock.now().getTime());
     if (this.redis.client && this.redis.isReady()) {
       try {

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import { Clock } from '../../common/clock.js';
+import { secretDigest } from '../../common/crypto/secret-digest.js';
 import { type PasskeyCeremony, PasskeyChallenge } from './schemas/passkey-challenge.schema.js';
 
 export const PASSKEY_CHALLENGE_LIFETIME_MS = 5 * 60_000;
@@ -25,7 +25,7 @@ export class PasskeyChallenges implements OnModuleInit {
     // The embedded server has no TTL index: expired challenges go as new ones come.
     await this.challenges.deleteMany({ expiresAt: trusted({ $lte: now }) }).exec();
     await this.challenges.create({
-      challengeHash: hashOf(challenge),
+      challengeHash: secretDigest(challenge),
       ceremony,
       user,
       expiresAt: new Date(now.getTime() + PASSKEY_CHALLENGE_LIFETIME_MS),
@@ -39,7 +39,7 @@ export class PasskeyChallenges implements OnModuleInit {
   async consume(challenge: string, ceremony: PasskeyCeremony, user?: Types.ObjectId): Promise<boolean> {
     const found = await this.challenges
       .findOneAndDelete({
-        challengeHash: hashOf(challenge),
+        challengeHash: secretDigest(challenge),
         ceremony,
         ...(user && { user }),
         expiresAt: trusted({ $gt: this.clock.now() }),
@@ -53,8 +53,4 @@ export class PasskeyChallenges implements OnModuleInit {
   async deleteForUser(user: Types.ObjectId): Promise<void> {
     await this.challenges.deleteMany({ user }).exec();
   }
-}
-
-function hashOf(challenge: string): string {
-  return createHash('sha256').update(challenge).digest('hex');
 }

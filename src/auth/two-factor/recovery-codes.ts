@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { secretDigest } from '../../common/crypto/secret-digest.js';
 
 /** RFC 4648 base32 in lower case: no 0/1/8/9, so no O/0 or I/1 to confuse when copying by hand. */
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -28,5 +29,5 @@ function newRecoveryCode(): string {
 export function hashRecoveryCode(value: string): string | null {
   const normalised = value.toLowerCase().replace(/[\s-]/g, '');
   if (!CODE.test(normalised)) return null;
-  return createHash('sha256').update(normalised).digest('hex');
+  return secretDigest(normalised);
 }

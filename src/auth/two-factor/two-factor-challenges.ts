@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, trusted, Types } from 'mongoose';
 import type { SignInMethod } from '../../audit/security-event.js';
 import { Clock } from '../../common/clock.js';
+import { secretDigest } from '../../common/crypto/secret-digest.js';
 import { TwoFactorChallenge } from './schemas/two-factor-challenge.schema.js';
 
 export const CHALLENGE_LIFETIME_MS = 5 * 60_000;
@@ -42,7 +43,7 @@ export class TwoFactorChallenges implements OnModuleInit {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + CHALLENGE_LIFETIME_MS);
     await this.challenges.create({
-      tokenHash: hashOf(token),
+      tokenHash: secretDigest(token),
       user,
       passwordVersion,
       method,
@@ -60,7 +61,7 @@ export class TwoFactorChallenges implements OnModuleInit {
     return this.challenges
       .findOneAndUpdate(
         {
-          tokenHash: hashOf(token),
+          tokenHash: secretDigest(token),
           expiresAt: trusted({ $gt: this.clock.now() }),
           attempts: trusted({ $lt: CHALLENGE_MAX_ATTEMPTS }),
         },
@@ -80,8 +81,4 @@ export class TwoFactorChallenges implements OnModuleInit {
   async deleteForUser(user: Types.ObjectId): Promise<void> {
     await this.challenges.deleteMany({ user }).exec();
   }
-}
-
-function hashOf(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
