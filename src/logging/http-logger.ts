@@ -179,19 +179,18 @@ export function createHttpLogger(root: Logger): HttpLogger {
   const finishObservers: FinishObserver[] = [];
   const middleware = (req: Request, res: Response, next: () => void) => {
     const request = req as LoggedRequest;
-    const startedAt = Date.now();
     const started = process.hrtime.bigint();
     const requestId = (request.id ||= assignRequestId(req, res));
     let logged = false;
     const onEnd = (error?: Error) => {
       if (logged) return;
       logged = true;
-      logAccess(access, request, res, requestId, Date.now() - startedAt, error);
+      const nanoseconds = process.hrtime.bigint() - started;
+      logAccess(access, request, res, requestId, Number(nanoseconds / 1_000_000n), error);
       // Node emits `close` on a response once it has finished too (with writableFinished set),
       // or when its connection went first: one listener tells both apart.
       if (error !== undefined || !res.writableFinished) return;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      for (const observe of finishObservers) observe(req, res, seconds);
+      for (const observe of finishObservers) observe(req, res, Number(nanoseconds) / 1e9);
     };
     res.on('close', onEnd);
     res.on('error', onEnd);
