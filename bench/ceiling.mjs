@@ -11,7 +11,9 @@
 //      `node bench/support/cpu-profile-summary.mjs profiles`), CEILING_NODE_ARGS (more node options
 //      for the project, e.g. --trace-gc), CEILING_LOG_FILE (keep the project's output there),
 //      CEILING_AGAINST (a build folder like CEILING_DIST: measure the project against that build of
-//      it, in the minimal app's place, to see what a change did under the same load).
+//      it, in the minimal app's place, to see what a change did under the same load),
+//      CEILING_HEAP_PROFILE=1 (sample what the project allocates during the first measured run at 32
+//      connections, to CEILING_PROFILE_DIR: read it with `node bench/support/allocation-summary.mjs`).
 //
 // The project runs as production runs: NODE_ENV=production, JSON access lines at the default level
 // (to a file in the temporary folder, as a log shipper would read them), METRICS_ENABLED with a
@@ -50,7 +52,9 @@ const SECRETS = {
 };
 const AGAINST = env.CEILING_AGAINST;
 const MiB = 2 ** 20;
-const PROFILE_DIR = env.CEILING_PROFILE ? resolve(env.CEILING_PROFILE_DIR ?? 'profiles') : undefined;
+const HEAP_PROFILE = Boolean(env.CEILING_HEAP_PROFILE);
+const PROFILE_DIR =
+  env.CEILING_PROFILE || HEAP_PROFILE ? resolve(env.CEILING_PROFILE_DIR ?? 'profiles') : undefined;
 /** The project's measured runs, on the monotonic clock the CPU profile uses (µs). */
 const profiledRuns = [];
 
@@ -141,8 +145,17 @@ async function main() {
       for (const connections of CONNECTIONS) {
         const options = { url: `${apps[name].base}/api/auth/check`, headers: headers[name], connections };
         answered[name] += (await measure({ ...options, duration: WARMUP }, apps[name].pid)).responses;
+        const sampled = HEAP_PROFILE && name === 'project' && round === 1 && connections === CONNECTIONS[0];
+        if (sampled) process.kill(project.pid, 'SIGUSR2');
         const result = await measure({ ...options, duration: SECONDS }, apps[name].pid);
         answered[name] += result.responses;
+        if (sampled) {
+          process.kill(project.pid, 'SIGUSR2');
+          writeFileSync(
+            join(PROFILE_DIR, 'allocations.json'),
+            JSON.stringify({ allocationRequests: result.responses }),
+          );
+        }
         if (name === 'project')
           profiledRuns.push({ connections, ...result.window, requests: result.responses });
         (results[name][connections] ??= []).push(result);
@@ -316,8 +329,9 @@ async function startProject(mongoUri, dist = env.CEILING_DIST ?? 'dist', logName
   const args = [...PRODUCTION_NODE_FLAGS, join(dist, 'main.js')];
   const measured = logName === 'project.log';
   if (measured && env.CEILING_NODE_ARGS) args.unshift(...env.CEILING_NODE_ARGS.split(' ').filter(Boolean));
-  if (measured && PROFILE_DIR)
+  if (measured && env.CEILING_PROFILE)
     args.unshift('--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${PROFILE_DIR}`);
+  if (measured && HEAP_PROFILE) args.unshift('--import', resolve('bench/support/allocation-sampling.mjs'));
   const child = spawn(process.execPath, args, {
     env: {
       PATH: env.PATH,
@@ -326,6 +340,7 @@ async function startProject(mongoUri, dist = env.CEILING_DIST ?? 'dist', logName
       DATA_DIR: join(tmp, `${logName}-data`),
       MONGODB_URI: mongoUri,
       ...SECRETS,
+      ...(HEAP_PROFILE && { ALLOCATION_PROFILE: join(PROFILE_DIR, 'allocations.heapprofile') }),
       CORS_ORIGINS: 'https://chat.example.com',
       APP_URL: 'https://chat.example.com',
       API_URL: 'https://api.example.com',
