@@ -14,6 +14,7 @@ import { TOKEN_ROUTE } from './auth/auth.constants.js';
 import { RedisService } from './redis/redis.service.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { jsonBodyParser } from './server/body-parsers.js';
+import { AppHttpAdapter } from './server/http-adapter.js';
 import { ParseBodyGuard } from './server/parse-body.guard.js';
 import { precomputedHeaders } from './server/precomputed-headers.js';
 import { requestEntry } from './server/request-entry.js';
@@ -35,6 +36,9 @@ import { HttpMetrics } from './metrics/http.metrics.js';
 
 /** Options for NestFactory.create and for the e2e tests' createNestApplication: we parse bodies ourselves. */
 export const appOptions: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
+
+/** The HTTP adapter for NestFactory.create and the e2e tests' createNestApplication. */
+export const createHttpAdapter = () => new AppHttpAdapter();
 
 /** The whole HTTP pipeline. main.ts and every e2e test call this, so tests run what production runs. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import { appOptions, configureApp } from './app.setup.js';
+import { appOptions, configureApp, createHttpAdapter } from './app.setup.js';
 import { API_PREFIX, SWAGGER_PATH } from './common/http/api-paths.js';
 import { exitGracefullyOnSignals } from './server/graceful-shutdown.js';
 import { SOCKET_PATH } from './chat/socket-events.js';
@@ -17,7 +17,7 @@ import { RedisService } from './redis/redis.service.js';
 const bootLogger = createBootLogger();
 
 async function bootstrap() {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), createHttpAdapter(), {
     ...appOptions,
     logger: bootLogger,
   });

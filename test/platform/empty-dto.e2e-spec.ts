@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
-import { appOptions, configureApp } from '../../src/app.setup.js';
+import { appOptions, configureApp, createHttpAdapter } from '../../src/app.setup.js';
 import { Public } from '../../src/common/decorators/public.decorator.js';
 import { EMBEDDED_DB, TEST_ENV } from '../support/app/test-app.js';
 
@@ -48,7 +48,7 @@ describe('A route whose DTO has no fields yet (e2e)', () => {
       imports: [AppModule.forRoot({ ignoreEnvFile: true, env: { ...TEST_ENV, ...EMBEDDED_DB } })],
       controllers: [ThingsController],
     }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
+    app = moduleRef.createNestApplication<NestExpressApplication>(createHttpAdapter(), appOptions);
     configureApp(app);
     await app.init();
   });

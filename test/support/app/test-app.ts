@@ -7,7 +7,7 @@ import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Connection } from 'mongoose';
 import { AppModule } from '../../../src/app.module.js';
-import { appOptions, configureApp } from '../../../src/app.setup.js';
+import { appOptions, configureApp, createHttpAdapter } from '../../../src/app.setup.js';
 import { createOpenApiDocument } from '../../../src/api-docs/swagger.js';
 import { enforceContract } from './openapi-contract.js';
 import { loadSwaggerPluginMetadata } from './swagger-metadata.js';
@@ -53,7 +53,7 @@ export async function createTestApp(
   for (const { provide, useValue } of options.overrides ?? [])
     builder.overrideProvider(provide).useValue(useValue);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
+  const app = moduleRef.createNestApplication<NestExpressApplication>(createHttpAdapter(), appOptions);
   configureApp(app);
   // Every response must be one the OpenAPI document describes (a failing test names the request).
   enforceContract(app.getHttpServer(), createOpenApiDocument(app));
