@@ -18,16 +18,20 @@ export class ExpiringCache<V> {
 
   /** Loads `key` on a miss and caches the result, unless a delete happened while it loaded. */
   async getOrLoad(key: string, load: () => Promise<V | null>): Promise<V | null> {
-    const cached = this.get(key);
-    if (cached !== undefined) {
-      this.lookups.hits++;
-      return cached;
-    }
+    const cached = this.peek(key);
+    if (cached !== undefined) return cached;
     this.lookups.misses++;
     const generation = this.generation;
     const value = await load();
     if (value !== null && generation === this.generation) this.set(key, value);
     return value;
+  }
+
+  /** The cached value, counted as a hit, or undefined (not counted: the caller then loads it). */
+  peek(key: string): V | undefined {
+    const cached = this.get(key);
+    if (cached !== undefined) this.lookups.hits++;
+    return cached;
   }
 
   get stats(): { hits: number; misses: number } {

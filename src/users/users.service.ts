@@ -166,6 +166,11 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap {
     return this.cache.getOrLoad(id, () => this.findById(id));
   }
 
+  /** The user in memory, or undefined when findByIdCached() has to load it. */
+  findInMemory(id: string): UserRecord | undefined {
+    return this.cache.peek(id);
+  }
+
   /**
    * The account that owns `email` (normalised), or null. An exact match on the unique index only:
    * legacy addresses are normalised at start-up (LegacyEmailNormaliser), never matched by case here.

@@ -1,6 +1,7 @@
 import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Request, Response } from 'express';
 import { NOT_AUTHENTICATED, SESSION_INVALID } from '../../common/openapi/api-session.decorator.js';
 import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator.js';
 import { JWT_STRATEGY } from '../strategies/jwt-cookie.strategy.js';
@@ -18,6 +19,15 @@ export class SessionGuard extends AuthGuard(JWT_STRATEGY) {
       context.getClass(),
     ]);
     return isPublic || super.canActivate(context);
+  }
+
+  // What switchToHttp() would give, without the three closures it makes on every call.
+  getRequest(context: ExecutionContext): Request {
+    return context.getArgByIndex<Request>(0);
+  }
+
+  getResponse(context: ExecutionContext): Response {
+    return context.getArgByIndex<Response>(1);
   }
 
   handleRequest<T>(error: unknown, auth: T | false, info: unknown): T {

@@ -56,6 +56,16 @@ export class SessionsService implements OnModuleInit {
     const session = await this.cache.getOrLoad(sid, () =>
       this.sessions.findById(sid).lean<SessionRecord>().exec(),
     );
+    return this.activeOrNull(session, sid, userId);
+  }
+
+  /** findActive() answered from memory, without a promise: undefined when the session is not there. */
+  findActiveInMemory(sid: string, userId: string): SessionRecord | null | undefined {
+    const session = this.cache.peek(sid);
+    return session === undefined ? undefined : this.activeOrNull(session, sid, userId);
+  }
+
+  private activeOrNull(session: SessionRecord | null, sid: string, userId: string): SessionRecord | null {
     if (!session || session.user.toHexString() !== userId) return null;
     if (session.expiresAt.getTime() <= Date.now()) {
       this.cache.deleteLocal(sid);
@@ -118,8 +128,8 @@ export class SessionsService implements OnModuleInit {
   }
 
   private touch(session: SessionRecord): void {
+    if (Date.now() - session.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS) return;
     const now = new Date();
-    if (now.getTime() - session.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS) return;
     session.lastSeenAt = now;
     this.sessions
       .updateOne({ _id: session._id }, { $set: { lastSeenAt: now } })

@@ -61,13 +61,17 @@ export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) 
   }
 
   private validateVerified(token: string, payload: object): void {
-    this.authenticator.validate(payload).then(
-      (auth) => {
-        if (auth) return this.success(auth);
-        this.authenticator.remember(token, null);
-        this.fail(401);
-      },
+    const auth = this.authenticator.validateFromMemory(payload);
+    if (!(auth instanceof Promise)) return this.settle(token, auth);
+    auth.then(
+      (loaded) => this.settle(token, loaded),
       (error: unknown) => this.error(error as Error),
     );
+  }
+
+  private settle(token: string, auth: AuthContext | null): void {
+    if (auth) return this.success(auth);
+    this.authenticator.remember(token, null);
+    this.fail(401);
   }
 }
