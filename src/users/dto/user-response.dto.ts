@@ -1,3 +1,5 @@
+import { ApiProperty } from '@nestjs/swagger';
+
 /**
  * The caller's own account, the same shape on every route that returns it. Other people are only
  * ever shown as a PublicProfileDto.
@@ -17,9 +19,11 @@ export class UserResponseDto {
   /** Whether the email address was confirmed through a link sent to it. */
   emailVerified: boolean;
   /** @example 2026-05-24T09:30:00.000Z */
-  createdAt: Date;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
   /** @example 2026-05-25T17:02:11.000Z */
-  updatedAt: Date;
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
   /** Whether signing in asks for a second factor (an authenticator code or a recovery code). */
   twoFactorEnabled: boolean;
 }
