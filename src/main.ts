@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { appOptions, configureApp, createHttpAdapter } from './app.setup.js';
 import { API_PREFIX, SWAGGER_PATH } from './common/http/api-paths.js';
 import { exitGracefullyOnSignals } from './server/graceful-shutdown.js';
+import { collectStartupGarbage } from './server/startup-garbage.js';
 import { SOCKET_PATH } from './chat/socket-events.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseServer } from './database/database-server.js';
@@ -37,6 +38,7 @@ async function bootstrap() {
   logger.log(`Chat socket: ${base}${SOCKET_PATH}`);
   if (frontendDir) logger.log(`Frontend: ${frontendDir} at ${base}/`);
   logger.log(swaggerEnabled ? `Swagger UI: ${base}/${SWAGGER_PATH}` : 'Swagger UI: disabled');
+  setTimeout(collectStartupGarbage, 500).unref();
 }
 
 await bootstrap().catch((error: unknown) => {

@@ -3,7 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import QRCode from 'qrcode';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import type { AuthContext, UserRecord } from '../../common/auth-context.js';
 import { Clock } from '../../common/clock.js';
@@ -85,6 +84,8 @@ export class TwoFactorService implements OnModuleInit {
       throw error;
     }
     const otpauthUrl = totpUri(this.issuer, user.email, secret);
+    // Loaded when first needed, like the other libraries of rare routes (memory an idle instance keeps).
+    const { default: QRCode } = await import('qrcode');
     return { secret, otpauthUrl, qrCode: await QRCode.toDataURL(otpauthUrl) };
   }
 
