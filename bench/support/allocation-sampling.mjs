@@ -14,7 +14,8 @@ process.on('SIGUSR2', () => {
     session.post('HeapProfiler.startSampling', {
       samplingInterval: 256,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      // ALLOCATION_SURVIVORS=1: only what outlived the young generation (promoted, or still there).
+      includeObjectsCollectedByMinorGC: !process.env.ALLOCATION_SURVIVORS,
     });
     return;
   }

@@ -7,7 +7,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 /** The node options production runs with: the Dockerfile's CMD and `npm run start:prod`. */
-export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=2', '--no-allocation-site-pretenuring'];
 
 export async function startServer(env) {
   const port = await freePort();
