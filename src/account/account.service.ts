@@ -65,7 +65,7 @@ export class AccountService {
 
   /** Sets a new password and signs out every other device; the current session stays valid. */
   async changePassword({ user, session }: AuthContext, dto: ChangePasswordDto): Promise<void> {
-    await this.policy.assertAcceptable(dto.newPassword, 'newPassword');
+    this.policy.assertAcceptable(dto.newPassword, 'newPassword');
     if (dto.newPassword === dto.currentPassword) {
       throw invalidField('newPassword', 'newPassword must differ from the current password');
     }

@@ -42,7 +42,7 @@ export class AuthService {
   ) {}
 
   async signup(dto: SignupDto, client: ClientInfo): Promise<SignedInSession> {
-    await this.policy.assertAcceptable(dto.password);
+    this.policy.assertAcceptable(dto.password);
     const user = await this.users.create({
       email: dto.email,
       fullName: dto.fullName,

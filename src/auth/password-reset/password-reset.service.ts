@@ -44,7 +44,7 @@ export class PasswordResetService {
 
   async resetPassword(token: string, newPassword: string): Promise<void> {
     // Checked first, so a refused password does not use the link up.
-    await this.policy.assertAcceptable(newPassword, 'newPassword');
+    this.policy.assertAcceptable(newPassword, 'newPassword');
     const grant = await this.tokens.consume(token, ['password-reset']);
     const user = grant && (await this.users.findById(grant.user));
     if (!user || user.email !== grant.email) throw new BadRequestException(INVALID_TOKEN);

@@ -1,21 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { dictionary } from '@zxcvbn-ts/language-common';
 import { invalidField } from '../../common/http/validation.js';
 import type { AppConfig } from '../../config/app-config.js';
 
 export const PASSWORD_MAX_LENGTH = 128;
 
 /**
- * The 49k most common passwords from the zxcvbn project (lower-case), held offline; the package is
- * loaded and the set built on the first password checked: 3 MB an idle instance need not hold.
+ * The 49k most common passwords from the zxcvbn project (lower-case), held offline; the set is built
+ * on the first password checked, memory an idle instance need not hold.
  */
-let commonPasswords: Promise<Set<string>> | undefined;
-const isCommonPassword = async (password: string) =>
-  (
-    await (commonPasswords ??= import('@zxcvbn-ts/language-common').then(
-      ({ dictionary }) => new Set<string>(dictionary['passwords-common'] as string[]),
-    ))
-  ).has(password);
+let commonPasswords: Set<string> | undefined;
+const isCommonPassword = (password: string) =>
+  (commonPasswords ??= new Set<string>(dictionary['passwords-common'] as string[])).has(password);
 
 /** The rules for a new password: a length range and not a common one; no composition rules (NIST 800-63B). */
 @Injectable()
@@ -27,18 +24,18 @@ export class PasswordPolicy {
   }
 
   /** Throws a 400 naming `field` when `password` may not be used. */
-  async assertAcceptable(password: string, field = 'password'): Promise<void> {
-    const message = await this.problem(password, field);
+  assertAcceptable(password: string, field = 'password'): void {
+    const message = this.problem(password, field);
     if (message) throw invalidField(field, message);
   }
 
-  private async problem(password: string, field: string): Promise<string | null> {
+  private problem(password: string, field: string): string | null {
     const length = Array.from(password).length; // code points, as the user counts them
     if (length < this.minLength) return `${field} must be at least ${this.minLength} characters long`;
     if (length > PASSWORD_MAX_LENGTH)
       return `${field} must be at most ${PASSWORD_MAX_LENGTH} characters long`;
     if (password.trim() === '') return `${field} must not be only spaces`;
-    if (await isCommonPassword(password.toLowerCase()))
+    if (isCommonPassword(password.toLowerCase()))
       return `${field} is too common, please choose a less guessable one`;
     return null;
   }
