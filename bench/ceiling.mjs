@@ -13,7 +13,8 @@
 //      CEILING_AGAINST (a build folder like CEILING_DIST: measure the project against that build of
 //      it, in the minimal app's place, to see what a change did under the same load),
 //      CEILING_HEAP_PROFILE=1 (sample what the project allocates during the first measured run at 32
-//      connections, to CEILING_PROFILE_DIR: read it with `node bench/support/allocation-summary.mjs`).
+//      connections, to CEILING_PROFILE_DIR: read it with `node bench/support/allocation-summary.mjs`;
+//      =survivors: only what outlived the young generation).
 //
 // The project runs as production runs: NODE_ENV=production, JSON access lines at the default level
 // (to a file in the temporary folder, as a log shipper would read them), METRICS_ENABLED with a
@@ -340,7 +341,10 @@ async function startProject(mongoUri, dist = env.CEILING_DIST ?? 'dist', logName
       DATA_DIR: join(tmp, `${logName}-data`),
       MONGODB_URI: mongoUri,
       ...SECRETS,
-      ...(HEAP_PROFILE && { ALLOCATION_PROFILE: join(PROFILE_DIR, 'allocations.heapprofile') }),
+      ...(HEAP_PROFILE && {
+        ALLOCATION_PROFILE: join(PROFILE_DIR, 'allocations.heapprofile'),
+        ...(env.CEILING_HEAP_PROFILE === 'survivors' && { ALLOCATION_SURVIVORS: '1' }),
+      }),
       CORS_ORIGINS: 'https://chat.example.com',
       APP_URL: 'https://chat.example.com',
       API_URL: 'https://api.example.com',
