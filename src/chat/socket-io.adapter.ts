@@ -1,8 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
-import type { RedisService } from '../redis/redis.service.js';
+import { requireWithRedis, type RedisService } from '../redis/redis.service.js';
 import { createWithUpgradeRouting } from './http-upgrades.js';
 
 /**
@@ -31,6 +30,9 @@ export class ChatIoAdapter extends IoAdapter {
       }) as Server;
     const server = this.httpServer ? createWithUpgradeRouting(this.httpServer, create) : create();
     if (this.redis?.enabled) {
+      const { createAdapter } = requireWithRedis(
+        '@socket.io/redis-adapter',
+      ) as typeof import('@socket.io/redis-adapter');
       server.adapter(
         createAdapter(
           this.redis.createConnection('socket.io-pub'),

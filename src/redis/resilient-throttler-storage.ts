@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
-import { RedisService } from './redis.service.js';
+import { RedisService, requireWithRedis } from './redis.service.js';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -18,7 +18,11 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
   private usingShared = true;
 
   constructor(private readonly redis: RedisService) {
-    if (redis.client) this.shared = new ThrottlerStorageRedisService(redis.client);
+    if (!redis.client) return;
+    const storage = requireWithRedis(
+      '@nest-lab/throttler-storage-redis',
+    ) as typeof import('@nest-lab/throttler-storage-redis');
+    this.shared = new storage.ThrottlerStorageRedisService(redis.client);
   }
 
   async increment(

@@ -7,12 +7,12 @@ import type { AppConfig } from '../../config/app-config.js';
 export const PASSWORD_MAX_LENGTH = 128;
 
 /**
- * The 49k most common passwords from the zxcvbn project (lower-case), held offline; the set is built
- * on the first password checked, memory an idle instance need not hold.
+ * The 49k most common passwords from the zxcvbn project (lower-case), held offline. Searched through
+ * (85 µs, beside bcrypt's 250 ms) rather than copied into a Set, which every instance would keep
+ * after its first sign-up: 1.25 MB.
  */
-let commonPasswords: Set<string> | undefined;
-const isCommonPassword = (password: string) =>
-  (commonPasswords ??= new Set<string>(dictionary['passwords-common'] as string[])).has(password);
+const commonPasswords = dictionary['passwords-common'] as string[];
+const isCommonPassword = (password: string) => commonPasswords.includes(password);
 
 /** The rules for a new password: a length range and not a common one; no composition rules (NIST 800-63B). */
 @Injectable()
