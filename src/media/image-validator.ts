@@ -1,5 +1,4 @@
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
-import { fileTypeFromBuffer } from 'file-type';
 import { imageSize } from 'image-size';
 
 /** The formats we take, keyed by the MIME type detected from the bytes, with the extension stored. */
@@ -64,6 +63,8 @@ export function decodeImageDataUri(value: string, maxBytes: number, field = 'pro
 export async function validateImage(bytes: Buffer, maxBytes: number): Promise<ValidatedImage> {
   if (bytes.length > maxBytes) throw imageTooLarge(maxBytes);
   if (bytes.length === 0) throw new BadRequestException('The image is empty');
+  // Loaded on the first picture: memory an instance that serves none need not hold.
+  const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(bytes);
   const extension = detected && ACCEPTED_TYPES[detected.mime as keyof typeof ACCEPTED_TYPES];
   if (!extension) {

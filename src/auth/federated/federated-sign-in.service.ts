@@ -8,7 +8,6 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import * as client from 'openid-client';
 import type { AuthContext } from '../../common/auth-context.js';
 import { clientInfo } from '../../common/http/client-info.js';
 import { API_PREFIX } from '../../common/http/api-paths.js';
@@ -166,6 +165,8 @@ export class FederatedSignIn {
     returnTo?: string,
     link?: Flow['link'],
   ): Promise<StartedFlow> {
+    // Loaded by the first sign-in through a provider, like the providers' own use of it.
+    const client = await import('openid-client');
     const codeVerifier = client.randomPKCECodeVerifier();
     const flow: StartedFlow['flow'] = {
       provider: provider.id,

@@ -1,4 +1,4 @@
-import * as client from 'openid-client';
+import type * as OpenId from 'openid-client';
 import { normalisedEmail } from '../../../common/validation/transforms.js';
 import type { OidcProviderConfig } from '../../../config/federated-config.js';
 import { FederatedSignInError } from '../federated-errors.js';
@@ -11,6 +11,9 @@ import {
 } from './sign-in-provider.js';
 import { PROVIDER_TIMEOUT_SECONDS, providerFailure } from './provider-failure.js';
 
+/** openid-client (with jose and oauth4webapi) is loaded by the first sign-in through a provider. */
+const openIdClient = () => import('openid-client');
+
 /** How long discovered metadata is used before it is fetched again (keys are refetched on their own). */
 const DISCOVERY_LIFETIME_MS = 24 * 3600_000;
 
@@ -21,7 +24,7 @@ const DISCOVERY_LIFETIME_MS = 24 * 3600_000;
  */
 export class OidcSignInProvider implements SignInProvider {
   readonly usesNonce = true;
-  private discovered?: { config: Promise<client.Configuration>; at: number };
+  private discovered?: { config: Promise<OpenId.Configuration>; at: number };
 
   constructor(
     readonly id: FederatedProviderId,
@@ -30,7 +33,7 @@ export class OidcSignInProvider implements SignInProvider {
   ) {}
 
   async authorizationUrl(request: AuthorizationRequest): Promise<URL> {
-    const config = await this.configuration();
+    const [config, client] = await Promise.all([this.configuration(), openIdClient()]);
     return client.buildAuthorizationUrl(config, {
       redirect_uri: request.redirectUri,
       scope: 'openid email profile',
@@ -42,7 +45,7 @@ export class OidcSignInProvider implements SignInProvider {
   }
 
   async profile(callbackUrl: URL, check: AuthorizationCheck): Promise<ProviderProfile> {
-    const config = await this.configuration();
+    const [config, client] = await Promise.all([this.configuration(), openIdClient()]);
     try {
       const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: check.codeVerifier,
@@ -70,7 +73,7 @@ export class OidcSignInProvider implements SignInProvider {
   }
 
   /** Discovered once, then again a day later; a failed discovery is tried again at the next sign-in. */
-  private configuration(): Promise<client.Configuration> {
+  private configuration(): Promise<OpenId.Configuration> {
     if (!this.discovered || Date.now() - this.discovered.at > DISCOVERY_LIFETIME_MS) {
       const config = this.discover();
       this.discovered = { config, at: Date.now() };
@@ -83,7 +86,8 @@ export class OidcSignInProvider implements SignInProvider {
     });
   }
 
-  private async discover(): Promise<client.Configuration> {
+  private async discover(): Promise<OpenId.Configuration> {
+    const client = await openIdClient();
     const issuer = new URL(this.settings.issuer);
     const insecure = issuer.protocol === 'http:';
     const { clientId, clientSecret } = this.settings;
