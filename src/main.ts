@@ -26,6 +26,9 @@ async function bootstrap() {
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
   const { port, swaggerEnabled, frontendDir } = config.get('app', { infer: true });
   exitGracefullyOnSignals(app, config.get('server.shutdownGraceMs', { infer: true }));
+  await app.init();
+  // Before listening, so that no request waits for it.
+  await collectStartupGarbage();
   await app.listen(port);
 
   const logger = new Logger('Bootstrap');
@@ -38,7 +41,6 @@ async function bootstrap() {
   logger.log(`Chat socket: ${base}${SOCKET_PATH}`);
   if (frontendDir) logger.log(`Frontend: ${frontendDir} at ${base}/`);
   logger.log(swaggerEnabled ? `Swagger UI: ${base}/${SWAGGER_PATH}` : 'Swagger UI: disabled');
-  setTimeout(collectStartupGarbage, 500).unref();
 }
 
 await bootstrap().catch((error: unknown) => {
