@@ -63,7 +63,12 @@ describe('Dockerfile', () => {
 
   it('starts `node dist/main.js` in exec form, so SIGTERM reaches node and no shell', () => {
     const command = JSON.parse(runtimeLine('CMD')!) as string[];
-    expect(command).toEqual(['node', '--max-semi-space-size=2', '--no-allocation-site-pretenuring', 'dist/main.js']);
+    expect(command).toEqual([
+      'node',
+      '--max-semi-space-size=2',
+      '--no-allocation-site-pretenuring',
+      'dist/main.js',
+    ]);
     // `npm run start:prod` and the benchmarks run production's command too.
     const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
       scripts: Record<string, string>;
