@@ -12,8 +12,8 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
  * request prototypes, which an own property would hide.
  */
 export class AppRequest extends IncomingMessage {
-  // Node's event emitter: inherited (0) until the first listener is added
-  _eventsCount = 0;
+  // Node's event emitter: inherited (0) until the first listener is added; kept if one already was
+  _eventsCount: number = (this as { _eventsCount?: number })._eventsCount ?? 0;
   // Express and its router
   res: unknown = undefined;
   next: unknown = undefined;
