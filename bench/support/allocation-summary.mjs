@@ -3,6 +3,7 @@
 // Usage: node bench/support/allocation-summary.mjs [DIR (profiles)] [TOP (40)]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { frameName, packageOf } from './profile-frames.mjs';
 
 const [dir = 'profiles', top = '40'] = process.argv.slice(2);
 const { allocationRequests: requests } = JSON.parse(readFileSync(join(dir, 'allocations.json'), 'utf8'));
@@ -19,7 +20,7 @@ const walk = (node, stack) => {
   if (node.selfSize > 0) {
     total += node.selfSize;
     add(byFunction, name, node.selfSize);
-    add(byPackage, packageOf(node.callFrame.url), node.selfSize);
+    add(byPackage, packageOf(node.callFrame), node.selfSize);
     add(byStack, here.slice(0, 5).join('\n          < '), node.selfSize);
   }
   for (const child of node.children) walk(child, here);
@@ -38,16 +39,3 @@ const show = (title, map, limit) => {
 show('by package', byPackage, 25);
 show('by function', byFunction, Number(top));
 show('by call stack (innermost first)', byStack, Number(top));
-
-function packageOf(url) {
-  const module = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (module) return module[1];
-  if (url.includes('/dist/')) return `app dist/${url.split('/dist/')[1].split('/')[0]}`;
-  if (url.startsWith('node:')) return 'node';
-  return url || '(native)';
-}
-
-function frameName({ functionName, url, lineNumber }) {
-  const file = url.replace(/.*node_modules\//, '').replace(/.*\/dist\//, 'dist/');
-  return `${functionName || '(anonymous)'} ${file}${file ? `:${lineNumber + 1}` : ''}`;
-}

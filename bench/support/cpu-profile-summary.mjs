@@ -3,6 +3,7 @@
 // Usage: node bench/support/cpu-profile-summary.mjs [DIR (profiles)] [CONNECTIONS (32)] [TOP (40)]
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { frameName, packageOf } from './profile-frames.mjs';
 
 const [dir = 'profiles', connections = '32', top = '40'] = process.argv.slice(2);
 const runs = JSON.parse(readFileSync(join(dir, 'runs.json'), 'utf8')).filter(
@@ -33,13 +34,13 @@ for (let i = 0; i < profile.samples.length; i++) {
   if (!runs.some((run) => time >= run.startUs && time < run.endUs)) continue;
   total += us;
   const leaf = nodes.get(profile.samples[i]);
-  add(self, frameName(leaf), us);
+  add(self, frameName(leaf.callFrame), us);
   add(selfByPackage, packageOf(leaf.callFrame), us);
   const seen = new Set();
   const seenPackages = new Set();
   for (let id = leaf.id; id !== undefined; id = parent.get(id)) {
     const node = nodes.get(id);
-    const name = frameName(node);
+    const name = frameName(node.callFrame);
     if (!seen.has(name)) (add(inclusive, name, us), seen.add(name));
     const pkg = packageOf(node.callFrame);
     if (!seenPackages.has(pkg)) (add(inclusiveByPackage, pkg, us), seenPackages.add(pkg));
@@ -61,34 +62,3 @@ show('self time by package', selfByPackage, 30);
 show('inclusive time by package (on the stack anywhere)', inclusiveByPackage, 30);
 show('self time by function', self, Number(top));
 show('inclusive time by function', inclusive, Number(top));
-
-function frameName(node) {
-  const { functionName, url, lineNumber } = node.callFrame;
-  return `${functionName || '(anonymous)'} ${shortUrl(url)}${url ? `:${lineNumber + 1}` : ''}`;
-}
-
-function shortUrl(url) {
-  const modules = url.lastIndexOf('node_modules/');
-  if (modules !== -1) return url.slice(modules + 'node_modules/'.length);
-  const dist = url.indexOf('/dist/');
-  if (dist !== -1) return url.slice(dist + 1);
-  return url;
-}
-
-function packageOf({ url, functionName }) {
-  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
-  const modules = url.lastIndexOf('node_modules/');
-  if (modules !== -1) {
-    const parts = url.slice(modules + 'node_modules/'.length).split('/');
-    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-  }
-  if (url.startsWith('node:')) return 'node';
-  const dist = url.indexOf('/dist/');
-  if (dist !== -1)
-    return `app ${url
-      .slice(dist + 1)
-      .split('/')
-      .slice(0, 2)
-      .join('/')}`;
-  return url;
-}
