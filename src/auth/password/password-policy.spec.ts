@@ -55,6 +55,12 @@ describe('PasswordPolicy', () => {
     },
   );
 
+  it('does not read two neighbouring entries of the list as one password', () => {
+    // 'password' and '12345678' follow each other in the list, one per line.
+    expect(rejection(policy, 'password\n12345678')).toBeNull();
+    expect(rejection(policy, 'unguessable-violet-kettle')).toBeNull();
+  });
+
   it('accepts a long passphrase', () => {
     expect(rejection(policy, 'correct horse battery staple on a violet kettle')).toBeNull();
   });
