@@ -6,15 +6,18 @@ const STEP = Math.floor(NOW.getTime() / 30_000);
 const codeAt = (secret: string, step: number) => generate({ secret, epoch: step * 30 + 5 });
 
 describe('TOTP', () => {
-  const secret = newTotpSecret();
-
-  it('makes 160-bit base32 secrets, a new one each time', () => {
-    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-    expect(newTotpSecret()).not.toBe(secret);
+  let secret: string;
+  beforeAll(async () => {
+    secret = await newTotpSecret();
   });
 
-  it('writes the otpauth URI authenticator apps expect', () => {
-    const uri = totpUri('Chat auth', 'ada@example.com', secret);
+  it('makes 160-bit base32 secrets, a new one each time', async () => {
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(await newTotpSecret()).not.toBe(secret);
+  });
+
+  it('writes the otpauth URI authenticator apps expect', async () => {
+    const uri = await totpUri('Chat auth', 'ada@example.com', secret);
     // SHA-1, 6 digits and 30 seconds are the defaults the Key Uri Format leaves implicit.
     expect(uri).toBe(`otpauth://totp/Chat%20auth:ada%40example.com?secret=${secret}&issuer=Chat%20auth`);
   });

@@ -1,5 +1,3 @@
-import { generateSecret, generateURI, verify } from 'otplib';
-
 /** What every authenticator app expects: SHA-1, six digits, a new code every 30 seconds. */
 const PERIOD_SECONDS = 30;
 const DIGITS = 6;
@@ -8,13 +6,18 @@ const TOLERANCE_SECONDS = PERIOD_SECONDS;
 /** 20 random bytes: the 160 bits RFC 4226 recommends. */
 const SECRET_BYTES = 20;
 
+/** Loaded by the first two-factor set-up or code, like the other libraries of rare routes. */
+const otplib = () => import('otplib');
+
 /** A new base32 TOTP secret. */
-export function newTotpSecret(): string {
+export async function newTotpSecret(): Promise<string> {
+  const { generateSecret } = await otplib();
   return generateSecret({ length: SECRET_BYTES });
 }
 
 /** The `otpauth://totp/<issuer>:<account>?secret=…&issuer=…` URI an authenticator app scans. */
-export function totpUri(issuer: string, account: string, secret: string): string {
+export async function totpUri(issuer: string, account: string, secret: string): Promise<string> {
+  const { generateURI } = await otplib();
   return generateURI({
     issuer,
     label: account,
@@ -40,6 +43,7 @@ export async function matchTotp(
   const lastStepInWindow = Math.floor((epoch + TOLERANCE_SECONDS) / PERIOD_SECONDS);
   // otplib throws when afterStep is past the window (a clock that went back): nothing can match then.
   if (afterStep !== undefined && afterStep >= lastStepInWindow) return null;
+  const { verify } = await otplib();
   const result = await verify({
     secret,
     token: code,

@@ -66,7 +66,7 @@ export class TwoFactorService implements OnModuleInit {
   async setup(user: UserRecord, password: string): Promise<TwoFactorSetupDto> {
     if (await this.enabledFactor(user._id)) throw new ConflictException(ALREADY_ENABLED);
     await this.confirmation.confirm(user, password);
-    const secret = newTotpSecret();
+    const secret = await newTotpSecret();
     try {
       await this.factors
         .updateOne(
@@ -83,7 +83,7 @@ export class TwoFactorService implements OnModuleInit {
       if (isDuplicateKeyError(error)) throw new ConflictException(ALREADY_ENABLED);
       throw error;
     }
-    const otpauthUrl = totpUri(this.issuer, user.email, secret);
+    const otpauthUrl = await totpUri(this.issuer, user.email, secret);
     // Loaded when first needed, like the other libraries of rare routes (memory an idle instance keeps).
     const { default: QRCode } = await import('qrcode');
     return { secret, otpauthUrl, qrCode: await QRCode.toDataURL(otpauthUrl) };

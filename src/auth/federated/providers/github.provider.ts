@@ -1,4 +1,4 @@
-import * as oauth from 'oauth4webapi';
+import type * as oauth from 'oauth4webapi';
 import { normalisedEmail } from '../../../common/validation/transforms.js';
 import type { GitHubProviderConfig } from '../../../config/federated-config.js';
 import { FederatedSignInError } from '../federated-errors.js';
@@ -33,8 +33,6 @@ export class GitHubSignInProvider implements SignInProvider {
   readonly usesNonce = false;
   private readonly server: oauth.AuthorizationServer;
   private readonly client: oauth.Client;
-  private readonly authentication: oauth.ClientAuth;
-  private readonly options: oauth.TokenEndpointRequestOptions;
 
   constructor(private readonly settings: GitHubProviderConfig) {
     this.server = {
@@ -43,11 +41,6 @@ export class GitHubSignInProvider implements SignInProvider {
       token_endpoint: `${settings.url}/login/oauth/access_token`,
     };
     this.client = { client_id: settings.clientId };
-    this.authentication = oauth.ClientSecretPost(settings.clientSecret);
-    this.options = {
-      signal: () => AbortSignal.timeout(PROVIDER_TIMEOUT_SECONDS * 1000),
-      [oauth.allowInsecureRequests]: settings.url.startsWith('http:'),
-    };
   }
 
   authorizationUrl(request: AuthorizationRequest): Promise<URL> {
@@ -66,15 +59,20 @@ export class GitHubSignInProvider implements SignInProvider {
 
   async profile(callbackUrl: URL, check: AuthorizationCheck): Promise<ProviderProfile> {
     try {
+      // Loaded by the first sign-in through GitHub, like openid-client for the OpenID providers.
+      const oauth = await import('oauth4webapi');
       const params = oauth.validateAuthResponse(this.server, this.client, callbackUrl, check.state);
       const response = await oauth.authorizationCodeGrantRequest(
         this.server,
         this.client,
-        this.authentication,
+        oauth.ClientSecretPost(this.settings.clientSecret),
         params,
         check.redirectUri,
         check.codeVerifier,
-        this.options,
+        {
+          signal: () => AbortSignal.timeout(PROVIDER_TIMEOUT_SECONDS * 1000),
+          [oauth.allowInsecureRequests]: this.settings.url.startsWith('http:'),
+        },
       );
       const { access_token: token } = await oauth.processAuthorizationCodeResponse(
         this.server,
@@ -97,7 +95,7 @@ export class GitHubSignInProvider implements SignInProvider {
         name: user.name || user.login,
       };
     } catch (error) {
-      throw providerFailure(error);
+      throw await providerFailure(error);
     }
   }
 

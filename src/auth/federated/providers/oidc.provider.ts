@@ -68,7 +68,7 @@ export class OidcSignInProvider implements SignInProvider {
         name: typeof claims.name === 'string' ? claims.name : undefined,
       };
     } catch (error) {
-      throw providerFailure(error);
+      throw await providerFailure(error);
     }
   }
 
