@@ -31,7 +31,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { describeMachine, freePort, PRODUCTION_NODE_FLAGS, signUp } from './support/server.mjs';
+import {
+  describeMachine,
+  freePort,
+  PRODUCTION_ENV,
+  PRODUCTION_NODE_FLAGS,
+  signUp,
+} from './support/server.mjs';
 
 const env = process.env;
 const ROUNDS = Number(env.CEILING_ROUNDS ?? 3);
@@ -336,6 +342,7 @@ async function startProject(mongoUri, dist = env.CEILING_DIST ?? 'dist', logName
   const child = spawn(process.execPath, args, {
     env: {
       PATH: env.PATH,
+      ...PRODUCTION_ENV,
       NODE_ENV: 'production',
       PORT: String(port),
       DATA_DIR: join(tmp, `${logName}-data`),

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 /** The node options production runs with: the Dockerfile's CMD and `npm run start:prod`. */
 export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=2', '--no-allocation-site-pretenuring'];
+/** And the environment it adds for glibc: the Dockerfile's ENV and `npm run start:prod`. */
+export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
 
 export async function startServer(env) {
   const port = await freePort();
@@ -16,6 +18,7 @@ export async function startServer(env) {
   const server = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, 'dist/main.js'], {
     env: {
       ...process.env,
+      ...PRODUCTION_ENV,
       NODE_ENV: 'development',
       PORT: String(port),
       DATA_DIR: dataDir,
