@@ -15,8 +15,8 @@ RUN npm prune --omit=dev --no-audit --no-fund
 # Runtime: the compiled app, its production dependencies and package.json (read for the name and
 # version), owned by root and run as the image's unprivileged `node` user.
 FROM node:24-bookworm-slim
-# Two malloc arenas for all of node's threads rather than up to eight per core: about 6 MiB less RSS at idle
-# (docs/benchmarks.md).
+# Two malloc arenas for all of node's threads rather than up to eight per core: about 6 MiB less RSS
+# at idle (docs/benchmarks.md).
 ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
