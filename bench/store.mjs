@@ -147,7 +147,7 @@ async function seed(dataDir, users) {
   const client = new MongoClient(`${await store.start()}/chat`, { serverMonitoringMode: 'poll' });
   try {
     const collection = client.db().collection('users');
-    const { _id, email, ...template } = await collection.findOne({ email: 'seed-0@bench.io' });
+    const { _id, email: _email, ...template } = await collection.findOne({ email: 'seed-0@bench.io' });
     for (let start = 1; start < users; start += 1000) {
       const batch = [];
       for (let n = start; n < Math.min(users, start + 1000); n++)
