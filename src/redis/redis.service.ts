@@ -126,13 +126,17 @@ export class RedisService implements OnApplicationShutdown {
  * an unhandled rejection, which ends a Node process. A caller that waits for a reply still gets
  * the error.
  */
-const forgettableCommandsRedis = () => {
-  const { Redis } = requireWithRedis('ioredis') as typeof import('ioredis');
-  return class ForgettableCommandsRedis extends Redis {
+let forgettableCommands: typeof Redis | undefined;
+/** The class, made once on first use: ioredis is loaded only with REDIS_URL. */
+function forgettableCommandsRedis(): typeof Redis {
+  if (forgettableCommands) return forgettableCommands;
+  const { Redis: Base } = requireWithRedis('ioredis') as typeof import('ioredis');
+  forgettableCommands = class ForgettableCommandsRedis extends Base {
     override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
       const reply = super.sendCommand(command, stream);
       if (reply instanceof Promise) reply.catch(() => undefined);
       return reply;
     }
   };
-};
+  return forgettableCommands;
+}

@@ -72,16 +72,12 @@ export class SessionAuthenticator {
     }
   }
 
-  /** Checks the claims of a token whose signature and expiry were already verified. */
-  async validate(payload: unknown): Promise<AuthContext | null> {
-    return this.validateFromMemory(payload);
-  }
-
   /**
-   * validate(), answered without a promise when the session and the user are in memory (most
-   * requests): each promise costs the request context's async hooks too.
+   * Checks the claims of a token whose signature and expiry were already verified. Answered without
+   * a promise when the session and the user are in memory (most requests): each promise costs the
+   * request context's async hooks too.
    */
-  validateFromMemory(payload: unknown): AuthContext | null | Promise<AuthContext | null> {
+  validate(payload: unknown): AuthContext | null | Promise<AuthContext | null> {
     // A correctly signed token can still carry any JSON as its payload: null, a number, an array.
     if (typeof payload !== 'object' || payload === null) return null;
     const { sub, sid } = payload as Partial<SessionTokenPayload>;

@@ -61,7 +61,7 @@ export class JwtCookieStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) 
   }
 
   private validateVerified(token: string, payload: object): void {
-    const auth = this.authenticator.validateFromMemory(payload);
+    const auth = this.authenticator.validate(payload);
     if (!(auth instanceof Promise)) return this.settle(token, auth);
     auth.then(
       (loaded) => this.settle(token, loaded),
