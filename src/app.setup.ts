@@ -18,7 +18,6 @@ import { AppHttpAdapter } from './server/http-adapter.js';
 import { ParseBodyGuard } from './server/parse-body.guard.js';
 import { precomputedHeaders } from './server/precomputed-headers.js';
 import { requestEntry } from './server/request-entry.js';
-import { bindRequestContext } from './common/http/request-context.js';
 import { answerMalformedRequestsWithJson } from './server/client-error.js';
 import { applyServerTimeouts } from './server/server-timeouts.js';
 import { createValidationPipe } from './common/http/validation.js';
@@ -68,28 +67,24 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   ];
   const underApi = (req: Request) => req.path === `/${API_PREFIX}` || req.path.startsWith(`/${API_PREFIX}/`);
   app.use(
-    requestEntry(
-      [
-        httpLogger,
-        precomputedHeaders(
-          helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }),
-        ),
-        cookieParser(),
-        // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
-        cors({
-          origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
-          credentials: true,
-          exposedHeaders: [REQUEST_ID_HEADER],
-        }),
-        // Responses carry user data or session state: never store them in a shared or browser cache.
-        (req: Request, res: Response, next: NextFunction) => {
-          if (!req.path.startsWith(`/${SWAGGER_PATH}`)) res.setHeader('Cache-Control', 'no-store');
-          next();
-        },
-      ],
-      // Requests for Nest's routes get their context; the others go on to the files served below.
-      (req, res, next) => (underApi(req) ? bindRequestContext(req, res, next) : next()),
-    ),
+    requestEntry([
+      httpLogger,
+      precomputedHeaders(
+        helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc } } }),
+      ),
+      cookieParser(),
+      // Before anything that can answer, so that errors reach an allowed origin's page with CORS headers.
+      cors({
+        origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.includes(origin)),
+        credentials: true,
+        exposedHeaders: [REQUEST_ID_HEADER],
+      }),
+      // Responses carry user data or session state: never store them in a shared or browser cache.
+      (req: Request, res: Response, next: NextFunction) => {
+        if (!req.path.startsWith(`/${SWAGGER_PATH}`)) res.setHeader('Cache-Control', 'no-store');
+        next();
+      },
+    ]),
   );
   serveLocalMedia(app);
   if (frontendDir) serveFrontend(app, frontendDir);

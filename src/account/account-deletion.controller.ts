@@ -2,6 +2,8 @@ import { Body, Controller, Delete, HttpCode, HttpStatus, Res } from '@nestjs/com
 import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
+import { Client } from '../common/decorators/client.decorator.js';
+import type { ClientInfo } from '../common/http/client-info.js';
 import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../common/openapi/api-session.decorator.js';
 import { AccountService } from './account.service.js';
@@ -32,9 +34,10 @@ export class AccountDeletionController {
   async deleteMe(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: DeleteAccountDto,
+    @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.account.deleteAccount(auth, dto.password);
+    await this.account.deleteAccount(auth, dto.password, client);
     this.cookie.clear(res);
   }
 }

@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Put, 
 import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
+import { Client } from '../common/decorators/client.decorator.js';
+import type { ClientInfo } from '../common/http/client-info.js';
 import { ApiError, ApiTooManyAttempts } from '../common/openapi/api-error.decorator.js';
 import { ApiSession, ApiSessionUnauthorized } from '../common/openapi/api-session.decorator.js';
 import { INVALID_OBJECT_ID, ObjectIdPipe } from '../common/pipes/object-id.pipe.js';
@@ -34,8 +36,12 @@ export class AccountController {
   @ApiNoContentResponse({ description: 'The session is revoked.' })
   @ApiError(400, 'Malformed id.', INVALID_OBJECT_ID)
   @ApiError(404, 'No such session of the caller.', 'Session not found')
-  revokeSession(@CurrentAuth() auth: AuthContext, @Param('id', ObjectIdPipe) id: string): Promise<void> {
-    return this.account.revokeSession(auth, id);
+  revokeSession(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', ObjectIdPipe) id: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.account.revokeSession(auth, id, client);
   }
 
   /** Signs every device out, this one included, and clears the cookie. */
@@ -44,9 +50,10 @@ export class AccountController {
   @ApiNoContentResponse({ description: 'Every session is revoked.' })
   async logoutAll(
     @CurrentAuth() auth: AuthContext,
+    @Client() client: ClientInfo,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.account.logoutEverywhere(auth);
+    await this.account.logoutEverywhere(auth, client);
     this.cookie.clear(res);
   }
 
@@ -65,7 +72,11 @@ export class AccountController {
   @ApiTooManyAttempts(
     'Too many wrong current passwords on this account (a limit of its own, apart from login).',
   )
-  changePassword(@CurrentAuth() auth: AuthContext, @Body() dto: ChangePasswordDto): Promise<void> {
-    return this.account.changePassword(auth, dto);
+  changePassword(
+    @CurrentAuth() auth: AuthContext,
+    @Body() dto: ChangePasswordDto,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.account.changePassword(auth, dto, client);
   }
 }

@@ -7,6 +7,7 @@ import { invalidField } from '../common/http/validation.js';
 import { MEDIA_STORAGE, type MediaStorage } from '../media/media-storage.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthContext } from '../common/auth-context.js';
+import type { ClientInfo } from '../common/http/client-info.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { SessionResponseDto } from './dto/session-response.dto.js';
 import { EmailTokensService } from '../auth/email-tokens/email-tokens.service.js';
@@ -49,29 +50,33 @@ export class AccountService {
     });
   }
 
-  async revokeSession({ user }: AuthContext, sessionId: string): Promise<void> {
+  async revokeSession({ user }: AuthContext, sessionId: string, client: ClientInfo): Promise<void> {
     if (!(await this.sessions.revokeOwn(user._id, new Types.ObjectId(sessionId)))) {
       throw new NotFoundException('Session not found');
     }
-    await this.audit.record('session.revoked', { userId: user._id });
+    await this.audit.record('session.revoked', { client, userId: user._id });
   }
 
   /** Ends every session, and voids every link mailed before (a reset, an email change) with them. */
-  async logoutEverywhere({ user }: AuthContext): Promise<void> {
+  async logoutEverywhere({ user }: AuthContext, client: ClientInfo): Promise<void> {
     await this.sessions.revokeAll(user._id);
     await this.emailTokens.revokeAll(user._id);
-    await this.audit.record('logout.all', { userId: user._id });
+    await this.audit.record('logout.all', { client, userId: user._id });
   }
 
   /** Sets a new password and signs out every other device; the current session stays valid. */
-  async changePassword({ user, session }: AuthContext, dto: ChangePasswordDto): Promise<void> {
+  async changePassword(
+    { user, session }: AuthContext,
+    dto: ChangePasswordDto,
+    client: ClientInfo,
+  ): Promise<void> {
     this.policy.assertAcceptable(dto.newPassword, 'newPassword');
     if (dto.newPassword === dto.currentPassword) {
       throw invalidField('newPassword', 'newPassword must differ from the current password');
     }
     await this.confirmation.confirm(user, dto.currentPassword);
     await this.passwords.replace(user._id, dto.newPassword, session._id);
-    await this.audit.record('password.changed', { userId: user._id });
+    await this.audit.record('password.changed', { client, userId: user._id });
   }
 
   /**
@@ -79,11 +84,11 @@ export class AccountService {
    * then waits for the features that keep data of the user (messages) to delete it. Its security
    * events stay until they expire (see AuditEvent).
    */
-  async deleteAccount({ user }: AuthContext, password: string): Promise<void> {
+  async deleteAccount({ user }: AuthContext, password: string, client: ClientInfo): Promise<void> {
     await this.confirmation.confirm(user, password);
     const deleted = await this.users.delete(user._id);
     await this.sessions.revokeAll(user._id);
-    await this.audit.record('account.deleted', { userId: user._id });
+    await this.audit.record('account.deleted', { client, userId: user._id });
     const pictureKey = deleted?.profilePicKey;
     if (pictureKey) {
       await this.media

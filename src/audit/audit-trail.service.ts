@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
-import { currentRequest } from '../common/http/request-context.js';
+import type { ClientInfo } from '../common/http/client-info.js';
 import { AuditEvent } from './audit-event.schema.js';
 import { SECURITY_EVENT, type SecurityEvent, type SecurityEventInput } from './security-event.js';
 
@@ -20,8 +20,8 @@ export class AuditTrail {
     @InjectModel(AuditEvent.name) private readonly stored: Model<AuditEvent>,
   ) {}
 
-  async record(type: SecurityEventInput['type'], subject: AuditSubject = {}): Promise<void> {
-    const request = currentRequest();
+  async record(type: SecurityEventInput['type'], subject: AuditSubject): Promise<void> {
+    const { client } = subject;
     const event: SecurityEvent = {
       type,
       at: new Date(),
@@ -29,7 +29,7 @@ export class AuditTrail {
       ...(subject.reason ? { reason: subject.reason } : {}),
       ...(subject.secondFactor ? { secondFactor: subject.secondFactor } : {}),
       ...(subject.method ? { method: subject.method } : {}),
-      ...(request ? { ip: request.ip, userAgent: request.userAgent, requestId: request.requestId } : {}),
+      ...(client ? { ip: client.ip, userAgent: client.userAgent, requestId: client.requestId } : {}),
     };
     // The log line first: it is the record of last resort when the database cannot take one.
     this.logger.log({
@@ -41,6 +41,7 @@ export class AuditTrail {
       method: event.method,
       ip: event.ip,
       userAgent: event.userAgent,
+      requestId: event.requestId,
     });
     this.events.emit(SECURITY_EVENT, event);
     await this.store(event, subject.userId);
@@ -67,12 +68,15 @@ export class AuditTrail {
         msg: `Security event ${event.type} not stored (${(error as Error).message}): the log line is its record`,
         securityEvent: event.type,
         userId: event.userId,
+        requestId: event.requestId,
       });
     }
   }
 }
 
 export interface AuditSubject {
+  /** The request that made the change; undefined only for changes no request made. */
+  client: ClientInfo | undefined;
   userId?: Types.ObjectId | string;
   reason?: SecurityEventInput['reason'];
   secondFactor?: SecurityEventInput['secondFactor'];

@@ -165,7 +165,7 @@ export class AuthController {
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<MessageResponseDto> {
     // Cleared first, so the browser is signed out even if the server cannot revoke right now.
     this.cookie.clear(res);
-    await this.auth.logout(extractSessionToken(req));
+    await this.auth.logout(extractSessionToken(req), clientInfo(req));
     return { message: 'Logged out successfully' };
   }
 

@@ -72,19 +72,20 @@ export class AuthService {
         network: clientNetwork(client.ip),
         knownDevice: found ? this.devices.deviceOf(knownDevice, found.user._id) : undefined,
       },
+      client,
       found?.user._id,
     );
     if (!found) {
       await this.hasher.verifyDummy(dto.password);
-      throw await this.loginFailed('unknown_email');
+      throw await this.loginFailed('unknown_email', client);
     }
     if (found.passwordHash === null) {
       // An account made by a sign-in provider: answered as a wrong password, after as long.
       await this.hasher.verifyDummy(dto.password);
-      throw await this.loginFailed('no_password', found.user._id);
+      throw await this.loginFailed('no_password', client, found.user._id);
     }
     const check = await this.hasher.verify(dto.password, found.passwordHash);
-    if (!check.valid) throw await this.loginFailed('wrong_password', found.user._id);
+    if (!check.valid) throw await this.loginFailed('wrong_password', client, found.user._id);
     if (check.needsRehash) this.upgradeHash(found.user._id, found.passwordHash, dto.password);
     // Undoes this attempt's own count only: wrong second-factor codes, counted toward the account's
     // ceiling, stay counted, so alternating a right password and wrong codes guesses nothing more.
@@ -101,7 +102,7 @@ export class AuthService {
   }
 
   /** Revokes the session the token names, if it is a valid one; anything else is already logged out. */
-  async logout(token: string | null): Promise<void> {
+  async logout(token: string | null, client: ClientInfo): Promise<void> {
     if (!token) return;
     const payload = (await this.authenticator.verify(token)) as Partial<SessionTokenPayload> | null;
     const sid = payload?.sid;
@@ -110,18 +111,22 @@ export class AuthService {
       isValidObjectId(sid) &&
       (await this.sessions.revoke(new Types.ObjectId(sid)))
     ) {
-      await this.audit.record('logout', { userId: payload?.sub });
+      await this.audit.record('logout', { client, userId: payload?.sub });
     }
   }
 
   /** The failure limits; a refused attempt is a failed sign-in, and the first one of a limit locks it. */
-  private async countAttempt(attempt: LoginAttempt, userId?: Types.ObjectId): Promise<CountedAttempt> {
+  private async countAttempt(
+    attempt: LoginAttempt,
+    client: ClientInfo,
+    userId?: Types.ObjectId,
+  ): Promise<CountedAttempt> {
     try {
       return await this.attempts.countAttempt(attempt);
     } catch (error) {
       if (error instanceof AccountLockedException) {
-        await this.audit.record('login.failed', { userId, reason: 'locked' });
-        if (error.justLocked) await this.audit.record('login.locked', { userId });
+        await this.audit.record('login.failed', { client, userId, reason: 'locked' });
+        if (error.justLocked) await this.audit.record('login.locked', { client, userId });
       }
       throw error;
     }
@@ -129,9 +134,10 @@ export class AuthService {
 
   private async loginFailed(
     reason: LoginFailureReason,
+    client: ClientInfo,
     userId?: Types.ObjectId,
   ): Promise<UnauthorizedException> {
-    await this.audit.record('login.failed', { userId, reason });
+    await this.audit.record('login.failed', { client, userId, reason });
     return new UnauthorizedException(INVALID_CREDENTIALS);
   }
 

@@ -7,12 +7,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
  *
  * Each part must either call next() synchronously or answer the request without calling it (as cors
  * answers a preflight): a part that calls next() later is not waited for, the request stops there.
- * `last` runs after all of them and is handed Express's own `next` (to bind a context around the rest).
  */
-export function requestEntry(
-  parts: RequestHandler[],
-  last: (req: Request, res: Response, next: NextFunction) => void,
-): RequestHandler {
+export function requestEntry(parts: RequestHandler[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     let called = false;
     let failure: unknown;
@@ -27,6 +23,6 @@ export function requestEntry(
       // Answered (a preflight): the request goes no further.
       if (!called) return;
     }
-    last(req, res, next);
+    next();
   };
 }

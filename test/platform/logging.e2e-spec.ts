@@ -443,14 +443,15 @@ describe('Logs of a real process (e2e)', () => {
     ).toBe(true);
   });
 
-  it('logs the outage: 503 access lines at error level and the driver error at warn', () => {
+  it('logs the outage: 503 access lines at error level and the driver error at warn, with their ids', () => {
     const { lines } = parseLog(proc.output());
     const failed = lines.filter((line) => line.status === 503);
     expect(failed.map((line) => [line.route, line.level])).toEqual([
       ['/api/auth/signup', 50],
       ['/api/auth/login', 50],
     ]);
-    expect(lines.some((line) => line.level === 40 && line.msg.startsWith('Database unavailable'))).toBe(true);
+    const warnings = lines.filter((line) => line.level === 40 && line.msg.startsWith('Database unavailable'));
+    expect(warnings.map((line) => line.requestId)).toEqual(failed.map((line) => line.requestId));
   });
 
   it('keeps health probes below `log` level (pino debug), every other access line at info', () => {

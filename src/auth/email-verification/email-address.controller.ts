@@ -4,6 +4,8 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AllowUnverified } from '../../common/decorators/allow-unverified.decorator.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
+import { Client } from '../../common/decorators/client.decorator.js';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../../common/openapi/api-session.decorator.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -68,8 +70,8 @@ export class EmailAddressController {
   @ApiError(400, INVALID_TOKEN_DOC, INVALID_TOKEN)
   @ApiError(409, 'The new address of an email change was taken meanwhile.', 'Email already exists')
   @ApiTooManyAttempts('Too many requests from this client.')
-  async verify(@Body() dto: EmailTokenDto): Promise<UserResponseDto> {
-    return toUserResponse(await this.verification.verify(dto.token));
+  async verify(@Body() dto: EmailTokenDto, @Client() client: ClientInfo): Promise<UserResponseDto> {
+    return toUserResponse(await this.verification.verify(dto.token, client));
   }
 
   /** Emails a new confirmation link to the signed-in user's address (at most 3 per hour). */
@@ -108,8 +110,9 @@ export class EmailAddressController {
   async changeEmail(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: ChangeEmailDto,
+    @Client() client: ClientInfo,
   ): Promise<MessageResponseDto> {
-    await this.change.requestChange(auth.user, dto.newEmail, dto.password);
+    await this.change.requestChange(auth.user, dto.newEmail, dto.password, client);
     return { message: `A confirmation link was sent to ${dto.newEmail}` };
   }
 }

@@ -1,4 +1,5 @@
 import { ConflictException, Injectable } from '@nestjs/common';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { invalidField } from '../../common/http/validation.js';
 import { MailService } from '../../mail/mail.service.js';
@@ -24,7 +25,12 @@ export class EmailChangeService {
     private readonly audit: AuditTrail,
   ) {}
 
-  async requestChange(user: UserRecord, newEmail: string, password: string): Promise<void> {
+  async requestChange(
+    user: UserRecord,
+    newEmail: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<void> {
     if (newEmail === user.email.toLowerCase()) {
       throw invalidField('newEmail', 'newEmail must differ from the current email');
     }
@@ -41,6 +47,6 @@ export class EmailChangeService {
     };
     const token = await this.tokens.issue(grant, EMAIL_CHANGE_TOKEN_MS);
     void this.mail.sendEmailChange(user, newEmail, this.links.verifyEmail(token));
-    await this.audit.record('email.change_requested', { userId: user._id });
+    await this.audit.record('email.change_requested', { client, userId: user._id });
   }
 }

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { MailService } from '../../mail/mail.service.js';
 import type { UserRecord } from '../../common/auth-context.js';
@@ -48,7 +49,7 @@ export class EmailVerificationService {
   }
 
   /** Uses a link: verifies the address, or for an email change moves the account to the new one. */
-  async verify(token: string): Promise<UserRecord> {
+  async verify(token: string, client: ClientInfo): Promise<UserRecord> {
     const grant = await this.tokens.consume(token, ['email-verification', 'email-change']);
     if (!grant) throw new BadRequestException(INVALID_TOKEN);
     const newEmail = grant.purpose === 'email-change' ? grant.newEmail : undefined;
@@ -56,7 +57,7 @@ export class EmailVerificationService {
       ? await this.users.changeEmail(grant.user, grant.email, newEmail)
       : await this.users.markEmailVerified(grant.user, grant.email);
     if (!user) throw new BadRequestException(INVALID_TOKEN);
-    await this.audit.record(newEmail ? 'email.changed' : 'email.verified', { userId: user._id });
+    await this.audit.record(newEmail ? 'email.changed' : 'email.verified', { client, userId: user._id });
     return user;
   }
 }

@@ -1,4 +1,5 @@
 import { ConflictException, Injectable } from '@nestjs/common';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import type { UserRecord } from '../../common/auth-context.js';
 import { MailService } from '../../mail/mail.service.js';
@@ -40,12 +41,13 @@ export class AccountLinking {
   async accountFor(
     provider: SignInProvider,
     profile: ProviderProfile,
+    client: ClientInfo,
     attempt = 1,
   ): Promise<{ user: UserRecord; created: boolean }> {
     if (attempt > RESOLVE_ATTEMPTS) {
       throw new Error(`${provider.id}: the account kept changing under ${RESOLVE_ATTEMPTS} attempts`);
     }
-    const retry = () => this.accountFor(provider, profile, attempt + 1);
+    const retry = () => this.accountFor(provider, profile, client, attempt + 1);
     const key = keyOf(provider, profile);
     const known = await this.identities.find(key);
     if (known) {
@@ -75,7 +77,7 @@ export class AccountLinking {
         }
         return retry();
       }
-      await this.announceLinked(existing, provider);
+      await this.announceLinked(existing, provider, client);
       return { user: existing, created: false };
     }
     let user: UserRecord;
@@ -100,13 +102,14 @@ export class AccountLinking {
     provider: SignInProvider,
     profile: ProviderProfile,
     link: NonNullable<Flow['link']>,
+    client: ClientInfo,
   ): Promise<void> {
     const session = await this.sessions.findActive(link.session, link.user);
     const user = session && (await this.users.findById(session.user));
     if (!user)
       throw new FederatedSignInError('invalid_state', 'the session that asked for the link has ended');
     const added = await this.identities.add(keyOf(provider, profile), user._id, profile.email ?? '');
-    if (added.added) return this.announceLinked(user, provider);
+    if (added.added) return this.announceLinked(user, provider, client);
     if (!added.owner?.equals(user._id)) {
       throw new FederatedSignInError(
         'identity_in_use',
@@ -115,8 +118,12 @@ export class AccountLinking {
     }
   }
 
-  private async announceLinked(user: UserRecord, provider: SignInProvider): Promise<void> {
-    await this.audit.record('identity.linked', { userId: user._id, method: provider.id });
+  private async announceLinked(
+    user: UserRecord,
+    provider: SignInProvider,
+    client: ClientInfo,
+  ): Promise<void> {
+    await this.audit.record('identity.linked', { client, userId: user._id, method: provider.id });
     void this.mail.sendSignInMethodAdded(user, provider.name);
   }
 }

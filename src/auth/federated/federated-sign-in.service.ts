@@ -118,6 +118,7 @@ export class FederatedSignIn {
     req: Request,
     res: Response,
   ): Promise<FlowEnd> {
+    const client = clientInfo(req);
     try {
       if (!flow)
         throw new FederatedSignInError('invalid_state', 'no flow cookie, or an expired or forged one');
@@ -138,13 +139,13 @@ export class FederatedSignIn {
         nonce: flow.nonce,
       });
       if (flow.link) {
-        await this.linking.link(provider, profile, flow.link);
+        await this.linking.link(provider, profile, flow.link, client);
         return { url: this.landing.app(flow.returnTo) };
       }
-      const { user, created } = await this.linking.accountFor(provider, profile);
+      const { user, created } = await this.linking.accountFor(provider, profile, client);
       const result = await this.pipeline.complete({
         user,
-        client: clientInfo(req),
+        client,
         event: created ? 'signup' : 'login.succeeded',
         method: provider.id,
       });

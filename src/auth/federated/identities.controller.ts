@@ -2,6 +2,8 @@ import { Controller, Delete, Get, HttpCode, HttpStatus, Param } from '@nestjs/co
 import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../../common/auth-context.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
+import { Client } from '../../common/decorators/client.decorator.js';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { ApiError } from '../../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../../common/openapi/api-session.decorator.js';
 import { IdentityResponseDto } from './dto/identity-response.dto.js';
@@ -30,7 +32,11 @@ export class IdentitiesController {
     'It is the last way to sign in: no password, no other identity, no passkey.',
     LAST_SIGN_IN_METHOD,
   )
-  unlinkIdentity(@CurrentAuth() auth: AuthContext, @Param('provider') provider: string): Promise<void> {
-    return this.identities.unlink(auth.user, provider);
+  unlinkIdentity(
+    @CurrentAuth() auth: AuthContext,
+    @Param('provider') provider: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.identities.unlink(auth.user, provider, client);
   }
 }

@@ -1,4 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import type { UserRecord } from '../../common/auth-context.js';
 import { MailService } from '../../mail/mail.service.js';
@@ -33,7 +34,7 @@ export class LinkedIdentities {
    * password, no other identity, no passkey). Checked again after the removal, which may have raced
    * the removal of another method: the identity then comes back.
    */
-  async unlink(user: UserRecord, provider: string): Promise<void> {
+  async unlink(user: UserRecord, provider: string, client: ClientInfo): Promise<void> {
     if (!isFederatedProviderId(provider)) throw new NotFoundException(IDENTITY_NOT_LINKED);
     if (!(await this.identities.hasProvider(user._id, provider)))
       throw new NotFoundException(IDENTITY_NOT_LINKED);
@@ -45,7 +46,7 @@ export class LinkedIdentities {
       await this.identities.restore(removed);
       throw new ConflictException(LAST_SIGN_IN_METHOD);
     }
-    await this.audit.record('identity.unlinked', { userId: user._id, method: provider });
+    await this.audit.record('identity.unlinked', { client, userId: user._id, method: provider });
     const name = this.providers.find(provider)?.name ?? provider;
     void this.mail.sendSignInMethodRemoved(user, name);
   }

@@ -1,4 +1,5 @@
 import { BadRequestException, ConflictException, Injectable, Logger } from '@nestjs/common';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { ConfigService } from '@nestjs/config';
 import type { RegistrationResponseJSON, VerifiedRegistrationResponse } from '@simplewebauthn/server';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
@@ -74,6 +75,7 @@ export class PasskeyRegistration {
   async register(
     { user }: AuthContext,
     response: RegistrationResponseJSON,
+    client: ClientInfo,
     name = DEFAULT_PASSKEY_NAME,
   ): Promise<PasskeyResponseDto> {
     const challenge = challengeOf(response);
@@ -119,7 +121,7 @@ export class PasskeyRegistration {
       if (isDuplicateKeyError(error)) throw new ConflictException(ALREADY_REGISTERED);
       throw error;
     }
-    await this.audit.record('passkey.added', { userId: user._id });
+    await this.audit.record('passkey.added', { client, userId: user._id });
     void this.mail.sendPasskeyAdded(user, name);
     return toPasskeyResponse(passkey);
   }

@@ -17,7 +17,8 @@ import type { Request, Response } from 'express';
 import type { AuthContext } from '../../common/auth-context.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
-import { clientInfo } from '../../common/http/client-info.js';
+import { clientInfo, type ClientInfo } from '../../common/http/client-info.js';
+import { Client } from '../../common/decorators/client.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../../common/openapi/api-session.decorator.js';
 import { INVALID_OBJECT_ID, ObjectIdPipe } from '../../common/pipes/object-id.pipe.js';
@@ -105,8 +106,9 @@ export class PasskeysController {
   registerPasskey(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: RegisterPasskeyDto,
+    @Client() client: ClientInfo,
   ): Promise<PasskeyResponseDto> {
-    return this.registration.register(auth, registrationResponseOf(dto), dto.name);
+    return this.registration.register(auth, registrationResponseOf(dto), client, dto.name);
   }
 
   /** The caller's passkeys, oldest first. */
@@ -148,8 +150,9 @@ export class PasskeysController {
     @CurrentAuth() auth: AuthContext,
     @Param('id', ObjectIdPipe) id: string,
     @Body() dto: StepUpDto,
+    @Client() client: ClientInfo,
   ): Promise<void> {
-    return this.passkeys.remove(auth, id, dto.password);
+    return this.passkeys.remove(auth, id, dto.password, client);
   }
 
   /**

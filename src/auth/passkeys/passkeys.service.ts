@@ -1,4 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Types } from 'mongoose';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
@@ -39,7 +40,12 @@ export class PasskeysService {
   }
 
   /** After the step-up, unless it is the account's last way to sign in. */
-  async remove(auth: AuthContext, id: string, password: string | undefined): Promise<void> {
+  async remove(
+    auth: AuthContext,
+    id: string,
+    password: string | undefined,
+    client: ClientInfo,
+  ): Promise<void> {
     const { user } = auth;
     const passkey = await this.credentials.findOwn(user._id, id);
     if (!passkey) throw new NotFoundException(PASSKEY_NOT_FOUND);
@@ -49,7 +55,7 @@ export class PasskeysService {
     await this.stepUp.confirm(auth, password);
     if (!(await this.credentials.delete(user._id, passkey._id)))
       throw new NotFoundException(PASSKEY_NOT_FOUND);
-    await this.audit.record('passkey.removed', { userId: user._id });
+    await this.audit.record('passkey.removed', { client, userId: user._id });
     void this.mail.sendPasskeyRemoved(user, passkey.name);
   }
 

@@ -2,6 +2,8 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/commo
 import { ConfigService } from '@nestjs/config';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/decorators/public.decorator.js';
+import { Client } from '../../common/decorators/client.decorator.js';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { MessageResponseDto } from '../dto/message-response.dto.js';
@@ -40,8 +42,11 @@ export class PasswordResetController {
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiError(400, 'Missing or malformed email.', 'email must be a valid email address')
   @ApiTooManyAttempts(`${TOO_MANY} At most 3 per hour per address.`)
-  async forgotPassword(@Body() dto: ForgotPasswordDto): Promise<MessageResponseDto> {
-    await this.reset.requestReset(dto.email);
+  async forgotPassword(
+    @Body() dto: ForgotPasswordDto,
+    @Client() client: ClientInfo,
+  ): Promise<MessageResponseDto> {
+    await this.reset.requestReset(dto.email, client);
     return { message: RESET_LINK_SENT };
   }
 
@@ -76,7 +81,7 @@ export class PasswordResetController {
     'newPassword must be at least 8 characters long',
   )
   @ApiTooManyAttempts('Too many requests from this client.')
-  resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
-    return this.reset.resetPassword(dto.token, dto.newPassword);
+  resetPassword(@Body() dto: ResetPasswordDto, @Client() client: ClientInfo): Promise<void> {
+    return this.reset.resetPassword(dto.token, dto.newPassword, client);
   }
 }

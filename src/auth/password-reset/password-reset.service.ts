@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import { PasswordReplacement } from '../password/password-replacement.js';
 import { MailService } from '../../mail/mail.service.js';
@@ -37,12 +38,12 @@ export class PasswordResetService {
    * token and the mail happen after the response, so its timing tells nothing. Within a few minutes
    * of the live link, nothing is sent and that link stays valid.
    */
-  async requestReset(email: string): Promise<void> {
+  async requestReset(email: string, client: ClientInfo): Promise<void> {
     await this.quota.take(`password-reset:${email}`);
-    void this.sendResetLink(email);
+    void this.sendResetLink(email, client);
   }
 
-  async resetPassword(token: string, newPassword: string): Promise<void> {
+  async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     // Checked first, so a refused password does not use the link up.
     this.policy.assertAcceptable(newPassword, 'newPassword');
     const grant = await this.tokens.consume(token, ['password-reset']);
@@ -50,11 +51,11 @@ export class PasswordResetService {
     if (!user || user.email !== grant.email) throw new BadRequestException(INVALID_TOKEN);
     await this.passwords.replace(user._id, newPassword);
     await this.attempts.reset(user.email);
-    await this.audit.record('password.reset', { userId: user._id });
+    await this.audit.record('password.reset', { client, userId: user._id });
     void this.mail.sendPasswordChanged(user);
   }
 
-  private async sendResetLink(email: string): Promise<void> {
+  private async sendResetLink(email: string, client: ClientInfo): Promise<void> {
     try {
       const user = await this.users.findByEmail(email);
       if (!user) return;
@@ -70,10 +71,13 @@ export class PasswordResetService {
       );
       if (token === null) return;
       // Before the send, which can take SMTP_TIMEOUT_MS: the reset its mail allows comes after it.
-      await this.audit.record('password.reset_requested', { userId: user._id });
+      await this.audit.record('password.reset_requested', { client, userId: user._id });
       await this.mail.sendPasswordReset(user, this.links.passwordReset(token), RESET_TOKEN_MINUTES);
     } catch (error) {
-      this.logger.error(`Could not start a password reset: ${(error as Error).message}`);
+      this.logger.error({
+        msg: `Could not start a password reset: ${(error as Error).message}`,
+        requestId: client.requestId,
+      });
     }
   }
 }

@@ -74,8 +74,7 @@ export class SessionAuthenticator {
 
   /**
    * Checks the claims of a token whose signature and expiry were already verified. Answered without
-   * a promise when the session and the user are in memory (most requests): each promise costs the
-   * request context's async hooks too.
+   * a promise when the session and the user are in memory (most requests).
    */
   validate(payload: unknown): AuthContext | null | Promise<AuthContext | null> {
     // A correctly signed token can still carry any JSON as its payload: null, a number, an array.

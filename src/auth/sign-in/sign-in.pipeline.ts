@@ -64,7 +64,7 @@ export class SignInPipeline {
   async complete(proof: SignInProof): Promise<SignInResult> {
     const { user, client, event, method, passwordVersion } = proof;
     const input = proof.secondFactor ?? { kind: 'challenge' };
-    const decision = await this.secondFactor.decide(user, input, { passwordVersion, method });
+    const decision = await this.secondFactor.decide(user, input, { passwordVersion, method }, client);
     if (decision.outcome === 'challenge') return decision;
     const session = await this.sessions.create(user._id, client);
     if (
@@ -72,14 +72,14 @@ export class SignInPipeline {
       (await this.users.getPasswordVersion(user._id)) !== passwordVersion
     ) {
       await this.sessions.revoke(session._id);
-      await this.audit.record('login.failed', { userId: user._id, reason: 'password_changed' });
+      await this.audit.record('login.failed', { client, userId: user._id, reason: 'password_changed' });
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     if (await this.secondFactor.enabledSince(user._id, decision)) {
       await this.sessions.revoke(session._id);
       return this.complete(proof);
     }
-    await this.audit.record(event, { userId: user._id, method, secondFactor: decision.method });
+    await this.audit.record(event, { client, userId: user._id, method, secondFactor: decision.method });
     return {
       outcome: 'signed-in',
       user,

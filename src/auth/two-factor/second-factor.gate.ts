@@ -2,6 +2,7 @@ import { ForbiddenException, Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import type { SecondFactorMethod, SignInMethod } from '../../audit/security-event.js';
 import type { UserRecord } from '../../common/auth-context.js';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { answerOf, InvalidSecondFactorException, SecondFactorVerifier } from './second-factor.verifier.js';
 import { type IssuedChallenge, TwoFactorChallenges } from './two-factor-challenges.js';
 
@@ -47,6 +48,7 @@ export class SecondFactorGate {
     user: UserRecord,
     input: SecondFactorInput,
     firstFactor: { passwordVersion?: number; method: SignInMethod },
+    client: ClientInfo,
   ): Promise<SecondFactorDecision> {
     if (input.kind === 'proven') return { outcome: 'pass', method: input.method, checked: true };
     if (input.kind === 'first-factor-suffices') return { outcome: 'pass', checked: true };
@@ -55,7 +57,7 @@ export class SecondFactorGate {
       return { outcome: 'challenge', challenge: await this.challenges.create(user._id, firstFactor) };
     }
     if (input.code === undefined) throw new SecondFactorRequiredException();
-    const method = await this.verifier.verify(user, answerOf(input.code), 'sign-in');
+    const method = await this.verifier.verify(user, answerOf(input.code), 'sign-in', client);
     if (!method) throw new InvalidSecondFactorException();
     return { outcome: 'pass', method, checked: true };
   }

@@ -4,6 +4,7 @@ import { Model, trusted, Types } from 'mongoose';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import type { SecondFactorMethod } from '../../audit/security-event.js';
 import type { UserRecord } from '../../common/auth-context.js';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { Clock } from '../../common/clock.js';
 import { MailService } from '../../mail/mail.service.js';
 import {
@@ -70,15 +71,17 @@ export class SecondFactorVerifier {
     user: UserRecord,
     answer: SecondFactorAnswer,
     purpose: 'sign-in' | 'confirmation',
+    client: ClientInfo,
   ): Promise<SecondFactorMethod | null> {
-    const counted = await this.countAttempt(user, answer, purpose);
+    const counted = await this.countAttempt(user, answer, purpose, client);
     const matched =
       answer.method === 'totp'
         ? await this.useTotp(user._id, answer.value)
-        : await this.useRecoveryCode(user, answer.value);
+        : await this.useRecoveryCode(user, answer.value, client);
     if (!matched) {
       if (purpose === 'sign-in') {
         await this.audit.record('login.2fa_failed', {
+          client,
           userId: user._id,
           reason: 'wrong_code',
           secondFactor: answer.method,
@@ -94,17 +97,19 @@ export class SecondFactorVerifier {
     user: UserRecord,
     answer: SecondFactorAnswer,
     purpose: string,
+    client: ClientInfo,
   ): Promise<CountedAttempt> {
     try {
       return await this.attempts.countSecondFactor(user.email);
     } catch (error) {
       if (error instanceof AccountLockedException && purpose === 'sign-in') {
         await this.audit.record('login.2fa_failed', {
+          client,
           userId: user._id,
           reason: 'locked',
           secondFactor: answer.method,
         });
-        if (error.justLocked) await this.audit.record('login.locked', { userId: user._id });
+        if (error.justLocked) await this.audit.record('login.locked', { client, userId: user._id });
       }
       throw error;
     }
@@ -139,7 +144,7 @@ export class SecondFactorVerifier {
     return taken.modifiedCount === 1;
   }
 
-  private async useRecoveryCode(user: UserRecord, code: string): Promise<boolean> {
+  private async useRecoveryCode(user: UserRecord, code: string, client: ClientInfo): Promise<boolean> {
     const hash = hashRecoveryCode(code);
     if (!hash) return false;
     const factor = await this.factors
@@ -152,7 +157,7 @@ export class SecondFactorVerifier {
       .lean<Pick<TwoFactor, 'recoveryCodes'>>()
       .exec();
     if (!factor) return false;
-    await this.audit.record('2fa.recovery_code_used', { userId: user._id });
+    await this.audit.record('2fa.recovery_code_used', { client, userId: user._id });
     void this.mail.sendRecoveryCodeUsed(user, factor.recoveryCodes.length);
     return true;
   }

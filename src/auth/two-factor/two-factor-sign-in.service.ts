@@ -36,7 +36,7 @@ export class TwoFactorSignIn {
     const challenge = await this.challenges.claimAttempt(token);
     const user = challenge && (await this.users.findById(challenge.user));
     if (!challenge || !user) throw new UnauthorizedException(INVALID_CHALLENGE);
-    const method = await this.verifier.verify(user, answer, 'sign-in');
+    const method = await this.verifier.verify(user, answer, 'sign-in', client);
     if (!method) throw new InvalidSecondFactorException();
     // One challenge, one session, even when two right answers race.
     if (!(await this.challenges.consume(challenge._id))) throw new UnauthorizedException(INVALID_CHALLENGE);

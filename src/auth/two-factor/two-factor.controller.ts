@@ -4,7 +4,8 @@ import type { Request, Response } from 'express';
 import type { AuthContext } from '../../common/auth-context.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
-import { clientInfo } from '../../common/http/client-info.js';
+import { clientInfo, type ClientInfo } from '../../common/http/client-info.js';
+import { Client } from '../../common/decorators/client.decorator.js';
 import { ApiError, ApiTooManyAttempts } from '../../common/openapi/api-error.decorator.js';
 import { ApiSession } from '../../common/openapi/api-session.decorator.js';
 import { UserResponseDto } from '../../users/dto/user-response.dto.js';
@@ -92,8 +93,9 @@ export class TwoFactorController {
   enableTwoFactor(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: EnableTwoFactorDto,
+    @Client() client: ClientInfo,
   ): Promise<RecoveryCodesDto> {
-    return this.twoFactor.enable(auth, dto.code);
+    return this.twoFactor.enable(auth, dto.code, client);
   }
 
   /**
@@ -144,8 +146,9 @@ export class TwoFactorController {
   regenerateRecoveryCodes(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: ConfirmPasswordDto,
+    @Client() client: ClientInfo,
   ): Promise<RecoveryCodesDto> {
-    return this.twoFactor.regenerateRecoveryCodes(auth.user, dto.password);
+    return this.twoFactor.regenerateRecoveryCodes(auth.user, dto.password, client);
   }
 
   /** Turns two-factor sign-in off, with the password and a code (or a recovery code); mails a notice. */
@@ -165,7 +168,8 @@ export class TwoFactorController {
   disableTwoFactor(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: DisableTwoFactorDto,
+    @Client() client: ClientInfo,
   ): Promise<TwoFactorDisabledDto> {
-    return this.twoFactor.disable(auth.user, dto.password, dto.code);
+    return this.twoFactor.disable(auth.user, dto.password, dto.code, client);
   }
 }

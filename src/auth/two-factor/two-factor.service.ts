@@ -5,6 +5,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model, Types } from 'mongoose';
 import { AuditTrail } from '../../audit/audit-trail.service.js';
 import type { AuthContext, UserRecord } from '../../common/auth-context.js';
+import type { ClientInfo } from '../../common/http/client-info.js';
 import { Clock } from '../../common/clock.js';
 import { USER_DELETED, type UserDeletedEvent } from '../../common/events/auth.events.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -94,7 +95,7 @@ export class TwoFactorService implements OnModuleInit {
    * recovery codes, once. Every other session of the user ends: whoever else was signed in did so
    * without the second factor.
    */
-  async enable({ user, session }: AuthContext, code: string): Promise<RecoveryCodesDto> {
+  async enable({ user, session }: AuthContext, code: string, client: ClientInfo): Promise<RecoveryCodesDto> {
     const pending = await this.factors
       .findOne({ user: user._id })
       .select('secret enabled')
@@ -119,13 +120,17 @@ export class TwoFactorService implements OnModuleInit {
     }
     await this.users.setTwoFactorEnabled(user._id, true);
     await this.sessions.revokeAll(user._id, session._id);
-    await this.audit.record('2fa.enabled', { userId: user._id });
+    await this.audit.record('2fa.enabled', { client, userId: user._id });
     void this.mail.sendTwoFactorEnabled(user);
     return { recoveryCodes };
   }
 
   /** Ten new recovery codes; every older one stops working. */
-  async regenerateRecoveryCodes(user: UserRecord, password: string): Promise<RecoveryCodesDto> {
+  async regenerateRecoveryCodes(
+    user: UserRecord,
+    password: string,
+    client: ClientInfo,
+  ): Promise<RecoveryCodesDto> {
     if (!(await this.enabledFactor(user._id))) throw new ConflictException(NOT_ENABLED);
     await this.confirmation.confirm(user, password);
     const recoveryCodes = newRecoveryCodes();
@@ -136,7 +141,7 @@ export class TwoFactorService implements OnModuleInit {
       )
       .exec();
     if (matchedCount === 0) throw new ConflictException(NOT_ENABLED);
-    await this.audit.record('2fa.recovery_codes_regenerated', { userId: user._id });
+    await this.audit.record('2fa.recovery_codes_regenerated', { client, userId: user._id });
     return { recoveryCodes };
   }
 
@@ -145,14 +150,19 @@ export class TwoFactorService implements OnModuleInit {
    * a right password clears the account's failure count, which must not happen before a guessed
    * code is counted.
    */
-  async disable(user: UserRecord, password: string, code: string): Promise<TwoFactorDisabledDto> {
+  async disable(
+    user: UserRecord,
+    password: string,
+    code: string,
+    client: ClientInfo,
+  ): Promise<TwoFactorDisabledDto> {
     if (!(await this.enabledFactor(user._id))) throw new ConflictException(NOT_ENABLED);
-    if (!(await this.verifier.verify(user, answerOf(code), 'confirmation'))) {
+    if (!(await this.verifier.verify(user, answerOf(code), 'confirmation', client))) {
       throw new BadRequestException(INVALID_CODE);
     }
     await this.confirmation.confirm(user, password);
     await this.remove(user._id);
-    await this.audit.record('2fa.disabled', { userId: user._id });
+    await this.audit.record('2fa.disabled', { client, userId: user._id });
     void this.mail.sendTwoFactorDisabled(user);
     return { enabled: false };
   }

@@ -48,9 +48,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
-    const body = this.toBody(exception);
+    const requestId = requestIdOf(http.getRequest<Request>());
+    const body = this.toBody(exception, requestId);
     if (response.headersSent) return;
-    body.requestId = requestIdOf(http.getRequest<Request>());
+    body.requestId = requestId;
     if (exception instanceof TooManyRequestsException) {
       response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     } else if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) {
@@ -60,10 +61,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     response.status(body.statusCode).type('application/json').json(body);
   }
 
-  private toBody(exception: unknown): ErrorBody {
+  private toBody(exception: unknown, requestId: string | undefined): ErrorBody {
     if (exception instanceof HttpException) return fromHttpException(exception);
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      this.logger.warn({ msg: `Database unavailable: ${(exception as Error).message}`, requestId });
       this.announceDatabaseError('unavailable');
       return errorBody(HttpStatus.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);
     }
@@ -71,9 +72,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return errorBody(HttpStatus.CONFLICT, 'The resource already exists');
     }
     if (isDatabaseError(exception)) this.announceDatabaseError('query');
-    this.logger.error(
-      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
-    );
+    this.logger.error({
+      msg: exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      requestId,
+    });
     return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Something went wrong, please try again later');
   }
 

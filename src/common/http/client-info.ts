@@ -1,11 +1,17 @@
 import type { Request } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { requestIdOf } from './request-id.js';
 
-/** What a session, a security event and a log line record about the device. */
+/**
+ * Who is asking: what a session, a security event and a log line record about the device, and the
+ * request's id. Handed down from the controller to whatever records the request (no AsyncLocalStorage:
+ * on Node 20 it puts a hook on every promise of the process).
+ */
 export interface ClientInfo {
   userAgent?: string;
   ip?: string;
+  requestId?: string;
 }
 
 /** A header can be 16 KB; a stored or logged device name need not be. */
@@ -20,6 +26,7 @@ export function clientInfo(req: Request): ClientInfo {
   return {
     userAgent: (req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX_LENGTH),
     ip: clientIp(req, req.ip),
+    requestId: requestIdOf(req),
   };
 }
 
