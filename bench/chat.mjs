@@ -4,7 +4,8 @@
 // 2. the latest page of a 10,000-message conversation (GET /api/messages/:id).
 // Usage: npm run bench:chat   (builds, starts dist/main.js on a free port with the embedded database)
 // Env: BENCH_SECONDS (default 20), BENCH_USERS (default 100), BENCH_RATE (messages/s, default 200),
-//      BENCH_CONVERSATION (default 10000; 0 skips the second benchmark).
+//      BENCH_CONVERSATION (default 10000; 0 skips the second benchmark), BENCH_NODE_ARGS (more flags
+//      for the server's node, e.g. `--trace-gc`).
 import { io } from 'socket.io-client';
 import { describeMachine, percentile, signUp, startServer } from './support/server.mjs';
 
@@ -48,6 +49,7 @@ async function deliveryLatency(users) {
   const total = seconds * rate;
   const intervalMs = 1000 / rate;
   const startedAt = performance.now();
+  const cpuAtStart = server.cpuSeconds();
   const inFlight = [];
   for (let i = 0; i < total; i++) {
     // Open loop: each message leaves at its scheduled time, whether or not earlier ones were answered.
@@ -70,6 +72,7 @@ async function deliveryLatency(users) {
   await Promise.all(inFlight);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const elapsed = (performance.now() - startedAt) / 1000;
+  const cpuMsPerMessage = ((server.cpuSeconds() - cpuAtStart) * 1000) / total;
   latencies.sort((a, b) => a - b);
   postLatencies.sort((a, b) => a - b);
   console.log(
@@ -78,7 +81,8 @@ async function deliveryLatency(users) {
       `${total - failed - latencies.length} not delivered):`,
   );
   console.log(`  POST → newMessage: ${summary(latencies)}`);
-  console.log(`  POST answered:     ${summary(postLatencies)}\n`);
+  console.log(`  POST answered:     ${summary(postLatencies)}`);
+  console.log(`  server CPU (all its threads): ${cpuMsPerMessage.toFixed(2)} ms per message\n`);
 }
 
 async function latestPage(alice, bob) {

@@ -1,4 +1,5 @@
 // Starts the built app (dist/main.js) on a free port with the embedded database in a temporary
+import { readFileSync } from 'node:fs';
 // DATA_DIR, for the benchmarks. `stop()` ends it and removes the data.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +16,9 @@ export async function startServer(env) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'chat-auth-bench-'));
-  const server = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, 'dist/main.js'], {
+  // BENCH_NODE_ARGS: more flags for the server's node (`--cpu-prof`, `--trace-gc`), after production's.
+  const extraArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...extraArgs, 'dist/main.js'], {
     env: {
       ...process.env,
       ...PRODUCTION_ENV,
@@ -42,7 +45,18 @@ export async function startServer(env) {
     await stop();
     throw error;
   }
-  return { base, stop };
+  return { base, stop, cpuSeconds: () => cpuSecondsOf(server.pid) };
+}
+
+/** User + system CPU a process has used so far (Linux's /proc; NaN elsewhere). */
+function cpuSecondsOf(pid) {
+  try {
+    // Fields 14 and 15 (utime, stime) come after the parenthesised command name, in clock ticks.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 export function describeMachine() {

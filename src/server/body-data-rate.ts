@@ -61,7 +61,12 @@ export function enforceMinimumBodyRate(server: Server, settings: AppConfig['serv
 
   const track = (req: IncomingMessage, res: ServerResponse) => {
     if (!hasBody(req) || req.complete) return;
-    uploads.add({ req, res, socket: req.socket, since: Date.now(), bytesAtStart: req.socket.bytesRead });
+    const upload = { req, res, socket: req.socket, since: Date.now(), bytesAtStart: req.socket.bytesRead };
+    uploads.add(upload);
+    // Dropped as soon as the request is done (its body read, or its connection gone), not at the next
+    // check: held up to a second, every request with a body outlived the young generation, and the
+    // old one filled with them (a mark-compact every 2-3 s under the chat load, late messages with each).
+    req.once('close', () => uploads.delete(upload));
     heartbeat ??= setInterval(check, CHECK_INTERVAL_MS).unref();
   };
 
