@@ -9,7 +9,8 @@
 //      CEILING_PROFILE=1 (start the project with --cpu-prof; the profile and the time windows of its
 //      measured runs go to CEILING_PROFILE_DIR, default ./profiles: read them with
 //      `node bench/support/cpu-profile-summary.mjs profiles`), CEILING_NODE_ARGS (more node options
-//      for the project, e.g. --trace-gc), CEILING_LOG_FILE (keep the project's output there),
+//      for the project, e.g. --trace-gc; after production's, so a V8 flag here overrides theirs), CEILING_LOG_FILE (keep the project's output there),
+//      CEILING_IDLE_STARTS=N (only the project's idle RSS, over N fresh starts, then exit),
 //      CEILING_AGAINST (a build folder like CEILING_DIST: measure the project against that build of
 //      it, in the minimal app's place, to see what a change did under the same load),
 //      CEILING_HEAP_PROFILE=1 (sample what the project allocates during the first measured run at 32
@@ -58,6 +59,7 @@ const SECRETS = {
   TWO_FACTOR_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
 };
 const AGAINST = env.CEILING_AGAINST;
+const IDLE_STARTS = Number(env.CEILING_IDLE_STARTS ?? 0);
 const MiB = 2 ** 20;
 const HEAP_PROFILE = Boolean(env.CEILING_HEAP_PROFILE);
 const PROFILE_DIR =
@@ -107,6 +109,7 @@ async function main() {
 
   if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
   const db = await startDatabase();
+  if (IDLE_STARTS > 0) return idleStarts(db.uri);
   const project = await startProject(db.uri);
   const email = `ceiling-${Date.now()}@example.com`;
   const { cookie } = await signUp(project.base, email, PASSWORD);
@@ -335,7 +338,9 @@ async function startProject(mongoUri, dist = env.CEILING_DIST ?? 'dist', logName
   const out = openSync(logFile, 'a');
   const args = [...PRODUCTION_NODE_FLAGS, join(dist, 'main.js')];
   const measured = logName === 'project.log';
-  if (measured && env.CEILING_NODE_ARGS) args.unshift(...env.CEILING_NODE_ARGS.split(' ').filter(Boolean));
+  // After production's flags, so that a V8 flag given here wins over production's.
+  if (measured && env.CEILING_NODE_ARGS)
+    args.splice(PRODUCTION_NODE_FLAGS.length, 0, ...env.CEILING_NODE_ARGS.split(' ').filter(Boolean));
   if (measured && env.CEILING_PROFILE)
     args.unshift('--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${PROFILE_DIR}`);
   if (measured && HEAP_PROFILE) args.unshift('--import', resolve('bench/support/allocation-sampling.mjs'));
@@ -373,7 +378,7 @@ async function startProject(mongoUri, dist = env.CEILING_DIST ?? 'dist', logName
     console.error(readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n'));
     throw error;
   }
-  return { base, pid: child.pid, logFile };
+  return { base, pid: child.pid, logFile, child };
 }
 
 async function startMinimal(body) {
@@ -388,6 +393,32 @@ async function startMinimal(body) {
     child.once('exit', (code) => fail(new Error(`the minimal app exited (${code})`)));
   });
   return { base: `http://127.0.0.1:${port}`, pid: child.pid };
+}
+
+/**
+ * CEILING_IDLE_STARTS=N: only the idle RSS, read as the full run reads it (2 s after a sign-up and a
+ * check), over N fresh starts of the project: it varies by several MiB from one start to the next.
+ */
+async function idleStarts(mongoUri) {
+  const readings = [];
+  for (let i = 0; i < IDLE_STARTS; i++) {
+    const project = await startProject(mongoUri);
+    const { cookie } = await signUp(project.base, `idle-${i}-${Date.now()}@example.com`, PASSWORD);
+    await fetch(`${project.base}/api/auth/check`, { headers: { cookie } });
+    await sleep(2000);
+    readings.push(rssOf(project.pid));
+    const exited = new Promise((ok) => project.child.once('exit', ok));
+    project.child.kill('SIGTERM');
+    await exited;
+  }
+  const sorted = [...readings].sort((a, b) => a - b);
+  console.log(
+    `RSS idle over ${readings.length} starts: ${readings.map((rss) => (rss / MiB).toFixed(1)).join(', ')} MiB`,
+  );
+  console.log(
+    `median ${(sorted[Math.floor(sorted.length / 2)] / MiB).toFixed(1)} MiB, ` +
+      `min ${(sorted[0] / MiB).toFixed(1)}, max ${(sorted.at(-1) / MiB).toFixed(1)}; target <= ${TARGETS.rssIdle / MiB} MiB`,
+  );
 }
 
 function track(child) {

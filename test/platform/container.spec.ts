@@ -55,7 +55,7 @@ describe('Dockerfile', () => {
   });
 
   it('runs the runtime stage in production as a user other than root', () => {
-    expect(runtimeLine('ENV')).toBe('NODE_ENV=production MALLOC_ARENA_MAX=2');
+    expect(runtimeLine('ENV')).toBe('NODE_ENV=production MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072');
     expect(runtimeLine('USER')).toBeDefined();
     expect(runtimeLine('USER')).not.toMatch(/^(root|0)(:|$)/);
     expect(runtimeLine('EXPOSE')).toBe('5001');
@@ -69,14 +69,18 @@ describe('Dockerfile', () => {
       '--no-allocation-site-pretenuring',
       'dist/main.js',
     ]);
-    // `npm run start:prod` and the benchmarks run production's command too, with its glibc setting.
+    // `npm run start:prod` and the benchmarks run production's command too, with its glibc settings.
     const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(scripts['start:prod']).toBe(`MALLOC_ARENA_MAX=2 ${command.join(' ')}`);
+    expect(scripts['start:prod']).toBe(
+      `MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 ${command.join(' ')}`,
+    );
     const benchServer = readFileSync('bench/support/server.mjs', 'utf8');
     expect(benchServer).toContain(`PRODUCTION_NODE_FLAGS = ['${command.slice(1, -1).join("', '")}']`);
-    expect(benchServer).toContain(`PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' }`);
+    expect(benchServer).toContain(
+      `PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' }`,
+    );
   });
 
   it('checks health with node itself (no curl in the slim image) against /api/health on $PORT', () => {
