@@ -10,7 +10,8 @@
 //      measured runs go to CEILING_PROFILE_DIR, default ./profiles: read them with
 //      `node bench/support/cpu-profile-summary.mjs profiles`), CEILING_NODE_ARGS (more node options
 //      for the project, e.g. --trace-gc; after production's, so a V8 flag here overrides theirs), CEILING_LOG_FILE (keep the project's output there),
-//      CEILING_IDLE_STARTS=N (only the project's idle RSS, over N fresh starts, then exit),
+//      CEILING_IDLE_STARTS=N (only the project's idle RSS, over N fresh starts, then exit; with
+//      CEILING_AGAINST, that build's too, started in turn),
 //      CEILING_AGAINST (a build folder like CEILING_DIST: measure the project against that build of
 //      it, in the minimal app's place, to see what a change did under the same load),
 //      CEILING_HEAP_PROFILE=1 (sample what the project allocates during the first measured run at 32
@@ -400,25 +401,30 @@ async function startMinimal(body) {
  * check), over N fresh starts of the project: it varies by several MiB from one start to the next.
  */
 async function idleStarts(mongoUri) {
-  const readings = [];
+  // With CEILING_AGAINST, that build is started in turn with the project's, under the same conditions.
+  const builds = { project: env.CEILING_DIST ?? 'dist', ...(AGAINST && { against: AGAINST }) };
+  const readings = Object.fromEntries(Object.keys(builds).map((name) => [name, []]));
   for (let i = 0; i < IDLE_STARTS; i++) {
-    const project = await startProject(mongoUri);
-    const { cookie } = await signUp(project.base, `idle-${i}-${Date.now()}@example.com`, PASSWORD);
-    await fetch(`${project.base}/api/auth/check`, { headers: { cookie } });
-    await sleep(2000);
-    readings.push(rssOf(project.pid));
-    const exited = new Promise((ok) => project.child.once('exit', ok));
-    project.child.kill('SIGTERM');
-    await exited;
+    for (const [name, dist] of Object.entries(builds)) {
+      const app = await startProject(mongoUri, dist);
+      const { cookie } = await signUp(app.base, `idle-${name}-${i}-${Date.now()}@example.com`, PASSWORD);
+      await fetch(`${app.base}/api/auth/check`, { headers: { cookie } });
+      await sleep(2000);
+      readings[name].push(rssOf(app.pid));
+      const exited = new Promise((ok) => app.child.once('exit', ok));
+      app.child.kill('SIGTERM');
+      await exited;
+    }
   }
-  const sorted = [...readings].sort((a, b) => a - b);
-  console.log(
-    `RSS idle over ${readings.length} starts: ${readings.map((rss) => (rss / MiB).toFixed(1)).join(', ')} MiB`,
-  );
-  console.log(
-    `median ${(sorted[Math.floor(sorted.length / 2)] / MiB).toFixed(1)} MiB, ` +
-      `min ${(sorted[0] / MiB).toFixed(1)}, max ${(sorted.at(-1) / MiB).toFixed(1)}; target <= ${TARGETS.rssIdle / MiB} MiB`,
-  );
+  for (const [name, values] of Object.entries(readings)) {
+    const sorted = [...values].sort((a, b) => a - b);
+    console.log(
+      `${name} (${builds[name]}) RSS idle over ${values.length} starts: ` +
+        `${values.map((rss) => (rss / MiB).toFixed(1)).join(', ')} MiB; ` +
+        `median ${(sorted[Math.floor(sorted.length / 2)] / MiB).toFixed(1)}, min ${(sorted[0] / MiB).toFixed(1)}, ` +
+        `max ${(sorted.at(-1) / MiB).toFixed(1)} (target <= ${TARGETS.rssIdle / MiB} MiB)`,
+    );
+  }
 }
 
 function track(child) {
