@@ -171,8 +171,8 @@ type LoggedRequest = Request & { id?: string };
  * What pino-http did, without its per-request cost: it serialized every request (headers included)
  * into a second child logger and redacted it, for a logger nothing used. The access line is redacted
  * by construction (a fixed set of scalar fields; its message still goes through the scrubbing hook),
- * so it is written by a child without the key redaction. Logs made while handling a request go through
- * a child of the root logger (redaction included) that carries the request id (`app-logger.ts`).
+ * so it is written by a child without the key redaction. Other lines go through the root logger
+ * (redaction included); a line about a request names its id itself (`app-logger.ts`).
  */
 export function createHttpLogger(root: Logger): HttpLogger {
   const access = root.child({}, { redact: [] });

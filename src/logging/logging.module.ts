@@ -10,8 +10,7 @@ export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
 
 /**
  * The process's pino logger, the access logger over it, and Nest's logger (nestjs-pino's `Logger`
- * class, so `app.useLogger(app.get(Logger))` finds it), whose lines logged while a request is handled
- * carry the request's id.
+ * class, so `app.useLogger(app.get(Logger))` finds it).
  */
 @Global()
 @Module({
