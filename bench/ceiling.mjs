@@ -406,7 +406,8 @@ async function idleStarts(mongoUri) {
   const readings = Object.fromEntries(Object.keys(builds).map((name) => [name, []]));
   for (let i = 0; i < IDLE_STARTS; i++) {
     for (const [name, dist] of Object.entries(builds)) {
-      const app = await startProject(mongoUri, dist);
+      // As in the full run, CEILING_NODE_ARGS go to the project's build only.
+      const app = await startProject(mongoUri, dist, `${name}.log`);
       const { cookie } = await signUp(app.base, `idle-${name}-${i}-${Date.now()}@example.com`, PASSWORD);
       await fetch(`${app.base}/api/auth/check`, { headers: { cookie } });
       await sleep(2000);

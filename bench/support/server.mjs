@@ -8,7 +8,11 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 /** The node options production runs with: the Dockerfile's CMD and `npm run start:prod`. */
-export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=2', '--no-allocation-site-pretenuring'];
+export const PRODUCTION_NODE_FLAGS = [
+  '--min-semi-space-size=8',
+  '--max-semi-space-size=8',
+  '--no-allocation-site-pretenuring',
+];
 /** And the environment it adds for glibc: the Dockerfile's ENV and `npm run start:prod`. */
 export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' };
 
