@@ -466,10 +466,15 @@ describe('Passkeys (e2e, with a software authenticator)', () => {
         expect(await auditEvents().countDocuments({ type: 'login.succeeded' })).toBe(
           before + succeededMeanwhile,
         );
-        // Logged with its reason for the operator, not recorded as a failed sign-in of an account.
-        expect(logs.lines.slice(logged)).toContainEqual(
-          expect.stringMatching(/^warn \[PasskeySignIn\] Passkey sign-in refused: /),
-        );
+        // Logged with its reason and request id for the operator, not recorded as a failed sign-in
+        // of an account.
+        const prefix = 'warn [PasskeySignIn] ';
+        const refusal = logs.lines.slice(logged).find((line) => line.startsWith(prefix));
+        expect(JSON.parse(refusal?.slice(prefix.length) ?? '{}')).toEqual({
+          msg: expect.stringMatching(/^Passkey sign-in refused: /),
+          requestId: res.headers['x-request-id'],
+        });
+        expect(res.headers['x-request-id']).toBeTruthy();
         expect(await auditEvents().countDocuments({ type: 'login.failed' })).toBe(failedBefore);
         // The passkey itself still works.
         await answered(passkeySignIn(app, context.authenticator, { counter: 100 }), 200);

@@ -84,7 +84,7 @@ export class FederatedSignIn {
     try {
       return await this.newFlow(provider, returnTo);
     } catch (error) {
-      return this.failed(provider, error);
+      return this.failed(provider, error, undefined);
     }
   }
 
@@ -157,7 +157,7 @@ export class FederatedSignIn {
             : this.landing.app(flow.returnTo),
       };
     } catch (error) {
-      return this.failed(provider, error);
+      return this.failed(provider, error, client.requestId);
     }
   }
 
@@ -192,13 +192,14 @@ export class FederatedSignIn {
   }
 
   /** The login page with the error's code; what went wrong is logged, never shown. */
-  private failed(provider: SignInProvider, error: unknown): FlowEnd {
+  private failed(provider: SignInProvider, error: unknown, requestId: string | undefined): FlowEnd {
     const known = error instanceof FederatedSignInError;
     const code: FederatedErrorCode = known ? error.code : 'server_error';
     const message = `Sign-in with ${provider.id} failed (${code}): ${(error as Error)?.message ?? String(error)}`;
-    if (!known) this.logger.error(message);
-    else if (code === 'provider_error') this.logger.warn(message);
-    else this.logger.log(message);
+    const line = { msg: message, requestId };
+    if (!known) this.logger.error(line);
+    else if (code === 'provider_error') this.logger.warn(line);
+    else this.logger.log(line);
     return { url: this.landing.failure(code), error: code };
   }
 }

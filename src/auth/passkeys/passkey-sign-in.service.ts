@@ -55,16 +55,17 @@ export class PasskeySignIn {
    * with user verification and a counter that moved on.
    */
   async signIn(response: AuthenticationResponseJSON, client: ClientInfo): Promise<SignedInSession> {
+    const refused = (reason: string) => this.refused(reason, client);
     const challenge = challengeOf(response);
     if (!challenge || !(await this.challenges.consume(challenge, 'authentication'))) {
-      throw this.refused('no sign-in challenge of ours, or an expired or used one');
+      throw refused('no sign-in challenge of ours, or an expired or used one');
     }
     const passkey =
       typeof response.id === 'string' ? await this.credentials.findByCredentialId(response.id) : null;
-    if (!passkey) throw this.refused('unknown credential');
+    if (!passkey) throw refused('unknown credential');
     const handle = await this.credentials.handleOf(passkey.user);
     if (!handle || response.response?.userHandle !== handle) {
-      throw this.refused(`the user handle is not the owner's (passkey ${passkey._id.toHexString()})`);
+      throw refused(`the user handle is not the owner's (passkey ${passkey._id.toHexString()})`);
     }
     const { verifyAuthenticationResponse } = await webAuthn();
     let verified: VerifiedAuthenticationResponse;
@@ -83,16 +84,16 @@ export class PasskeySignIn {
         requireUserVerification: true,
       });
     } catch (error) {
-      throw this.refused(`${(error as Error).message} (passkey ${passkey._id.toHexString()})`);
+      throw refused(`${(error as Error).message} (passkey ${passkey._id.toHexString()})`);
     }
     const { verified: ok, authenticationInfo: info } = verified;
-    if (!ok || !info.userVerified) throw this.refused(`not verified (passkey ${passkey._id.toHexString()})`);
+    if (!ok || !info.userVerified) throw refused(`not verified (passkey ${passkey._id.toHexString()})`);
     const use = { counter: info.newCounter, backedUp: info.credentialBackedUp, at: this.clock.now() };
     if (!(await this.credentials.recordUse(passkey, use))) {
-      throw this.refused(`its counter moved meanwhile (passkey ${passkey._id.toHexString()})`);
+      throw refused(`its counter moved meanwhile (passkey ${passkey._id.toHexString()})`);
     }
     const user = await this.users.findById(passkey.user);
-    if (!user) throw this.refused('the account is gone');
+    if (!user) throw refused('the account is gone');
     const result = await this.pipeline.complete({
       user,
       client,
@@ -105,8 +106,8 @@ export class PasskeySignIn {
   }
 
   /** Logged, not audited as login.failed: until the signature is checked no account is known. */
-  private refused(reason: string): UnauthorizedException {
-    this.logger.warn(`Passkey sign-in refused: ${reason}`);
+  private refused(reason: string, client: ClientInfo): UnauthorizedException {
+    this.logger.warn({ msg: `Passkey sign-in refused: ${reason}`, requestId: client.requestId });
     return new UnauthorizedException(PASSKEY_SIGN_IN_FAILED);
   }
 }
