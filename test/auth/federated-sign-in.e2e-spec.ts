@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTestApp, databaseOf } from '../support/app/test-app.js';
+import { LogCapture } from '../support/app/log-capture.js';
 import { TestClock } from '../support/app/test-clock.js';
 import { GOOD_PASSWORD, NEW_PASSWORD, uniqueEmail } from '../support/auth.js';
 import { Browser } from '../support/federated/browser.js';
@@ -31,6 +32,7 @@ describe('Sign-in with Google, GitHub and an OpenID Connect provider (e2e, real 
   let app: NestExpressApplication;
   let api: string;
   let outbox: OutboxMailbox;
+  let logs: LogCapture;
 
   const users = () => databaseOf(app).collection('users');
   const identities = () => databaseOf(app).collection('identities');
@@ -91,6 +93,7 @@ describe('Sign-in with Google, GitHub and an OpenID Connect provider (e2e, real 
     const dataDir = await mkdtemp(join(tmpdir(), 'federated-'));
     outbox = OutboxMailbox.of(dataDir);
     app = await createTestApp({ ...providers.env, DATA_DIR: dataDir }, { overrides: [clock.provider] });
+    logs = LogCapture.attach(app);
     await app.listen(port, '127.0.0.1');
   }, 60_000);
 
@@ -451,8 +454,18 @@ describe('Sign-in with Google, GitHub and an OpenID Connect provider (e2e, real 
       const { authorizationUrl } = await start('oidc', browser);
       const callback = await providers.visit('oidc', browser, authorizationUrl, account.subject);
       const count = await userCount();
-      expectFailure(await new Browser().get(callback), 'invalid_state');
+      const logged = logs.lines.length;
+      const res = await new Browser().get(callback);
+      expectFailure(res, 'invalid_state');
       expect(await userCount()).toBe(count);
+      // Logged for the operator with why, and the id of the request (the access line has its IP).
+      const prefix = 'log [FederatedSignIn] ';
+      const failure = logs.lines.slice(logged).find((line) => line.startsWith(prefix));
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+      expect(JSON.parse(failure?.slice(prefix.length) ?? '{}')).toEqual({
+        msg: expect.stringMatching(/^Sign-in with oidc failed \(invalid_state\): no flow cookie/),
+        requestId: res.headers.get('x-request-id'),
+      });
     });
 
     it('invalid_state for a tampered state, or a tampered flow cookie', async () => {

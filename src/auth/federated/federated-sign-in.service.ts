@@ -79,12 +79,13 @@ export class FederatedSignIn {
   /** A sign-in: to the provider, or to the login page with `provider_error` when it cannot be reached. */
   async start(
     provider: SignInProvider,
+    requestId: string | undefined,
     returnTo?: string,
   ): Promise<FlowEnd & { flow?: StartedFlow['flow'] }> {
     try {
       return await this.newFlow(provider, returnTo);
     } catch (error) {
-      return this.failed(provider, error, undefined);
+      return this.failed(provider, error, requestId);
     }
   }
 
@@ -92,6 +93,7 @@ export class FederatedSignIn {
   async startLink(
     { user, session }: AuthContext,
     provider: SignInProvider,
+    requestId: string | undefined,
     returnTo?: string,
   ): Promise<StartedFlow> {
     if (await this.identities.hasProvider(user._id, provider.id)) {
@@ -103,7 +105,10 @@ export class FederatedSignIn {
         session: session._id.toHexString(),
       });
     } catch (error) {
-      this.logger.warn(`Could not start linking ${provider.id}: ${(error as Error).message}`);
+      this.logger.warn({
+        msg: `Could not start linking ${provider.id}: ${(error as Error).message}`,
+        requestId,
+      });
       throw new BadGatewayException(`${provider.name} cannot be reached right now: try again later`);
     }
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { requestIdOf } from '../../common/http/request-id.js';
 import type { AuthContext } from '../../common/auth-context.js';
 import { CurrentAuth } from '../../common/decorators/current-auth.decorator.js';
 import { Public } from '../../common/decorators/public.decorator.js';
@@ -82,7 +83,7 @@ export class FederatedController {
     @Res() res: Response,
   ): Promise<void> {
     const provider = this.federated.provider(id);
-    const started = await this.federated.start(provider, query.returnTo);
+    const started = await this.federated.start(provider, requestIdOf(req), query.returnTo);
     if (started.flow) this.flows.set(res, started.flow);
     send(req, res, started.url, started.error);
   }
@@ -138,9 +139,11 @@ export class FederatedController {
     @CurrentAuth() auth: AuthContext,
     @Param('provider') id: string,
     @Body() body: ReturnToDto,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AuthorizationUrlDto> {
-    const { url, flow } = await this.federated.startLink(auth, this.federated.provider(id), body.returnTo);
+    const provider = this.federated.provider(id);
+    const { url, flow } = await this.federated.startLink(auth, provider, requestIdOf(req), body.returnTo);
     this.flows.set(res, flow);
     return { url };
   }
