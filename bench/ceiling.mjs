@@ -28,12 +28,13 @@ import autocannon from 'autocannon';
 import bcrypt from 'bcrypt';
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import {
+  cpuMicros,
   describeMachine,
   freePort,
   PRODUCTION_ENV,
@@ -417,13 +418,12 @@ async function idleStarts(mongoUri) {
       await exited;
     }
   }
+  const inMiB = (bytes) => (bytes / MiB).toFixed(1);
   for (const [name, values] of Object.entries(readings)) {
-    const sorted = [...values].sort((a, b) => a - b);
     console.log(
-      `${name} (${builds[name]}) RSS idle over ${values.length} starts: ` +
-        `${values.map((rss) => (rss / MiB).toFixed(1)).join(', ')} MiB; ` +
-        `median ${(sorted[Math.floor(sorted.length / 2)] / MiB).toFixed(1)}, min ${(sorted[0] / MiB).toFixed(1)}, ` +
-        `max ${(sorted.at(-1) / MiB).toFixed(1)} (target <= ${TARGETS.rssIdle / MiB} MiB)`,
+      `${name} (${builds[name]}) RSS idle over ${values.length} starts: ${values.map(inMiB).join(', ')} MiB; ` +
+        `median ${inMiB(median(values))}, min ${inMiB(Math.min(...values))}, max ${inMiB(Math.max(...values))} ` +
+        `(target <= ${TARGETS.rssIdle / MiB} MiB)`,
     );
   }
 }
@@ -474,23 +474,6 @@ async function waitForHealth(base, child) {
     await sleep(200);
   }
   throw new Error('the project did not become healthy');
-}
-
-/**
- * CPU time of a process in µs: the scheduler's exact run time of each of its threads
- * (/proc/PID/task/TID/schedstat), not the tick-sampled utime + stime of /proc/PID/stat, which a busy
- * machine biases heavily for a process that runs in short bursts.
- */
-function cpuMicros(pid) {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return ns / 1000;
 }
 
 function rssOf(pid) {

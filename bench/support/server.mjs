@@ -1,5 +1,5 @@
 // Starts the built app (dist/main.js) on a free port with the embedded database in a temporary
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 // DATA_DIR, for the benchmarks. `stop()` ends it and removes the data.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -49,18 +49,24 @@ export async function startServer(env) {
     await stop();
     throw error;
   }
-  return { base, stop, cpuSeconds: () => cpuSecondsOf(server.pid) };
+  return { base, stop, cpuMicros: () => cpuMicros(server.pid) };
 }
 
-/** User + system CPU a process has used so far (Linux's /proc; NaN elsewhere). */
-function cpuSecondsOf(pid) {
-  try {
-    // Fields 14 and 15 (utime, stime) come after the parenthesised command name, in clock ticks.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
+/**
+ * CPU time of a process in µs: the scheduler's exact run time of each of its threads
+ * (/proc/PID/task/TID/schedstat), not the tick-sampled utime + stime of /proc/PID/stat, which a busy
+ * machine biases heavily for a process that runs in short bursts.
+ */
+export function cpuMicros(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
   }
+  return ns / 1000;
 }
 
 export function describeMachine() {
